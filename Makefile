@@ -1,0 +1,172 @@
+# ukata: top-level, non-recursive Makefile.
+#
+#   make [-j2]            build $(O)/kata-runtime (static, musl)
+#   make menuconfig       configure (also: defconfig, NAME_defconfig, allnoconfig,
+#                         allyesconfig, olddefconfig, savedefconfig)
+#   make check            build and run every test
+#   make check-asan       unit tests built with gcc, ASan and UBSan
+#   make size             stripped size, largest objects and symbols
+#   make install          PREFIX=/usr/local DESTDIR=
+#   make deps             install build and test dependencies (apt-get)
+#   make V=1              show commands
+#
+# Each room under src/ has a Makefile fragment that adds objects to obj-y
+# (paths relative to src/), usually as obj-$(CONFIG_X) += room/file.o.
+
+O        ?= build
+V        ?= 0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+WERROR   ?= 1
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+ifeq ($(origin CC),default)
+CC := musl-gcc
+endif
+STRIP    ?= strip
+NM       ?= nm
+
+VERSION  := 0.1.0
+OCI_SPEC := 1.0.2
+COMMIT   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+KCONFIG       := Kconfig
+KCONFIG_FILES := Kconfig $(wildcard src/*/Kconfig src/*/*/Kconfig)
+DOTCONFIG     := .config
+export KCONFIG_CONFIG := $(DOTCONFIG)
+
+all:
+
+config-targets := menuconfig nconfig defconfig %_defconfig allnoconfig allyesconfig \
+	olddefconfig oldconfig savedefconfig deps clean distclean help
+config-only := $(if $(MAKECMDGOALS),$(if $(filter-out $(config-targets),$(MAKECMDGOALS)),,y),)
+
+ifneq ($(config-only),y)
+-include $(DOTCONFIG)
+endif
+
+# ---------------------------------------------------------------- configuration
+
+$(DOTCONFIG): $(KCONFIG_FILES)
+	$(Q)if [ -f $@ ]; then kconfig-conf -s --olddefconfig $(KCONFIG); \
+	else echo "  CONFIG  configs/defconfig"; kconfig-conf -s --defconfig=configs/defconfig $(KCONFIG); fi
+	$(Q)touch $@
+
+menuconfig:
+	kconfig-mconf $(KCONFIG)
+nconfig:
+	kconfig-nconf $(KCONFIG)
+oldconfig:
+	kconfig-conf --oldconfig $(KCONFIG)
+olddefconfig allnoconfig allyesconfig:
+	$(Q)kconfig-conf -s --$@ $(KCONFIG)
+defconfig:
+	$(Q)kconfig-conf -s --defconfig=configs/defconfig $(KCONFIG)
+%_defconfig: configs/%_defconfig
+	$(Q)kconfig-conf -s --defconfig=$< $(KCONFIG)
+savedefconfig: $(DOTCONFIG)
+	$(Q)kconfig-conf --savedefconfig=defconfig $(KCONFIG)
+	@echo "  wrote defconfig"
+
+# ---------------------------------------------------------------- sources
+
+obj-y :=
+include $(sort $(wildcard src/*/Makefile))
+
+GEN       := $(O)/include/generated
+AUTOCONF  := $(GEN)/autoconf.h
+VERSION_H := $(GEN)/version.h
+DEPINC    := $(O)/include/deps
+
+LIB_OBJS  := $(addprefix $(O)/obj/,$(sort $(obj-y)))
+MAIN_OBJ  := $(O)/obj/main.o
+LIBUKATA  := $(O)/libukata.a
+BIN       := $(O)/kata-runtime
+
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+LIBDIR    := /usr/lib/$(MULTIARCH)
+DEP_LIBS  := $(LIBDIR)/libprotobuf-nanopb.a $(LIBDIR)/libinih.a \
+	$(LIBDIR)/libmbedtls.a $(LIBDIR)/libmbedx509.a $(LIBDIR)/libmbedcrypto.a
+
+OPTFLAGS := $(if $(CONFIG_OPTIMIZE_SIZE),-Os,-O2)
+CFLAGS   ?= $(OPTFLAGS) $(if $(CONFIG_DEBUG_INFO),-g,)
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
+	-Wmissing-prototypes -Wstrict-prototypes $(if $(filter 1,$(WERROR)),-Werror,) \
+	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+CPPFLAGS += -D_GNU_SOURCE -Isrc -I$(GEN) -I$(DEPINC) -MMD -MP
+LDFLAGS  ?= -static -Wl,--gc-sections $(if $(CONFIG_OPTIMIZE_SIZE),-Wl,-O1,)
+EXTRA_CFLAGS ?=
+CFLAGS   += $(EXTRA_CFLAGS)
+
+all: $(BIN)
+
+$(AUTOCONF): $(DOTCONFIG) $(KCONFIG_FILES) scripts/gen-config-h.sh
+	$(Q)sh scripts/gen-config-h.sh $(DOTCONFIG) $@ $(KCONFIG_FILES)
+
+# Rewritten only when the version or commit changes.
+$(VERSION_H): FORCE
+	$(Q)mkdir -p $(@D); printf '%s\n' '#define UKATA_VERSION "$(VERSION)"' \
+	  '#define UKATA_COMMIT "$(COMMIT)"' '#define UKATA_OCI_SPEC "$(OCI_SPEC)"' > $@.tmp; \
+	  if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+# Only the dependency headers are staged: musl-gcc cannot see glibc's /usr/include.
+$(DEPINC)/.stamp:
+	$(Q)mkdir -p $(DEPINC)
+	$(Q)cp /usr/include/pb.h /usr/include/pb_common.h /usr/include/pb_encode.h \
+	  /usr/include/pb_decode.h /usr/include/ini.h /usr/include/jsmn.h $(DEPINC)/
+	$(Q)cp -r /usr/include/mbedtls /usr/include/psa $(DEPINC)/
+	$(Q)touch $@
+
+$(O)/obj/%.o: src/%.c $(AUTOCONF) $(VERSION_H) $(DEPINC)/.stamp
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<",true)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBUKATA): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@",true)
+	$(Q)rm -f $@; ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIBUKATA)
+	@$(if $(Q),echo "  LD      $@",true)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBUKATA) $(DEP_LIBS)
+	$(Q)ln -sf kata-runtime $(O)/kata-agent
+
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
+
+# ---------------------------------------------------------------- tests
+
+include tests/Makefile
+
+# ---------------------------------------------------------------- size, install
+
+size: $(BIN)
+	@sh scripts/size.sh $(BIN) $(O)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/usr/share/defaults/kata-containers
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/kata-runtime
+	ln -sf kata-runtime $(DESTDIR)$(PREFIX)/bin/kata-agent
+	install -m 0644 configs/configuration.toml \
+	  $(DESTDIR)/usr/share/defaults/kata-containers/configuration.toml
+
+deps:
+	@sh scripts/deps.sh
+
+clean:
+	rm -rf $(O)
+
+distclean: clean
+	rm -f $(DOTCONFIG) $(DOTCONFIG).old defconfig
+
+help:
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+
+FORCE:
+.PHONY: all menuconfig nconfig oldconfig olddefconfig allnoconfig allyesconfig defconfig \
+	savedefconfig size install deps clean distclean help FORCE
+.DELETE_ON_ERROR:

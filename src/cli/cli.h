@@ -1,0 +1,49 @@
+/* The kata-runtime command line: global options and the command table. */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "util/log.h"
+
+struct config;
+struct error;
+
+struct cli_ctx {
+	const char *argv0;
+	const char *root;
+	const char *log_path;
+	enum log_format log_format;
+	bool debug;
+	bool systemd_cgroup;
+	const char *rootless;    /* true, false or auto */
+	const char *config_path; /* --config / --kata-config */
+	struct config *config;   /* loaded by cli_config() on first use */
+};
+
+struct command {
+	const char *name;
+	const char *alias; /* Kata's kata-* name, or NULL */
+	const char *summary;
+	const char *usage;  /* after "kata-runtime NAME " */
+	const char *help;   /* options and details, may be NULL */
+	int (*run)(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv);
+};
+
+extern const struct command cli_commands[];
+extern const unsigned cli_ncommands;
+
+/* The runtime entry point; returns the process exit status. */
+int cli_main(int argc, char **argv);
+/* The configuration by the search order, loaded once; warnings are logged. */
+int cli_config(struct cli_ctx *ctx, struct config **out, struct error **err);
+void cli_command_help(const struct command *cmd);
+/* True when argv holds -h or --help before any "--". */
+bool cli_wants_help(int argc, char **argv);
+
+/* Command handlers. */
+int cmd_version(struct cli_ctx *, const struct command *, int, char **);
+int cmd_env(struct cli_ctx *, const struct command *, int, char **);
+int cmd_not_implemented(struct cli_ctx *, const struct command *, int, char **);
+
+#endif

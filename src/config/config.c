@@ -1,0 +1,245 @@
+#include "config/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/schema.h"
+#include "config/toml.h"
+#include "util/error.h"
+
+#define FIELD(c, d, T) ((T *)((char *)(c) + (d)->off))
+
+static void strv_clear(struct strv *s)
+{
+	toml_strv_free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static int strv_push(struct strv *s, char *item)
+{
+	char **v = realloc(s->v, (s->n + 2) * sizeof(char *));
+	if (!v) {
+		free(item);
+		return -1;
+	}
+	v[s->n++] = item;
+	v[s->n] = NULL;
+	s->v = v;
+	return 0;
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct key_desc *d = &config_keys[i];
+		if (d->type == KEY_STR)
+			free(*FIELD(c, d, char *));
+		else if (d->type == KEY_STRV)
+			strv_clear(FIELD(c, d, struct strv));
+	}
+	free(c->path);
+	strv_clear(&c->dropins);
+	strv_clear(&c->warnings);
+	free(c->origin_line);
+	free(c->origin_file);
+	free(c);
+}
+
+struct config *config_new_defaults(struct error **err)
+{
+	struct config *c = calloc(1, sizeof(*c));
+
+	if (!c || !(c->origin_line = calloc(config_nkeys, sizeof(int))) ||
+	    !(c->origin_file = calloc(config_nkeys, sizeof(char *))))
+		goto oom;
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct key_desc *d = &config_keys[i];
+		switch (d->type) {
+		case KEY_STR:
+			if (!(*FIELD(c, d, char *) = strdup(d->def_str)))
+				goto oom;
+			break;
+		case KEY_BOOL:
+			*FIELD(c, d, bool) = d->def_int != 0;
+			break;
+		case KEY_I32:
+			*FIELD(c, d, int32_t) = (int32_t)d->def_int;
+			break;
+		case KEY_U32:
+			*FIELD(c, d, uint32_t) = (uint32_t)d->def_int;
+			break;
+		case KEY_STRV:
+			break;
+		}
+	}
+	return c;
+oom:
+	config_free(c);
+	error_set(err, ENOMEM, "out of memory");
+	return NULL;
+}
+
+static const char *type_name(enum key_type t)
+{
+	switch (t) {
+	case KEY_STR: return "a string";
+	case KEY_BOOL: return "true or false";
+	case KEY_I32:
+	case KEY_U32: return "an integer";
+	default: return "an array of strings";
+	}
+}
+
+static int set_choice(const struct key_desc *d, char **slot, struct toml_value *v,
+		      const char *where, struct error **err)
+{
+	if (d->choices) {
+		const char *const *ch = d->choices;
+		while (*ch && strcmp(*ch, v->str))
+			ch++;
+		if (!*ch) {
+			char list[256] = "";
+			for (ch = d->choices; *ch; ch++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 ch == d->choices ? "" : ", ", *ch);
+			return error_set(err, EINVAL, "%s: %s: \"%s\" is not one of %s", where,
+					 d->key, v->str, list);
+		}
+	}
+	free(*slot);
+	*slot = v->str;
+	v->str = NULL;
+	return 0;
+}
+
+/* Store one value into its field after checking its type and range. */
+static int set_value(struct config *c, const struct key_desc *d, struct toml_value *v,
+		     const char *where, struct error **err)
+{
+	static const enum toml_type want[] = { TOML_STRING, TOML_BOOL, TOML_INT, TOML_INT,
+					       TOML_STRV };
+	struct strv *sv;
+
+	if (v->type != want[d->type])
+		return error_set(err, EINVAL, "%s: %s: expected %s", where, d->key,
+				 type_name(d->type));
+	switch (d->type) {
+	case KEY_STR:
+		return set_choice(d, FIELD(c, d, char *), v, where, err);
+	case KEY_BOOL:
+		*FIELD(c, d, bool) = v->b;
+		return 0;
+	case KEY_I32:
+	case KEY_U32:
+		if (v->i < d->min || v->i > d->max)
+			return error_set(err, ERANGE, "%s: %s: %lld is out of range (%lld to %lld)",
+					 where, d->key, v->i, d->min, d->max);
+		if (d->type == KEY_I32)
+			*FIELD(c, d, int32_t) = (int32_t)v->i;
+		else
+			*FIELD(c, d, uint32_t) = (uint32_t)v->i;
+		return 0;
+	case KEY_STRV:
+		sv = FIELD(c, d, struct strv);
+		strv_clear(sv);
+		sv->v = v->strv;
+		sv->n = v->n;
+		v->strv = NULL;
+		return 0;
+	}
+	return 0;
+}
+
+struct apply_ctx {
+	struct config *c;
+	const char *name; /* interned in c->dropins or c->path lifetime */
+	char last_unknown_table[TOML_MAX_TABLE + 1];
+};
+
+static int warn(struct config *c, const char *fmt, const char *name, int line, const char *a,
+		const char *b)
+{
+	char *s = NULL;
+	if (asprintf(&s, fmt, name, line, a, b) < 0 || strv_push(&c->warnings, s) < 0)
+		return -1;
+	return 0;
+}
+
+static int on_key(void *ud, const char *table, const char *key, struct toml_value *v, int line,
+		  struct error **err)
+{
+	struct apply_ctx *a = ud;
+	char where[4096 + 16];
+	size_t idx;
+	const struct key_desc *d = config_key_find(table, key, &idx);
+
+	if (!d) {
+		int r = 0;
+		if (config_table_known(table))
+			r = warn(a->c, "%s:%d: unknown key \"%s\" in [%s]", a->name, line, key,
+				 table);
+		else if (strcmp(a->last_unknown_table, table)) {
+			snprintf(a->last_unknown_table, sizeof(a->last_unknown_table), "%s", table);
+			r = *table ? warn(a->c, "%s:%d: unknown table [%s]%s", a->name, line, table,
+					  "")
+				   : warn(a->c, "%s:%d: unknown key \"%s\" outside any table%s",
+					  a->name, line, key, "");
+		}
+		return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+	}
+	snprintf(where, sizeof(where), "%s:%d", a->name, line);
+	if (set_value(a->c, d, v, where, err) < 0)
+		return -1;
+	a->c->origin_line[idx] = line;
+	a->c->origin_file[idx] = a->name;
+	return 0;
+}
+
+int config_apply(struct config *c, const char *name, const char *data, size_t len,
+		 struct error **err)
+{
+	struct apply_ctx a = { .c = c, .name = name };
+	return toml_parse(name, data, len, on_key, &a, err);
+}
+
+static const char *origin(const struct config *c, const char *table, const char *key,
+			  char *buf, size_t size)
+{
+	size_t i;
+	if (!config_key_find(table, key, &i) || !c->origin_line[i])
+		snprintf(buf, size, "default");
+	else
+		snprintf(buf, size, "%s:%d", c->origin_file[i], c->origin_line[i]);
+	return buf;
+}
+
+int config_validate(const struct config *c, struct error **err)
+{
+	char o1[4200], o2[4200];
+	const struct config_qemu *q = &c->qemu;
+
+	if (*q->initrd && *q->image)
+		return error_set(err, EINVAL,
+				 "[hypervisor.qemu] initrd (%s) and image (%s) are both set: "
+				 "set only one",
+				 origin(c, "hypervisor.qemu", "initrd", o1, sizeof(o1)),
+				 origin(c, "hypervisor.qemu", "image", o2, sizeof(o2)));
+	if (!*q->initrd && !*q->image)
+		return error_set(err, EINVAL,
+				 "[hypervisor.qemu]: either image or initrd must be set");
+	if (c->runtime.disable_new_netns && strcmp(c->runtime.internetworking_model, "none"))
+		return error_set(err, EINVAL,
+				 "[runtime] disable_new_netns (%s) requires "
+				 "internetworking_model = \"none\"",
+				 origin(c, "runtime", "disable_new_netns", o1, sizeof(o1)));
+	if (c->factory.enable_template && !*q->initrd)
+		return error_set(err, EINVAL,
+				 "[factory] enable_template (%s) requires an initrd image",
+				 origin(c, "factory", "enable_template", o1, sizeof(o1)));
+	return 0;
+}

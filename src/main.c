@@ -1,0 +1,22 @@
+/* ukata: one static binary, several programs. Invoked as kata-agent (or as
+ * `kata-runtime agent`) it is the guest agent; otherwise the runtime. */
+#include <string.h>
+
+#include "autoconf.h"
+#include "cli/cli.h"
+
+static const char *base(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+int main(int argc, char **argv)
+{
+	static char agent[] = "agent";
+	char *argv_agent[] = { argv[0], agent, NULL };
+
+	if (ENABLE_AGENT_APPLET && argc > 0 && !strcmp(base(argv[0]), "kata-agent"))
+		return cli_main(2, argv_agent);
+	return cli_main(argc, argv);
+}

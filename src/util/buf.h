@@ -1,0 +1,28 @@
+/* A growable byte buffer with an upper bound. */
+#ifndef UTIL_BUF_H
+#define UTIL_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *data; /* always NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;
+	size_t max; /* 0: unbounded */
+};
+
+#define BUF_INIT(maxlen) { NULL, 0, 0, (maxlen) }
+
+/* Each returns 0, or -1 with errno ENOMEM or ENOSPC (bound reached). */
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+/* Hand over the data (NUL-terminated, never NULL on success). */
+char *buf_steal(struct buf *b);
+
+#endif

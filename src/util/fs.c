@@ -1,0 +1,134 @@
+#include "util/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/error.h"
+
+int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *data = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return error_set_errno(err, errno, "%s", path);
+	if (fstat(fd, &st) < 0)
+		return error_set_errno(err, errno, "%s", path);
+	if (S_ISDIR(st.st_mode))
+		return error_set(err, EISDIR, "%s: is a directory", path);
+	for (;;) {
+		ssize_t r;
+		if (n == cap) {
+			char *p;
+			if (cap > max)
+				return error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
+			cap = cap ? cap * 2 : 4096;
+			if (cap > max + 1)
+				cap = max + 1;
+			p = realloc(data, cap + 1);
+			if (!p)
+				return error_set(err, ENOMEM, "%s: out of memory", path);
+			data = p;
+		}
+		r = read(fd, data + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return error_set_errno(err, errno, "%s", path);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max)
+			return error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
+	}
+	if (!data && !(data = malloc(1)))
+		return error_set(err, ENOMEM, "%s: out of memory", path);
+	data[n] = '\0';
+	*out = steal_ptr(&data);
+	if (len)
+		*len = n;
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void fs_names_free(char **names, size_t n)
+{
+	if (!names)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int fs_list_files(const char *dir, size_t max, char ***names, size_t *n, struct error **err)
+{
+	DIR *d = opendir(dir);
+	char **v = NULL;
+	size_t cnt = 0;
+	struct dirent *de;
+
+	*names = NULL;
+	*n = 0;
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return error_set_errno(err, errno, "%s", dir);
+	}
+	while ((de = readdir(d))) {
+		char *full = NULL;
+		bool file;
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&full, "%s/%s", dir, de->d_name) < 0)
+			goto oom;
+		file = fs_is_file(full);
+		free(full);
+		if (!file)
+			continue;
+		if (cnt == max) {
+			closedir(d);
+			fs_names_free(v, cnt);
+			return error_set(err, E2BIG, "%s: more than %zu files", dir, max);
+		}
+		char **nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv)
+			goto oom;
+		v = nv;
+		if (!(v[cnt] = strdup(de->d_name)))
+			goto oom;
+		cnt++;
+	}
+	closedir(d);
+	qsort(v, cnt, sizeof(*v), cmp_names);
+	*names = v;
+	*n = cnt;
+	return 0;
+oom:
+	closedir(d);
+	fs_names_free(v, cnt);
+	return error_set(err, ENOMEM, "%s: out of memory", dir);
+}
+
+bool fs_is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool fs_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}

@@ -1,0 +1,23 @@
+/* Small filesystem helpers; every read is bounded. */
+#ifndef UTIL_FS_H
+#define UTIL_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct error;
+
+/* Read all of path into a NUL-terminated *out (caller frees). A file larger
+ * than max bytes is an error naming the path. */
+int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err);
+
+/* The names of the regular files (links followed) in dir, sorted by strcmp,
+ * skipping names starting with '.'. A missing directory gives 0 names.
+ * More than max entries is an error. Free with fs_names_free(). */
+int fs_list_files(const char *dir, size_t max, char ***names, size_t *n, struct error **err);
+void fs_names_free(char **names, size_t n);
+
+bool fs_is_file(const char *path);
+bool fs_exists(const char *path);
+
+#endif

@@ -1,0 +1,15 @@
+/* Running helper programs: argv arrays only, never a shell. */
+#ifndef UTIL_PROC_H
+#define UTIL_PROC_H
+
+#include <stddef.h>
+
+struct error;
+
+/* Run argv[0] (a path) with argv, stdin from /dev/null, and capture up to
+ * size-1 bytes of its stdout into out (NUL-terminated; the rest is
+ * discarded). Kills it after timeout_ms. Returns its exit status (0-255),
+ * or -1 with *err set when it could not be run or timed out. */
+int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, struct error **err);
+
+#endif
