@@ -93,6 +93,9 @@ LIBDIR    := /usr/lib/$(MULTIARCH)
 DEP_LIBS  := $(LIBDIR)/libprotobuf-nanopb.a $(LIBDIR)/libinih.a \
 	$(LIBDIR)/libmbedtls.a $(LIBDIR)/libmbedx509.a $(LIBDIR)/libmbedcrypto.a
 
+# The dependencies refer back to libukata (the fortify shims): link as a group.
+LINK_LIBS := -Wl,--start-group $(LIBUKATA) $(DEP_LIBS) -Wl,--end-group
+
 OPTFLAGS := $(if $(CONFIG_OPTIMIZE_SIZE),-Os,-O2)
 CFLAGS   ?= $(OPTFLAGS) $(if $(CONFIG_DEBUG_INFO),-g,)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
@@ -133,7 +136,7 @@ $(LIBUKATA): $(LIB_OBJS)
 
 $(BIN): $(MAIN_OBJ) $(LIBUKATA)
 	@$(if $(Q),echo "  LD      $@",true)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBUKATA) $(DEP_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LINK_LIBS)
 	$(Q)ln -sf kata-runtime $(O)/kata-agent
 
 -include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -158,7 +158,7 @@ static int set_value(struct config *c, const struct key_desc *d, struct toml_val
 struct apply_ctx {
 	struct config *c;
 	const char *name; /* interned in c->dropins or c->path lifetime */
-	char last_unknown_table[TOML_MAX_TABLE + 1];
+	char last_unknown_table[TOML_MAX_TABLE + 2]; /* "" until one is seen */
 };
 
 static int warn(struct config *c, const char *fmt, const char *name, int line, const char *a,
@@ -183,7 +183,7 @@ static int on_key(void *ud, const char *table, const char *key, struct toml_valu
 		if (config_table_known(table))
 			r = warn(a->c, "%s:%d: unknown key \"%s\" in [%s]", a->name, line, key,
 				 table);
-		else if (strcmp(a->last_unknown_table, table)) {
+		else if (strcmp(a->last_unknown_table, table) || !*table) {
 			snprintf(a->last_unknown_table, sizeof(a->last_unknown_table), "%s", table);
 			r = *table ? warn(a->c, "%s:%d: unknown table [%s]%s", a->name, line, table,
 					  "")

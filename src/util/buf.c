@@ -97,6 +97,7 @@ char *buf_steal(struct buf *b)
 
 	if (!b->data && reserve(b, 0) < 0)
 		return NULL;
+	b->data[b->len] = '\0';
 	p = b->data;
 	b->data = NULL;
 	b->len = b->cap = 0;

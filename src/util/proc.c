@@ -44,11 +44,11 @@ static int drain(int fd, char *out, size_t size, long deadline)
 		ssize_t r;
 		if (left <= 0)
 			return -1;
-		if (poll(&p, 1, (int)left) < 0) {
-			if (errno == EINTR)
-				continue;
+		int pr = poll(&p, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
 			return -1;
-		}
 		if (n + 1 < size)
 			r = read(fd, out + n, size - 1 - n);
 		else

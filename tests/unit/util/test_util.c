@@ -1,0 +1,88 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/proc.h"
+
+TEST(error_wrap_chain)
+{
+	struct error *err = NULL;
+	CHECK(error_set(&err, ENOENT, "container \"%s\" does not exist", "web") == -1);
+	error_wrap(&err, "kill");
+	CHECK_STR(err->msg, "kill: container \"web\" does not exist");
+	CHECK(err->code == ENOENT);
+	error_set_errno(&err, EACCES, "open %s", "/x");
+	CHECK_STR(err->msg, "open /x: Permission denied");
+	error_free(err);
+	CHECK(error_set(NULL, 1, "ignored") == -1);
+}
+
+TEST(buf_bounded)
+{
+	struct buf b = BUF_INIT(8);
+	CHECK(buf_puts(&b, "12345678") == 0);
+	CHECK(buf_putc(&b, '9') < 0 && errno == ENOSPC);
+	CHECK_STR(b.data, "12345678");
+	buf_free(&b);
+	struct buf u = BUF_INIT(0);
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&u, "%d,", i);
+	CHECK(u.len == 3890);
+	char *s = buf_steal(&u);
+	CHECK(!strncmp(s, "0,1,2,", 6));
+	free(s);
+}
+
+TEST(fs_read_bounded)
+{
+	struct error *err = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	CHECK(fs_read_file("/proc/self/status", 1 << 20, &text, &len, &err) == 0);
+	CHECK(len > 0 && text[len] == '\0');
+	free(text);
+	CHECK(fs_read_file("/proc/self/status", 16, &text, &len, &err) < 0);
+	CHECK_STR(err ? err->msg : NULL, "/proc/self/status: larger than 16 bytes");
+	error_free(err);
+	err = NULL;
+	CHECK(fs_read_file("/", 16, &text, &len, &err) < 0);
+	CHECK_STR(err ? err->msg : NULL, "/: is a directory");
+	error_free(err);
+}
+
+TEST(fs_list_missing_dir_is_empty)
+{
+	struct error *err = NULL;
+	char **names;
+	size_t n = 7;
+	CHECK(fs_list_files("/nonexistent/config.d", 8, &names, &n, &err) == 0);
+	CHECK(n == 0 && names == NULL);
+}
+
+TEST(proc_capture_runs_argv)
+{
+	struct error *err = NULL;
+	char out[64];
+	char *argv[] = { "/bin/echo", "a;b $(x)", NULL };
+	CHECK(proc_capture(argv, out, sizeof(out), 5000, &err) == 0);
+	CHECK_STR(out, "a;b $(x)\n");
+	char *argv2[] = { "/bin/sh", "-c", "exit 3", NULL };
+	CHECK(proc_capture(argv2, out, sizeof(out), 5000, &err) == 3);
+	char *argv3[] = { "/bin/sleep", "5", NULL };
+	CHECK(proc_capture(argv3, out, sizeof(out), 100, &err) < 0);
+	CHECK_CONTAINS(err ? err->msg : NULL, "no answer within 100 ms");
+	error_free(err);
+	err = NULL;
+	char *argv4[] = { "/nonexistent", NULL };
+	CHECK(proc_capture(argv4, out, sizeof(out), 100, &err) < 0);
+	CHECK_STR(err ? err->msg : NULL, "/nonexistent: No such file or directory");
+	error_free(err);
+	char *argv5[] = { "/bin/sh", "-c", "yes | head -c 100000", NULL };
+	err = NULL;
+	CHECK(proc_capture(argv5, out, 8, 5000, &err) == 0);
+	CHECK_STR(out, "y\ny\ny\ny");
+}
