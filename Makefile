@@ -37,7 +37,9 @@ COMMIT   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 KCONFIG       := Kconfig
 KCONFIG_FILES := Kconfig $(wildcard src/*/Kconfig src/*/*/Kconfig)
-DOTCONFIG     := .config
+# KCONFIG_CONFIG=FILE (environment or command line) keeps another
+# configuration, for building several side by side (O=DIR).
+DOTCONFIG     := $(or $(KCONFIG_CONFIG),.config)
 export KCONFIG_CONFIG := $(DOTCONFIG)
 
 all:
@@ -114,7 +116,11 @@ $(AUTOCONF): $(DOTCONFIG) $(KCONFIG_FILES) scripts/gen-config-h.sh
 # Rewritten only when the version or commit changes.
 $(VERSION_H): FORCE
 	$(Q)mkdir -p $(@D); printf '%s\n' '#define UKATA_VERSION "$(VERSION)"' \
-	  '#define UKATA_COMMIT "$(COMMIT)"' '#define UKATA_OCI_SPEC "$(OCI_SPEC)"' > $@.tmp; \
+	  '#define UKATA_COMMIT "$(COMMIT)"' '#define UKATA_OCI_SPEC "$(OCI_SPEC)"' \
+	  '#define UKATA_VERSION_MAJOR $(word 1,$(subst ., ,$(VERSION)))' \
+	  '#define UKATA_VERSION_MINOR $(word 2,$(subst ., ,$(VERSION)))' \
+	  '#define UKATA_VERSION_PATCH $(word 3,$(subst ., ,$(VERSION)))' \
+	  > $@.tmp; \
 	  if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 # Only the dependency headers are staged: musl-gcc cannot see glibc's /usr/include.
@@ -125,7 +131,7 @@ $(DEPINC)/.stamp:
 	$(Q)cp -r /usr/include/mbedtls /usr/include/psa $(DEPINC)/
 	$(Q)touch $@
 
-$(O)/obj/%.o: src/%.c $(AUTOCONF) $(VERSION_H) $(DEPINC)/.stamp
+$(O)/obj/%.o: src/%.c | $(AUTOCONF) $(VERSION_H) $(DEPINC)/.stamp
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<",true)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -101,12 +101,15 @@ int cli_config(struct cli_ctx *ctx, struct config **out, struct error **err)
 		s.ndefaults = ndef;
 		if (config_find(&s, &path, err) < 0 || config_load(path, &ctx->config, err) < 0)
 			return -1;
+		if (ctx->config->runtime.enable_debug)
+			log_set_level(LOGL_DEBUG);
 		if (!path)
 			log_info("no configuration file found; using built-in defaults");
+		else
+			log_debug("configuration %s with %zu drop-ins", ctx->config->path,
+				  ctx->config->dropins.n);
 		for (size_t i = 0; i < ctx->config->warnings.n; i++)
 			log_warn("%s", ctx->config->warnings.v[i]);
-		if (ctx->config->runtime.enable_debug && !ctx->debug)
-			log_set_level(LOGL_DEBUG);
 	}
 	*out = ctx->config;
 	return 0;

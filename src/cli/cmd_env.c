@@ -38,14 +38,11 @@ static void hypervisor_version(const char *path, char *out, size_t size)
 
 static void emit_version(struct emit *e, const char *name)
 {
-	int major = 0, minor = 0, patch = 0;
-
-	sscanf(UKATA_VERSION, "%d.%d.%d", &major, &minor, &patch);
 	emit_table(e, name);
 	emit_str(e, "Semver", UKATA_VERSION);
-	emit_int(e, "Major", major);
-	emit_int(e, "Minor", minor);
-	emit_int(e, "Patch", patch);
+	emit_int(e, "Major", UKATA_VERSION_MAJOR);
+	emit_int(e, "Minor", UKATA_VERSION_MINOR);
+	emit_int(e, "Patch", UKATA_VERSION_PATCH);
 	emit_str(e, "Commit", UKATA_COMMIT);
 	emit_table_end(e);
 }

@@ -72,11 +72,13 @@ static int apply_dropins(struct config *c, const char *path, struct error **err)
 {
 	cleanup_free char *copy = strdup(path);
 	cleanup_free char *dir = NULL;
-	char **names = NULL;
+	char **names = NULL, real[PATH_MAX];
 	size_t n = 0;
 	int r = 0;
 
-	if (!copy || asprintf(&dir, "%s/config.d", dirname(copy)) < 0)
+	/* Beside the file as found (not its symlink target), named absolutely. */
+	if (!copy || asprintf(&dir, "%s/config.d",
+			      realpath(dirname(copy), real) ? real : dirname(copy)) < 0)
 		return error_set(err, ENOMEM, "out of memory");
 	if (fs_list_files(dir, CONFIG_MAX_DROPINS, &names, &n, err) < 0)
 		return error_wrap(err, "configuration drop-ins");

@@ -73,7 +73,8 @@ static int check_duplicates(struct lexer *lx)
 {
 	char msg[TOML_MAX_TABLE + TOML_MAX_KEY + 64];
 
-	qsort(lx->seen, lx->nseen, sizeof(*lx->seen), cmp_seen);
+	if (lx->nseen > 1)
+		qsort(lx->seen, lx->nseen, sizeof(*lx->seen), cmp_seen);
 	for (size_t i = 1; i < lx->nseen; i++) {
 		const char *w = lx->seen[i].what;
 		if (strcmp(w, lx->seen[i - 1].what))

@@ -111,7 +111,8 @@ int fs_list_files(const char *dir, size_t max, char ***names, size_t *n, struct 
 		cnt++;
 	}
 	closedir(d);
-	qsort(v, cnt, sizeof(*v), cmp_names);
+	if (cnt > 1)
+		qsort(v, cnt, sizeof(*v), cmp_names);
 	*names = v;
 	*n = cnt;
 	return 0;

@@ -1,0 +1,46 @@
+# A small shell test harness. A suite defines functions test_* and ends with
+# run_suite NAME; each test runs in a subshell with its own temporary
+# directory ($T), and its output is shown only when it fails.
+# Helpers: run CMD... (sets $rc, $out, $err), expect_eq, expect_in, fail, skip.
+
+TESTS_PASSED=0
+TESTS_FAILED=0
+TESTS_SKIPPED=0
+
+fail() { echo "    $*" >&2; exit 1; }
+skip() { echo "$*" > "$T/.skip"; exit 0; }
+
+run() {
+	"$@" > "$T/.out" 2> "$T/.err"
+	rc=$?
+	out=$(cat "$T/.out")
+	err=$(cat "$T/.err")
+	return 0
+}
+
+expect_eq() { [ "$1" = "$2" ] || fail "expected [$2], got [$1]${3:+ ($3)}"; }
+expect_in() { case "$1" in *"$2"*) ;; *) fail "expected to find [$2] in [$1]";; esac; }
+expect_not_in() { case "$1" in *"$2"*) fail "did not expect [$2] in [$1]";; esac; }
+expect_rc() { [ "$rc" = "$1" ] || fail "exit status $rc, expected $1; stderr: $err"; }
+
+run_suite() {
+	suite=$1
+	for t in $(grep -o '^test_[a-z0-9_]*' "$0"); do
+		T=$(mktemp -d /tmp/ukata-test.XXXXXX)
+		if (set -u; cd "$T" && "$t") > "$T/.log" 2>&1; then
+			if [ -f "$T/.skip" ]; then
+				echo "SKIP $t: $(cat "$T/.skip")"
+				TESTS_SKIPPED=$((TESTS_SKIPPED + 1))
+			else
+				TESTS_PASSED=$((TESTS_PASSED + 1))
+			fi
+		else
+			echo "FAIL $t"
+			sed 's/^/    /' "$T/.log"
+			TESTS_FAILED=$((TESTS_FAILED + 1))
+		fi
+		rm -rf "$T"
+	done
+	echo "$suite: $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"
+	[ "$TESTS_FAILED" -eq 0 ]
+}
