@@ -1,3 +1,6 @@
+/* env and host facts: built only with CONFIG_CMD_ENV. */
+#include "autoconf.h"
+#if ENABLE_CMD_ENV
 #include "cli/env_emit.h"
 #include "cli/host_info.h"
 #include "harness.h"
@@ -55,3 +58,4 @@ TEST(env_emit_toml_nesting)
 			  "  [Runtime.Version]\n    Major = 1\n");
 	buf_free(&b);
 }
+#endif

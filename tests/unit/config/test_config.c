@@ -212,7 +212,7 @@ static char *tmpdir(void)
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
-	char p[512];
+	char p[1200];
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	FILE *f = fopen(p, "w");
 	fputs(text, f);

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Runs every test suite and prints the totals. Usage: tests/run.sh [BUILD_DIR]
+# Each suite ends with a line "NAME: N passed, N failed[, N skipped]"; a suite
+# that prints no such line, or exits non-zero with no failure counted, counts
+# as one failure.
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=${1:-$top/build}
+P=0 F=0 S=0
+
+suite() {
+	name=$1; shift
+	echo "== $name"
+	log=$(mktemp)
+	"$@" > "$log" 2>&1
+	status=$?
+	cat "$log"
+	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -z "$line" ]; then
+		echo "FAIL $name: no summary line (exit status $status)"
+		F=$((F + 1))
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+	[ "$status" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	P=$((P + p)) F=$((F + f)) S=$((S + ${s:-0}))
+}
+
+suite unit "$B/tests/unit-tests"
+[ -x "$B/asan/tests/unit-tests" ] && suite unit-asan "$B/asan/tests/unit-tests"
+suite link "$B/tests/link-deps"
+suite cli sh "$top/tests/e2e/cli.sh" "$B"
+[ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"
+suite fuzz sh "$top/tests/fuzz/run.sh" "$B"
+echo
+echo "total: $P passed, $F failed, $S skipped"
+[ "$F" -eq 0 ]
