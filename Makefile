@@ -110,7 +110,9 @@ CFLAGS   += $(EXTRA_CFLAGS)
 
 all: $(BIN)
 
+# A .config edited or copied by hand is completed with defaults first.
 $(AUTOCONF): $(DOTCONFIG) $(KCONFIG_FILES) scripts/gen-config-h.sh
+	$(Q)kconfig-conf -s --olddefconfig $(KCONFIG)
 	$(Q)sh scripts/gen-config-h.sh $(DOTCONFIG) $@ $(KCONFIG_FILES)
 
 # Rewritten only when the version or commit changes.

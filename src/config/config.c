@@ -18,7 +18,7 @@ static void strv_clear(struct strv *s)
 	s->n = 0;
 }
 
-static int strv_push(struct strv *s, char *item)
+int config_strv_push(struct strv *s, char *item)
 {
 	char **v = realloc(s->v, (s->n + 2) * sizeof(char *));
 	if (!v) {
@@ -158,14 +158,22 @@ static int set_value(struct config *c, const struct key_desc *d, struct toml_val
 struct apply_ctx {
 	struct config *c;
 	const char *name; /* interned in c->dropins or c->path lifetime */
-	char last_unknown_table[TOML_MAX_TABLE + 2]; /* "" until one is seen */
+	char last_unknown_table[TOML_MAX_TABLE + 1];
 };
 
-static int warn(struct config *c, const char *fmt, const char *name, int line, const char *a,
-		const char *b)
+static int warn(struct config *c, const char *name, int line, const char *key,
+		const char *table)
 {
 	char *s = NULL;
-	if (asprintf(&s, fmt, name, line, a, b) < 0 || strv_push(&c->warnings, s) < 0)
+	int r;
+
+	if (!*table)
+		r = asprintf(&s, "%s:%d: unknown key \"%s\" outside any table", name, line, key);
+	else if (!key)
+		r = asprintf(&s, "%s:%d: unknown table [%s]", name, line, table);
+	else
+		r = asprintf(&s, "%s:%d: unknown key \"%s\" in [%s]", name, line, key, table);
+	if (r < 0 || config_strv_push(&c->warnings, s) < 0)
 		return -1;
 	return 0;
 }
@@ -179,16 +187,13 @@ static int on_key(void *ud, const char *table, const char *key, struct toml_valu
 	const struct key_desc *d = config_key_find(table, key, &idx);
 
 	if (!d) {
+		/* An unknown table is named once, not once per key. */
 		int r = 0;
-		if (config_table_known(table))
-			r = warn(a->c, "%s:%d: unknown key \"%s\" in [%s]", a->name, line, key,
-				 table);
-		else if (strcmp(a->last_unknown_table, table) || !*table) {
+		if (config_table_known(table) || !*table) {
+			r = warn(a->c, a->name, line, key, table);
+		} else if (strcmp(a->last_unknown_table, table)) {
 			snprintf(a->last_unknown_table, sizeof(a->last_unknown_table), "%s", table);
-			r = *table ? warn(a->c, "%s:%d: unknown table [%s]%s", a->name, line, table,
-					  "")
-				   : warn(a->c, "%s:%d: unknown key \"%s\" outside any table%s",
-					  a->name, line, key, "");
+			r = warn(a->c, a->name, line, NULL, table);
 		}
 		return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
 	}

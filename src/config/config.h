@@ -110,5 +110,7 @@ int config_validate(const struct config *c, struct error **err);
 void config_free(struct config *c);
 
 const char *const *config_default_paths(size_t *n);
+/* Append item (taking ownership, freed on failure); -1 when out of memory. */
+int config_strv_push(struct strv *s, char *item);
 
 #endif

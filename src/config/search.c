@@ -54,19 +54,6 @@ static int apply_file(struct config *c, const char *name, struct error **err)
 	return config_apply(c, name, data, len, err);
 }
 
-static int push_name(struct strv *s, char *item)
-{
-	char **v = realloc(s->v, (s->n + 2) * sizeof(char *));
-	if (!v) {
-		free(item);
-		return -1;
-	}
-	v[s->n++] = item;
-	v[s->n] = NULL;
-	s->v = v;
-	return 0;
-}
-
 /* Every file of <dir of path>/config.d, in alphabetical order. */
 static int apply_dropins(struct config *c, const char *path, struct error **err)
 {
@@ -84,7 +71,7 @@ static int apply_dropins(struct config *c, const char *path, struct error **err)
 		return error_wrap(err, "configuration drop-ins");
 	for (size_t i = 0; i < n && r == 0; i++) {
 		char *full = NULL;
-		if (asprintf(&full, "%s/%s", dir, names[i]) < 0 || push_name(&c->dropins, full) < 0) {
+		if (asprintf(&full, "%s/%s", dir, names[i]) < 0 || config_strv_push(&c->dropins, full) < 0) {
 			r = error_set(err, ENOMEM, "out of memory");
 			break;
 		}

@@ -215,12 +215,10 @@ static char *keyval(struct lexer *lx, char *str, int num)
 	lx->p++;
 	skip_blank(lx);
 	toml_value_clear(&lx->pending);
-	int vline = lx->line;
 	if (toml_value_parse(&lx->p, lx->end, &lx->line, &lx->pending, &why) < 0) {
 		char msg[TOML_MAX_KEY + 64];
 		snprintf(msg, sizeof(msg), "%s: %s", key, why);
 		fail(lx, lx->line, msg);
-		(void)vline;
 		return NULL;
 	}
 	if (end_of_statement(lx, "unexpected text after value") < 0)

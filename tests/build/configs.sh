@@ -60,6 +60,50 @@ test_defconfigs() {
 	expect_not_in "$out" "  create "
 }
 
+test_install_layout() {
+	d=$B/cfg/defconfig
+	[ -x "$d/kata-runtime" ] || build defconfig
+	make -s -C "$top" O="$d" KCONFIG_CONFIG="$d/.config" install DESTDIR="$T/root" PREFIX=/usr \
+		> log 2>&1 || { cat log; fail "make install"; }
+	[ -x "$T/root/usr/bin/kata-runtime" ] || fail "no binary"
+	expect_eq "$(readlink "$T/root/usr/bin/kata-agent")" kata-runtime
+	cmp -s "$T/root/usr/share/defaults/kata-containers/configuration.toml" \
+		"$top/configs/configuration.toml" || fail "configuration not installed"
+	run "$T/root/usr/bin/kata-agent"
+	expect_in "$err" "agent: not implemented yet"
+}
+
+test_autoconf_rewritten_only_on_change() {
+	printf 'CONFIG_CMD_ENV=y\n' > dot
+	sh "$top/scripts/gen-config-h.sh" dot out.h "$top/Kconfig" "$top"/src/*/Kconfig
+	grep -q "define ENABLE_CMD_ENV 1" out.h || fail "ENABLE_CMD_ENV"
+	grep -q "define IF_CMD_CHECK(...)\$" out.h || fail "IF_CMD_CHECK"
+	grep -q 'define CONFIG_DEFAULT_ROOT' out.h && fail "unset string emitted"
+	touch -d "2000-01-01" out.h
+	sh "$top/scripts/gen-config-h.sh" dot out.h "$top/Kconfig" "$top"/src/*/Kconfig
+	[ "$(stat -c %Y out.h)" = "$(date -d 2000-01-01 +%s)" ] || fail "rewritten without a change"
+	printf 'CONFIG_CMD_ENV=y\nCONFIG_CMD_CHECK=y\n' > dot
+	sh "$top/scripts/gen-config-h.sh" dot out.h "$top/Kconfig" "$top"/src/*/Kconfig
+	[ "$(stat -c %Y out.h)" != "$(date -d 2000-01-01 +%s)" ] || fail "not rewritten on a change"
+}
+
+# A rebuild after touching a header recompiles its includers and nothing else.
+test_header_dependencies() {
+	d=$B/cfg/deps
+	rm -rf "$d"
+	mkdir -p "$d"
+	cp "$top/configs/defconfig" "$d/.config"
+	export KCONFIG_CONFIG="$d/.config"
+	make -s -C "$top" O="$d" -j2 > log 2>&1 || { cat log; fail build; }
+	touch "$top/src/cli/opts.h"
+	make -C "$top" O="$d" > log 2>&1 || { cat log; fail rebuild; }
+	compiled=$(grep -o 'CC *src/[a-z_/]*\.c' log | awk '{print $2}' | sort | tr '\n' ' ')
+	expect_eq "$compiled" "src/cli/cli.c src/cli/cmd_env.c src/cli/opts.c "
+	make -C "$top" O="$d" > log 2>&1
+	grep -q "CC " log && fail "an up-to-date tree recompiled: $(cat log)"
+	rm -rf "$d"
+}
+
 run_suite build
 status=$?
 echo "stripped sizes (bytes):"
