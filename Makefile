@@ -125,6 +125,13 @@ $(VERSION_H): FORCE
 	  > $@.tmp; \
 	  if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
+# Objects depend on the compiler and flags: a configuration that changes
+# them (-Os, -g) rebuilds everything. Rewritten only when they change.
+FLAGS_STAMP := $(GEN)/cflags
+$(FLAGS_STAMP): FORCE
+	$(Q)mkdir -p $(@D); echo '$(CC) $(CPPFLAGS) $(CFLAGS)' > $@.tmp; \
+	  if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
 # Only the dependency headers are staged: musl-gcc cannot see glibc's /usr/include.
 $(DEPINC)/.stamp:
 	$(Q)mkdir -p $(DEPINC)
@@ -133,7 +140,7 @@ $(DEPINC)/.stamp:
 	$(Q)cp -r /usr/include/mbedtls /usr/include/psa $(DEPINC)/
 	$(Q)touch $@
 
-$(O)/obj/%.o: src/%.c | $(AUTOCONF) $(VERSION_H) $(DEPINC)/.stamp
+$(O)/obj/%.o: src/%.c $(FLAGS_STAMP) | $(AUTOCONF) $(VERSION_H) $(DEPINC)/.stamp
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<",true)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

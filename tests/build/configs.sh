@@ -101,6 +101,10 @@ test_header_dependencies() {
 	expect_eq "$compiled" "src/cli/cli.c src/cli/cmd_env.c src/cli/opts.c "
 	make -C "$top" O="$d" > log 2>&1
 	grep -q "CC " log && fail "an up-to-date tree recompiled: $(cat log)"
+	# A configuration that changes the compiler flags rebuilds every object.
+	sed -i 's/^CONFIG_OPTIMIZE_SIZE=y/# CONFIG_OPTIMIZE_SIZE is not set/' "$d/.config"
+	make -C "$top" O="$d" > log 2>&1
+	expect_eq "$(grep -c 'CC *src/util/buf.c' log)" 1
 	rm -rf "$d"
 }
 
