@@ -31,6 +31,7 @@ suite() {
 suite unit "$B/tests/unit-tests"
 [ -x "$B/asan/tests/unit-tests" ] && suite unit-asan "$B/asan/tests/unit-tests"
 suite link "$B/tests/link-deps"
+suite hpack-nghttp2 "$B/tests/hpack-nghttp2"
 suite cli sh "$top/tests/e2e/cli.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"
 suite fuzz sh "$top/tests/fuzz/run.sh" "$B"
