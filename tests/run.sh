@@ -14,7 +14,7 @@ suite() {
 	"$@" > "$log" 2>&1
 	status=$?
 	cat "$log"
-	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	rm -f "$log"
 	if [ -z "$line" ]; then
 		echo "FAIL $name: no summary line (exit status $status)"
