@@ -85,7 +85,13 @@ AUTOCONF  := $(GEN)/autoconf.h
 VERSION_H := $(GEN)/version.h
 DEPINC    := $(O)/include/deps
 
-LIB_OBJS  := $(addprefix $(O)/obj/,$(sort $(obj-y)))
+# Protocol buffers: proto/*.proto compiled by nanopb into $(O)/gen/proto.
+PROTOS    := $(wildcard proto/*.proto) proto/google/protobuf/empty.proto
+PROTO_GEN := $(O)/gen/proto
+PROTO_C   := $(patsubst proto/%.proto,$(PROTO_GEN)/%.pb.c,$(PROTOS))
+PROTO_OBJS:= $(patsubst $(PROTO_GEN)/%.c,$(O)/obj/proto/%.o,$(PROTO_C))
+
+LIB_OBJS  := $(addprefix $(O)/obj/,$(sort $(obj-y))) $(PROTO_OBJS)
 MAIN_OBJ  := $(O)/obj/main.o
 LIBUKATA  := $(O)/libukata.a
 BIN       := $(O)/kata-runtime
@@ -103,7 +109,8 @@ CFLAGS   ?= $(OPTFLAGS) $(if $(CONFIG_DEBUG_INFO),-g,)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	-Wmissing-prototypes -Wstrict-prototypes $(if $(filter 1,$(WERROR)),-Werror,) \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
-CPPFLAGS += -D_GNU_SOURCE -Isrc -I$(GEN) -I$(DEPINC) -MMD -MP
+# Debian's libprotobuf-nanopb is built with PB_ENABLE_MALLOC: match it.
+CPPFLAGS += -D_GNU_SOURCE -DPB_ENABLE_MALLOC -Isrc -I$(GEN) -I$(O)/gen/proto -I$(DEPINC) -MMD -MP
 LDFLAGS  ?= -static -Wl,--gc-sections $(if $(CONFIG_OPTIMIZE_SIZE),-Wl,-O1,)
 EXTRA_CFLAGS ?=
 CFLAGS   += $(EXTRA_CFLAGS)
@@ -140,10 +147,25 @@ $(DEPINC)/.stamp:
 	$(Q)cp -r /usr/include/mbedtls /usr/include/psa $(DEPINC)/
 	$(Q)touch $@
 
-$(O)/obj/%.o: src/%.c $(FLAGS_STAMP) | $(AUTOCONF) $(VERSION_H) $(DEPINC)/.stamp
+$(O)/obj/%.o: src/%.c $(FLAGS_STAMP) | $(AUTOCONF) $(VERSION_H) $(DEPINC)/.stamp $(PROTO_GEN)/.stamp
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<",true)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(PROTO_GEN)/.stamp: $(PROTOS) proto/ukata.options
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  NANOPB  proto/*.proto",true)
+	$(Q)cd proto && protoc -I. --plugin=protoc-gen-nanopb=/usr/bin/protoc-gen-nanopb \
+	  --nanopb_opt=-f --nanopb_opt=ukata.options --nanopb_out=$(abspath $(PROTO_GEN)) \
+	  $(patsubst proto/%,%,$(PROTOS))
+	$(Q)touch $@
+
+$(PROTO_C): $(PROTO_GEN)/.stamp
+
+$(O)/obj/proto/%.o: $(PROTO_GEN)/%.c $(FLAGS_STAMP) | $(DEPINC)/.stamp
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<",true)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(LIBUKATA): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@",true)
