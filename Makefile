@@ -160,7 +160,9 @@ $(PROTO_GEN)/.stamp: $(PROTOS) proto/ukata.options
 	  $(patsubst proto/%,%,$(PROTOS))
 	$(Q)touch $@
 
-$(PROTO_C): $(PROTO_GEN)/.stamp
+# A recipe (even a no-op) makes make look at the regenerated files' times.
+$(PROTO_C) $(PROTO_C:.c=.h): $(PROTO_GEN)/.stamp
+	@true
 
 $(O)/obj/proto/%.o: $(PROTO_GEN)/%.c $(FLAGS_STAMP) | $(DEPINC)/.stamp
 	@mkdir -p $(@D)

@@ -1,0 +1,242 @@
+/* The gRPC client: one unary call at a time on one HTTP/2 connection. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "grpc/grpc.h"
+#include "rpc/rpc.h"
+#include "transport/transport.h"
+#include "util/error.h"
+
+struct call {
+	struct h2_conn *h2;
+	uint32_t id;
+	struct grpc_reader reader;
+	struct buf msg;
+	int nmsgs;
+	int status; /* -1 until grpc-status arrives */
+	struct buf message;
+	const char *problem; /* a protocol problem seen by a callback */
+	bool closed;
+	uint32_t close_code;
+};
+
+static bool is(const struct hpack_field *f, const char *name)
+{
+	return f->nlen == strlen(name) && !memcmp(f->name, name, f->nlen);
+}
+
+static int on_headers(void *ud, uint32_t id, const struct hpack_field *f, size_t n, bool end)
+{
+	struct call *cl = ud;
+	for (size_t i = 0; i < n; i++) {
+		if (is(&f[i], ":status") && (f[i].vlen != 3 || memcmp(f[i].value, "200", 3)))
+			cl->problem = "HTTP status is not 200";
+		else if (is(&f[i], "content-type") &&
+			 (f[i].vlen < 16 || memcmp(f[i].value, "application/grpc", 16)))
+			cl->problem = "content-type is not application/grpc";
+		else if (is(&f[i], "grpc-status"))
+			cl->status = grpc_status_parse(f[i].value, f[i].vlen);
+		else if (is(&f[i], "grpc-message"))
+			grpc_percent_decode(&cl->message, f[i].value, f[i].vlen);
+	}
+	return 0;
+}
+
+static int keep_message(void *ud, const uint8_t *m, size_t len)
+{
+	struct call *cl = ud;
+	if (cl->nmsgs++ == 0 && buf_append(&cl->msg, m, len) < 0)
+		return -GRPC_RESOURCE_EXHAUSTED;
+	return 0;
+}
+
+static int on_data(void *ud, uint32_t id, const uint8_t *d, size_t len, bool end)
+{
+	struct call *cl = ud;
+	const char *why;
+	int r = grpc_reader_feed(&cl->reader, d, len, keep_message, cl, &why);
+	h2_consume(cl->h2, id, len);
+	if (r < 0) {
+		cl->problem = why ? why : "cannot read the response message";
+		return H2_CANCEL;
+	}
+	return 0;
+}
+
+static void on_close(void *ud, uint32_t id, uint32_t code)
+{
+	struct call *cl = ud;
+	cl->closed = true;
+	cl->close_code = code;
+}
+
+int rpc_client_connect_unix(struct rpc_client *c, const char *path, struct error **err)
+{
+	static const struct h2_callbacks cb = { on_headers, on_data, on_close, NULL, NULL };
+
+	memset(c, 0, sizeof(*c));
+	c->fd = unix_connect(path, err);
+	if (c->fd < 0)
+		return -1;
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	if (h2_conn_init(&c->h2, H2_CLIENT, NULL, &cb, NULL) < 0) {
+		close(c->fd);
+		return error_set(err, ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	c->max_message = GRPC_DEFAULT_MAX_MESSAGE;
+	return 0;
+}
+
+void rpc_client_close(struct rpc_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	h2_conn_free(&c->h2);
+	pthread_mutex_destroy(&c->lock);
+	c->fd = -1;
+}
+
+static int encode(const struct rpc_method *m, const void *req, size_t max, struct buf *out,
+		  struct error **err)
+{
+	size_t size;
+	if (!pb_get_encoded_size(&size, m->req, req))
+		return error_set(err, GRPC_INTERNAL, "%s: cannot size the request", m->path);
+	if (size > max)
+		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "%s: request of %zu bytes is over "
+				 "the %zu byte limit", m->path, size, max);
+	uint8_t *tmp = malloc(size ? size : 1);
+	if (!tmp)
+		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "out of memory");
+	pb_ostream_t os = pb_ostream_from_buffer(tmp, size);
+	int ok = pb_encode(&os, m->req, req);
+	if (ok && (grpc_message_prefix(out, size) < 0 || buf_append(out, tmp, size) < 0)) {
+		free(tmp);
+		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	free(tmp);
+	if (!ok)
+		return error_set(err, GRPC_INTERNAL, "%s: %s", m->path, PB_GET_ERROR(&os));
+	return 0;
+}
+
+static uint32_t start(struct rpc_client *c, const struct rpc_method *m, int timeout_ms)
+{
+	char t[16];
+	struct hpack_field h[7] = {
+		{ ":method", 7, "POST", 4 }, { ":scheme", 7, "http", 4 },
+		{ ":path", 5, m->path, strlen(m->path) }, { ":authority", 10, "localhost", 9 },
+		{ "content-type", 12, "application/grpc", 16 }, { "te", 2, "trailers", 8 },
+	};
+	size_t n = 6;
+	if (timeout_ms > 0) {
+		grpc_timeout_encode(t, (uint64_t)timeout_ms * 1000000u);
+		h[n++] = (struct hpack_field){ "grpc-timeout", 12, t, strlen(t) };
+	}
+	return h2_send_headers(&c->h2, 0, h, n, false);
+}
+
+/* Move bytes until the stream closes. Returns 0, 1 on deadline, -1 on error. */
+static int run(struct rpc_client *c, struct call *cl, const struct buf *req, long deadline,
+	       struct error **err)
+{
+	size_t sent = 0;
+	uint8_t in[65536];
+
+	for (;;) {
+		if (sent < req->len) {
+			long n = h2_send_data(&c->h2, cl->id, (const uint8_t *)req->data + sent,
+					      req->len - sent, true);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		if (io_write_all(c->fd, c->h2.out.data, c->h2.out.len, deadline, err) < 0)
+			return (*err)->code == ETIMEDOUT ? 1 : -1;
+		h2_conn_sent(&c->h2, c->h2.out.len);
+		if (cl->closed)
+			return 0;
+		ssize_t r = io_read_some(c->fd, in, sizeof(in), deadline, err);
+		if (r < 0)
+			return (*err)->code == ETIMEDOUT ? 1 : -1;
+		if (r == 0)
+			return error_set(err, ECONNRESET, "connection closed by the server");
+		if (h2_conn_recv(&c->h2, in, (size_t)r) < 0) {
+			io_write_all(c->fd, c->h2.out.data, c->h2.out.len, deadline, NULL);
+			return error_set(err, EPROTO, "HTTP/2: %s", c->h2.why);
+		}
+	}
+}
+
+/* The outcome of a finished stream as a gRPC status. */
+static int outcome(const struct rpc_method *m, struct call *cl, void *resp, struct error **err)
+{
+	if (cl->problem)
+		return error_set(err, GRPC_INTERNAL, "%s: %s", m->path, cl->problem);
+	if (cl->close_code != H2_NO_ERROR && cl->status < 0)
+		return error_set(err, cl->close_code == H2_REFUSED_STREAM ? GRPC_UNAVAILABLE
+								  : GRPC_INTERNAL,
+				 "%s: stream reset (%s)", m->path, h2_error_name(cl->close_code));
+	if (cl->status < 0)
+		return error_set(err, GRPC_INTERNAL, "%s: no grpc-status in the response", m->path);
+	if (cl->status != GRPC_OK) {
+		error_set(err, cl->status, "%s", cl->message.data ? cl->message.data : "");
+		return cl->status;
+	}
+	if (cl->nmsgs != 1 || !grpc_reader_idle(&cl->reader))
+		return error_set(err, GRPC_INTERNAL, "%s: expected one response message, got %d",
+				 m->path, cl->nmsgs);
+	pb_istream_t is = pb_istream_from_buffer((const uint8_t *)cl->msg.data, cl->msg.len);
+	if (!pb_decode(&is, m->resp, resp))
+		return error_set(err, GRPC_INTERNAL, "%s: cannot decode the response: %s", m->path,
+				 PB_GET_ERROR(&is));
+	return GRPC_OK;
+}
+
+int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
+	     int timeout_ms, struct error **err)
+{
+	struct buf body = BUF_INIT(0);
+	struct call cl = { .h2 = &c->h2, .status = -1, .msg = BUF_INIT(0),
+			   .message = BUF_INIT(4096) };
+	long deadline = timeout_ms > 0 ? io_now_ms() + timeout_ms : 0;
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	grpc_reader_init(&cl.reader, c->max_message);
+	c->h2.ud = &cl;
+	if (encode(m, req, c->max_message, &body, err) < 0) {
+		r = (*err)->code; /* a gRPC status: nothing was sent */
+		goto out;
+	}
+	if (!(cl.id = start(c, m, timeout_ms))) {
+		r = error_set(err, EPIPE, "%s: the connection cannot take new calls", m->path);
+		goto out;
+	}
+	r = run(c, &cl, &body, deadline, err);
+	if (r == 1) {
+		h2_send_rst(&c->h2, cl.id, H2_CANCEL);
+		io_write_all(c->fd, c->h2.out.data, c->h2.out.len, io_now_ms() + 100, NULL);
+		h2_conn_sent(&c->h2, c->h2.out.len);
+		error_set(err, GRPC_DEADLINE_EXCEEDED, "%s: deadline of %d ms exceeded", m->path,
+			  timeout_ms);
+		r = GRPC_DEADLINE_EXCEEDED;
+	} else if (r == 0) {
+		r = outcome(m, &cl, resp, err);
+		if (r < 0)
+			r = (*err)->code;
+	}
+out:
+	c->h2.ud = NULL;
+	grpc_reader_free(&cl.reader);
+	buf_free(&cl.msg);
+	buf_free(&cl.message);
+	buf_free(&body);
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}

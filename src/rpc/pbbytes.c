@@ -1,0 +1,36 @@
+#include "rpc/pbbytes.h"
+
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+static bool enc(pb_ostream_t *os, const pb_field_t *f, void *const *arg)
+{
+	const struct pb_bytes_view *v = *arg;
+	return pb_encode_tag_for_field(os, f) &&
+	       pb_encode_string(os, (const pb_byte_t *)v->data, v->len);
+}
+
+static bool dec(pb_istream_t *is, const pb_field_t *f, void **arg)
+{
+	struct buf *b = *arg;
+	uint8_t chunk[4096];
+
+	while (is->bytes_left) {
+		size_t n = is->bytes_left < sizeof(chunk) ? is->bytes_left : sizeof(chunk);
+		if (!pb_read(is, chunk, n) || buf_append(b, chunk, n) < 0)
+			return false;
+	}
+	return true;
+}
+
+void pb_bytes_out(pb_callback_t *cb, struct pb_bytes_view *view)
+{
+	cb->funcs.encode = enc;
+	cb->arg = view;
+}
+
+void pb_bytes_in(pb_callback_t *cb, struct buf *dst)
+{
+	cb->funcs.decode = dec;
+	cb->arg = dst;
+}
