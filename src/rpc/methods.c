@@ -9,7 +9,8 @@
 #define PKG_CacheService "cache"
 
 const struct rpc_method rpc_methods[RPC_NMETHODS] = {
-#define X(svc, name, req, resp) { "/" PKG_##svc "." #svc "/" #name, req##_fields, resp##_fields },
+#define X(svc, name, req, resp) \
+	{ "/" PKG_##svc "." #svc "/" #name, req##_fields, resp##_fields, sizeof(req), sizeof(resp) },
 #include "rpc/methods.def"
 #undef X
 };

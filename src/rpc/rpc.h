@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "http2/conn.h"
+#include "util/buf.h"
 
 struct error;
 
@@ -15,6 +16,7 @@ struct rpc_method {
 	const char *path; /* "/grpc.AgentService/CreateContainer" */
 	const pb_msgdesc_t *req;
 	const pb_msgdesc_t *resp;
+	size_t req_size, resp_size; /* of the C structs */
 };
 
 /* Methods by name: RPC_AGENT(CreateContainer) and so on (rpc/methods.c). */
@@ -51,3 +53,32 @@ int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, 
 	     int timeout_ms, struct error **err);
 
 #endif
+
+/* ---------------------------------------------------------------- server */
+
+struct rpc_server;
+
+/* A handler fills resp from req. Returns 0 for OK, or a gRPC status code
+ * (> 0) with *err naming the cause (sent as grpc-message). It runs on its
+ * own thread and may block. */
+typedef int (*rpc_handler_fn)(void *user, const struct rpc_method *m, const void *req, void *resp,
+			      struct error **err);
+
+struct rpc_handler {
+	const struct rpc_method *method;
+	rpc_handler_fn fn;
+	/* Optional: called before decoding, to attach callbacks (pb_bytes_in)
+	 * for large bytes fields of the request to scratch. */
+	void (*prepare)(void *req, struct buf *scratch);
+};
+/* Pointer fields a handler sets in resp must be malloc'ed: the server frees
+ * them with pb_release() after encoding. Callback fields (pb_bytes_out) must
+ * point to data that outlives the handler's return until encoded: keep it in
+ * user data, or static. */
+
+/* Serve handlers on a unix socket (mode 0600) until rpc_server_stop(). */
+struct rpc_server *rpc_server_start_unix(const char *path, const struct rpc_handler *h,
+					 size_t n, void *user, struct error **err);
+/* Stop accepting, close every connection, wait for running handlers, and
+ * remove the socket. */
+void rpc_server_stop(struct rpc_server *s);

@@ -1,0 +1,592 @@
+/* The gRPC server.
+ *
+ * Threads, not an event loop: each connection has one I/O thread that alone
+ * owns its HTTP/2 state, and each call runs its handler on a thread of its
+ * own. Agent handlers block by nature (WaitProcess until a process exits,
+ * ReadStdout until output arrives), and a thread per call lets them be
+ * written as plain blocking code while other streams and connections go on.
+ * The number of calls is bounded by MAX_CONCURRENT_STREAMS per connection.
+ * A handler's result goes back to its connection's thread through a queue
+ * under the server lock and a wake-up pipe; a result for a connection or a
+ * stream that is gone is dropped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "grpc/grpc.h"
+#include "rpc/rpc.h"
+#include "transport/transport.h"
+#include "util/error.h"
+
+struct result {
+	uint64_t conn_id;
+	uint32_t stream;
+	int status;
+	char *message;
+	struct buf body; /* prefixed response message when status is OK */
+	struct result *next;
+};
+
+struct scall {
+	uint32_t id;
+	const struct rpc_handler *h;
+	struct grpc_reader reader;
+	struct buf req;
+	int nmsgs;
+	long deadline;
+	bool dispatched, headers_sent, finished;
+	struct result *res; /* being sent */
+	size_t sent;
+	struct scall *next;
+};
+
+struct sconn {
+	struct rpc_server *srv;
+	uint64_t id;
+	int fd;
+	int wake[2];
+	struct h2_conn h2;
+	struct scall *calls;
+	struct result *done; /* under srv->lock */
+	struct sconn *next;  /* under srv->lock */
+};
+
+struct rpc_server {
+	int lfd;
+	int stop_pipe[2];
+	char *path;
+	const struct rpc_handler *handlers;
+	size_t nhandlers;
+	void *user;
+	pthread_t acceptor;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	struct sconn *conns;
+	uint64_t next_conn_id;
+	int live_conns, live_workers;
+	bool stopping;
+};
+
+struct job {
+	struct rpc_server *srv;
+	uint64_t conn_id;
+	uint32_t stream;
+	const struct rpc_handler *h;
+	struct buf req;
+	long deadline;
+};
+
+/* ---------------------------------------------------------------- results */
+
+static void result_free(struct result *r)
+{
+	if (!r)
+		return;
+	free(r->message);
+	buf_free(&r->body);
+	free(r);
+}
+
+static void post(struct rpc_server *srv, struct result *r)
+{
+	pthread_mutex_lock(&srv->lock);
+	struct sconn *c = srv->conns;
+	while (c && c->id != r->conn_id)
+		c = c->next;
+	if (c) {
+		r->next = c->done;
+		c->done = r;
+		ssize_t w = write(c->wake[1], "", 1);
+		(void)w;
+	} else {
+		result_free(r);
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* ---------------------------------------------------------------- workers */
+
+static void run_handler(struct job *j, struct result *r)
+{
+	const struct rpc_method *m = j->h->method;
+	void *req = calloc(1, m->req_size), *resp = calloc(1, m->resp_size);
+	struct buf scratch = BUF_INIT(GRPC_DEFAULT_MAX_MESSAGE);
+	struct error *err = NULL;
+
+	if (!req || !resp) {
+		r->status = GRPC_RESOURCE_EXHAUSTED;
+		goto out;
+	}
+	if (j->h->prepare)
+		j->h->prepare(req, &scratch);
+	pb_istream_t is = pb_istream_from_buffer((const uint8_t *)j->req.data, j->req.len);
+	if (!pb_decode(&is, m->req, req)) {
+		r->status = GRPC_INTERNAL;
+		r->message = strdup("cannot decode the request");
+		goto out;
+	}
+	r->status = j->h->fn(j->srv->user, m, req, resp, &err);
+	if (r->status != GRPC_OK) {
+		r->message = strdup(err ? err->msg : "");
+	} else if (j->deadline && io_now_ms() > j->deadline) {
+		r->status = GRPC_DEADLINE_EXCEEDED;
+	} else {
+		size_t size = 0;
+		pb_get_encoded_size(&size, m->resp, resp);
+		uint8_t *tmp = malloc(size ? size : 1);
+		pb_ostream_t os = pb_ostream_from_buffer(tmp, size);
+		if (!tmp || size > GRPC_DEFAULT_MAX_MESSAGE || !pb_encode(&os, m->resp, resp) ||
+		    grpc_message_prefix(&r->body, size) < 0 || buf_append(&r->body, tmp, size) < 0) {
+			r->status = GRPC_INTERNAL;
+			r->message = strdup("cannot encode the response");
+		}
+		free(tmp);
+	}
+	pb_release(m->resp, resp);
+out:
+	if (req)
+		pb_release(m->req, req);
+	free(req);
+	free(resp);
+	buf_free(&scratch);
+	error_free(err);
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	struct rpc_server *srv = j->srv;
+	struct result *r = calloc(1, sizeof(*r));
+
+	if (r) {
+		r->conn_id = j->conn_id;
+		r->stream = j->stream;
+		run_handler(j, r);
+		post(srv, r);
+	}
+	buf_free(&j->req);
+	free(j);
+	pthread_mutex_lock(&srv->lock);
+	if (--srv->live_workers == 0)
+		pthread_cond_broadcast(&srv->idle);
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- streams */
+
+static struct scall *find(struct sconn *c, uint32_t id)
+{
+	for (struct scall *s = c->calls; s; s = s->next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+static void forget(struct sconn *c, uint32_t id)
+{
+	for (struct scall **p = &c->calls; *p; p = &(*p)->next) {
+		if ((*p)->id == id) {
+			struct scall *s = *p;
+			*p = s->next;
+			grpc_reader_free(&s->reader);
+			buf_free(&s->req);
+			result_free(s->res);
+			free(s);
+			return;
+		}
+	}
+}
+
+/* A response with no message: one HEADERS frame ending the stream. */
+static void trailers_only(struct sconn *c, uint32_t id, int status, const char *msg)
+{
+	struct buf pct = BUF_INIT(16384);
+	char code[4];
+	snprintf(code, sizeof(code), "%d", status);
+	grpc_percent_encode(&pct, msg ? msg : "", msg ? strlen(msg) : 0);
+	struct hpack_field h[] = {
+		{ ":status", 7, "200", 3 }, { "content-type", 12, "application/grpc", 16 },
+		{ "grpc-status", 11, code, strlen(code) },
+		{ "grpc-message", 12, pct.data ? pct.data : "", pct.len },
+	};
+	struct scall *s = find(c, id);
+	if (s)
+		s->finished = true;
+	h2_send_headers(&c->h2, id, h, pct.len ? 4 : 3, true); /* may free s */
+	buf_free(&pct);
+}
+
+static void dispatch(struct sconn *c, struct scall *s)
+{
+	struct rpc_server *srv = c->srv;
+	pthread_t t;
+	pthread_attr_t attr;
+	struct job *j;
+
+	s->dispatched = true;
+	if (s->nmsgs != 1 || !grpc_reader_idle(&s->reader))
+		return trailers_only(c, s->id, GRPC_INTERNAL, "a unary call takes one request message");
+	if (!(j = calloc(1, sizeof(*j))))
+		return trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
+	*j = (struct job){ srv, c->id, s->id, s->h, s->req, s->deadline };
+	s->req = (struct buf)BUF_INIT(0);
+	pthread_mutex_lock(&srv->lock);
+	srv->live_workers++;
+	pthread_mutex_unlock(&srv->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	if (pthread_create(&t, &attr, worker, j) != 0) {
+		pthread_mutex_lock(&srv->lock);
+		srv->live_workers--;
+		pthread_mutex_unlock(&srv->lock);
+		buf_free(&j->req);
+		free(j);
+		trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "cannot start a handler");
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static const struct rpc_handler *lookup(struct rpc_server *srv, const char *path, size_t n)
+{
+	for (size_t i = 0; i < srv->nhandlers; i++) {
+		const char *p = srv->handlers[i].method->path;
+		if (strlen(p) == n && !memcmp(p, path, n))
+			return &srv->handlers[i];
+	}
+	return NULL;
+}
+
+static int on_headers(void *ud, uint32_t id, const struct hpack_field *f, size_t n, bool end)
+{
+	struct sconn *c = ud;
+	struct scall *s = find(c, id);
+	const struct hpack_field *path = NULL, *timeout = NULL;
+	bool grpc = false;
+
+	if (s) { /* trailers from the client */
+		if (end && !s->dispatched)
+			dispatch(c, s);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].nlen == 5 && !memcmp(f[i].name, ":path", 5))
+			path = &f[i];
+		else if (f[i].nlen == 12 && !memcmp(f[i].name, "grpc-timeout", 12))
+			timeout = &f[i];
+		else if (f[i].nlen == 12 && !memcmp(f[i].name, "content-type", 12))
+			grpc = f[i].vlen >= 16 && !memcmp(f[i].value, "application/grpc", 16);
+	}
+	if (!(s = calloc(1, sizeof(*s))))
+		return H2_INTERNAL_ERROR;
+	s->id = id;
+	grpc_reader_init(&s->reader, GRPC_DEFAULT_MAX_MESSAGE);
+	s->next = c->calls;
+	c->calls = s;
+	uint64_t ns;
+	if (timeout && grpc_timeout_parse(timeout->value, timeout->vlen, &ns) == 0)
+		s->deadline = io_now_ms() + (long)(ns / 1000000u > 86400000u ? 86400000u : ns / 1000000u);
+	if (!grpc)
+		trailers_only(c, id, GRPC_UNKNOWN, "content-type is not application/grpc");
+	else if (!path || !(s->h = lookup(c->srv, path->value, path->vlen)))
+		trailers_only(c, id, GRPC_UNIMPLEMENTED, "unknown method");
+	else if (end)
+		dispatch(c, s);
+	return 0;
+}
+
+static int keep(void *ud, const uint8_t *m, size_t len)
+{
+	struct scall *s = ud;
+	if (s->nmsgs++ == 0 && buf_append(&s->req, m, len) < 0)
+		return -GRPC_RESOURCE_EXHAUSTED;
+	return 0;
+}
+
+static int on_data(void *ud, uint32_t id, const uint8_t *d, size_t len, bool end)
+{
+	struct sconn *c = ud;
+	struct scall *s = find(c, id);
+	const char *why;
+
+	h2_consume(&c->h2, id, len);
+	if (!s || s->finished || s->dispatched)
+		return 0;
+	int r = grpc_reader_feed(&s->reader, d, len, keep, s, &why);
+	if (r < 0)
+		trailers_only(c, id, -r, why);
+	else if (end)
+		dispatch(c, s);
+	return 0;
+}
+
+static void on_close(void *ud, uint32_t id, uint32_t code)
+{
+	forget(ud, id);
+}
+
+/* ---------------------------------------------------------------- connection */
+
+static void take_results(struct sconn *c)
+{
+	char drain[64];
+	while (read(c->wake[0], drain, sizeof(drain)) > 0)
+		;
+	pthread_mutex_lock(&c->srv->lock);
+	struct result *r = c->done;
+	c->done = NULL;
+	pthread_mutex_unlock(&c->srv->lock);
+	while (r) {
+		struct result *next = r->next;
+		struct scall *s = find(c, r->stream);
+		if (s && !s->finished && !s->res) {
+			r->next = NULL;
+			s->res = r;
+		} else {
+			result_free(r);
+		}
+		r = next;
+	}
+}
+
+static void send_results(struct sconn *c)
+{
+	static const struct hpack_field head[] = { { ":status", 7, "200", 3 },
+						   { "content-type", 12, "application/grpc", 16 } };
+	static const struct hpack_field ok[] = { { "grpc-status", 11, "0", 1 } };
+
+	/* Ending a stream frees its call (on_close): take next first, and never
+	 * touch s after sending something that may end the stream. */
+	for (struct scall *s = c->calls, *next; s; s = next) {
+		struct result *r = s->res;
+		next = s->next;
+		if (!r || s->finished)
+			continue;
+		if (r->status != GRPC_OK) {
+			trailers_only(c, s->id, r->status, r->message);
+			continue;
+		}
+		if (!s->headers_sent) {
+			h2_send_headers(&c->h2, s->id, head, 2, false);
+			s->headers_sent = true;
+		}
+		long n = h2_send_data(&c->h2, s->id, (uint8_t *)r->body.data + s->sent,
+				      r->body.len - s->sent, false);
+		if (n < 0) {
+			s->finished = true;
+			continue;
+		}
+		s->sent += (size_t)n;
+		if (s->sent == r->body.len) {
+			s->finished = true;
+			h2_send_headers(&c->h2, s->id, ok, 1, true);
+		}
+	}
+}
+
+/* Write what the socket takes now; true when everything went. */
+static bool flush(struct sconn *c)
+{
+	while (c->h2.out.len) {
+		ssize_t n = send(c->fd, c->h2.out.data, c->h2.out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		h2_conn_sent(&c->h2, (size_t)n);
+	}
+	return true;
+}
+
+static void conn_loop(struct sconn *c)
+{
+	static __thread uint8_t in[65536]; /* off the (small, musl) thread stack */
+
+	for (;;) {
+		send_results(c);
+		bool all = flush(c);
+		if (c->h2.dead && all)
+			return;
+		struct pollfd p[2] = { { c->fd, (short)(POLLIN | (all ? 0 : POLLOUT)), 0 },
+				       { c->wake[0], POLLIN, 0 } };
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return;
+		if (p[1].revents)
+			take_results(c);
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = recv(c->fd, in, sizeof(in), MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n <= 0)
+				return;
+			if (h2_conn_recv(&c->h2, in, (size_t)n) < 0) {
+				flush(c);
+				return;
+			}
+		}
+	}
+}
+
+static void *conn_main(void *arg)
+{
+	struct sconn *c = arg;
+	struct rpc_server *srv = c->srv;
+
+	conn_loop(c);
+	pthread_mutex_lock(&srv->lock);
+	for (struct sconn **p = &srv->conns; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	struct result *r = c->done;
+	if (--srv->live_conns == 0)
+		pthread_cond_broadcast(&srv->idle);
+	pthread_mutex_unlock(&srv->lock);
+	while (r) {
+		struct result *next = r->next;
+		result_free(r);
+		r = next;
+	}
+	while (c->calls)
+		forget(c, c->calls->id);
+	h2_conn_free(&c->h2);
+	close(c->fd);
+	close(c->wake[0]);
+	close(c->wake[1]);
+	free(c);
+	return NULL;
+}
+
+static void start_conn(struct rpc_server *srv, int fd)
+{
+	static const struct h2_callbacks cb = { on_headers, on_data, on_close, NULL, NULL };
+	struct sconn *c = calloc(1, sizeof(*c));
+	pthread_t t;
+	pthread_attr_t attr;
+
+	if (!c || pipe2(c->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	if (h2_conn_init(&c->h2, H2_SERVER, NULL, &cb, c) < 0)
+		goto fail;
+	pthread_mutex_lock(&srv->lock);
+	c->id = ++srv->next_conn_id;
+	c->next = srv->conns;
+	srv->conns = c;
+	srv->live_conns++;
+	pthread_mutex_unlock(&srv->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	int r = pthread_create(&t, &attr, conn_main, c);
+	pthread_attr_destroy(&attr);
+	if (r == 0)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	srv->conns = c->next;
+	srv->live_conns--;
+	pthread_mutex_unlock(&srv->lock);
+fail:
+	h2_conn_free(&c->h2);
+	close(c->wake[0]);
+	close(c->wake[1]);
+	close(fd);
+	free(c);
+}
+
+static void *acceptor(void *arg)
+{
+	struct rpc_server *srv = arg;
+
+	for (;;) {
+		struct pollfd p[2] = { { srv->lfd, POLLIN, 0 }, { srv->stop_pipe[0], POLLIN, 0 } };
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (p[0].revents) {
+			int fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				start_conn(srv, fd);
+		}
+	}
+	return NULL;
+}
+
+struct rpc_server *rpc_server_start_unix(const char *path, const struct rpc_handler *h,
+					 size_t n, void *user, struct error **err)
+{
+	struct rpc_server *srv = calloc(1, sizeof(*srv));
+
+	if (!srv || !(srv->path = strdup(path))) {
+		free(srv);
+		error_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	srv->handlers = h;
+	srv->nhandlers = n;
+	srv->user = user;
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->idle, NULL);
+	srv->lfd = unix_listen(path, 64, err);
+	if (srv->lfd < 0)
+		goto fail;
+	if (pipe2(srv->stop_pipe, O_CLOEXEC) < 0) {
+		error_set_errno(err, errno, "pipe");
+		close(srv->lfd);
+		unlink(path);
+		goto fail;
+	}
+	if (pthread_create(&srv->acceptor, NULL, acceptor, srv) != 0) {
+		error_set(err, EAGAIN, "cannot start the server thread");
+		close(srv->lfd);
+		close(srv->stop_pipe[0]);
+		close(srv->stop_pipe[1]);
+		unlink(path);
+		goto fail;
+	}
+	return srv;
+fail:
+	free(srv->path);
+	free(srv);
+	return NULL;
+}
+
+void rpc_server_stop(struct rpc_server *srv)
+{
+	if (!srv)
+		return;
+	ssize_t w = write(srv->stop_pipe[1], "", 1);
+	(void)w;
+	pthread_join(srv->acceptor, NULL);
+	close(srv->lfd);
+	unlink(srv->path);
+	pthread_mutex_lock(&srv->lock);
+	srv->stopping = true;
+	for (struct sconn *c = srv->conns; c; c = c->next)
+		shutdown(c->fd, SHUT_RDWR); /* its thread sees EOF and ends */
+	while (srv->live_conns > 0 || srv->live_workers > 0)
+		pthread_cond_wait(&srv->idle, &srv->lock);
+	pthread_mutex_unlock(&srv->lock);
+	close(srv->stop_pipe[0]);
+	close(srv->stop_pipe[1]);
+	pthread_mutex_destroy(&srv->lock);
+	pthread_cond_destroy(&srv->idle);
+	free(srv->path);
+	free(srv);
+}
