@@ -77,15 +77,25 @@ static void on_close(void *ud, uint32_t id, uint32_t code)
 
 int rpc_client_connect_unix(struct rpc_client *c, const char *path, struct error **err)
 {
+	int fd = unix_connect(path, err);
+	if (fd < 0) {
+		memset(c, 0, sizeof(*c));
+		c->fd = -1;
+		return -1;
+	}
+	return rpc_client_connect_fd(c, fd, err);
+}
+
+int rpc_client_connect_fd(struct rpc_client *c, int fd, struct error **err)
+{
 	static const struct h2_callbacks cb = { on_headers, on_data, on_close, NULL, NULL };
 
 	memset(c, 0, sizeof(*c));
-	c->fd = unix_connect(path, err);
-	if (c->fd < 0)
-		return -1;
+	c->fd = fd;
 	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
 	if (h2_conn_init(&c->h2, H2_CLIENT, NULL, &cb, NULL) < 0) {
 		close(c->fd);
+		c->fd = -1;
 		return error_set(err, ENOMEM, "out of memory");
 	}
 	pthread_mutex_init(&c->lock, NULL);

@@ -5,7 +5,9 @@
 
 #include <pb.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "http2/conn.h"
 #include "util/buf.h"
@@ -43,6 +45,8 @@ struct rpc_client {
 };
 
 int rpc_client_connect_unix(struct rpc_client *c, const char *path, struct error **err);
+/* Use a connected stream (a yamux stream, a vsock): the client owns fd. */
+int rpc_client_connect_fd(struct rpc_client *c, int fd, struct error **err);
 void rpc_client_close(struct rpc_client *c);
 
 /* Call method with req, decoding into resp (release it with pb_release).
@@ -58,11 +62,24 @@ int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, 
 
 struct rpc_server;
 
+/* What a handler knows of its call. */
+struct rpc_ctx {
+	void *user;	  /* given to rpc_server_new */
+	long deadline_ms; /* io_now_ms() clock; 0 = none. Past it the client
+			   * has been answered DEADLINE_EXCEEDED already. */
+	/* The peer's credentials (SO_PEERCRED); has_cred is false on
+	 * transports without them (a yamux stream: the peer is the VM). */
+	bool has_cred;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
 /* A handler fills resp from req. Returns 0 for OK, or a gRPC status code
  * (> 0) with *err naming the cause (sent as grpc-message). It runs on its
  * own thread and may block. */
-typedef int (*rpc_handler_fn)(void *user, const struct rpc_method *m, const void *req, void *resp,
-			      struct error **err);
+typedef int (*rpc_handler_fn)(const struct rpc_ctx *ctx, const struct rpc_method *m,
+			      const void *req, void *resp, struct error **err);
 
 struct rpc_handler {
 	const struct rpc_method *method;
@@ -76,7 +93,15 @@ struct rpc_handler {
  * point to data that outlives the handler's return until encoded: keep it in
  * user data, or static. */
 
-/* Serve handlers on a unix socket (mode 0600) until rpc_server_stop(). */
+/* A server with no listener yet: give it connections with rpc_server_serve
+ * (yamux streams) or a socket with rpc_server_listen_unix. */
+struct rpc_server *rpc_server_new(const struct rpc_handler *h, size_t n, void *user,
+				  struct error **err);
+/* Serve one connected stream; the server owns fd from now on. */
+int rpc_server_serve(struct rpc_server *s, int fd);
+/* Accept connections on a unix socket (mode 0600) until rpc_server_stop. */
+int rpc_server_listen_unix(struct rpc_server *s, const char *path, struct error **err);
+/* rpc_server_new + rpc_server_listen_unix. */
 struct rpc_server *rpc_server_start_unix(const char *path, const struct rpc_handler *h,
 					 size_t n, void *user, struct error **err);
 /* Stop accepting, close every connection, wait for running handlers, and

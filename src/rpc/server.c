@@ -11,6 +11,7 @@
  * stream that is gone is dropped.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pb_decode.h>
 #include <pb_encode.h>
@@ -57,6 +58,8 @@ struct sconn {
 	struct scall *calls;
 	struct result *done; /* under srv->lock */
 	struct sconn *next;  /* under srv->lock */
+	bool has_cred;
+	struct ucred cred;
 };
 
 struct rpc_server {
@@ -81,7 +84,7 @@ struct job {
 	uint32_t stream;
 	const struct rpc_handler *h;
 	struct buf req;
-	long deadline;
+	struct rpc_ctx ctx;
 };
 
 /* ---------------------------------------------------------------- results */
@@ -133,11 +136,13 @@ static void run_handler(struct job *j, struct result *r)
 		r->message = strdup("cannot decode the request");
 		goto out;
 	}
-	r->status = j->h->fn(j->srv->user, m, req, resp, &err);
+	r->status = j->h->fn(&j->ctx, m, req, resp, &err);
 	if (r->status != GRPC_OK) {
 		r->message = strdup(err ? err->msg : "");
-	} else if (j->deadline && io_now_ms() > j->deadline) {
+	} else if (j->ctx.deadline_ms && io_now_ms() > j->ctx.deadline_ms) {
+		/* Normally answered by expire() already, and dropped. */
 		r->status = GRPC_DEADLINE_EXCEEDED;
+		r->message = strdup("the handler finished after the deadline");
 	} else {
 		size_t size = 0;
 		pb_get_encoded_size(&size, m->resp, resp);
@@ -237,7 +242,9 @@ static void dispatch(struct sconn *c, struct scall *s)
 		return trailers_only(c, s->id, GRPC_INTERNAL, "a unary call takes one request message");
 	if (!(j = calloc(1, sizeof(*j))))
 		return trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
-	*j = (struct job){ srv, c->id, s->id, s->h, s->req, s->deadline };
+	*j = (struct job){ srv, c->id, s->id, s->h, s->req,
+			   { srv->user, s->deadline, c->has_cred, c->cred.pid, c->cred.uid,
+			     c->cred.gid } };
 	s->req = (struct buf)BUF_INIT(0);
 	pthread_mutex_lock(&srv->lock);
 	srv->live_workers++;
@@ -407,18 +414,38 @@ static bool flush(struct sconn *c)
 	return true;
 }
 
+/* Answer DEADLINE_EXCEEDED for calls past their grpc-timeout (the handler
+ * goes on; its result is dropped) and return the milliseconds to the next
+ * deadline, -1 for none. */
+static int expire(struct sconn *c)
+{
+	long now = io_now_ms(), next = -1;
+
+	for (struct scall *s = c->calls, *n; s; s = n) {
+		n = s->next;
+		if (!s->deadline || s->finished || s->res)
+			continue;
+		if (s->deadline <= now)
+			trailers_only(c, s->id, GRPC_DEADLINE_EXCEEDED, "deadline exceeded");
+		else if (next < 0 || s->deadline - now < next)
+			next = s->deadline - now;
+	}
+	return next > INT_MAX ? INT_MAX : (int)next;
+}
+
 static void conn_loop(struct sconn *c)
 {
 	static __thread uint8_t in[65536]; /* off the (small, musl) thread stack */
 
 	for (;;) {
 		send_results(c);
+		int wait = expire(c);
 		bool all = flush(c);
 		if (c->h2.dead && all)
 			return;
 		struct pollfd p[2] = { { c->fd, (short)(POLLIN | (all ? 0 : POLLOUT)), 0 },
 				       { c->wake[0], POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (poll(p, 2, wait) < 0 && errno != EINTR)
 			return;
 		if (p[1].revents)
 			take_results(c);
@@ -468,7 +495,7 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
-static void start_conn(struct rpc_server *srv, int fd)
+static int start_conn(struct rpc_server *srv, int fd)
 {
 	static const struct h2_callbacks cb = { on_headers, on_data, on_close, NULL, NULL };
 	struct sconn *c = calloc(1, sizeof(*c));
@@ -478,13 +505,20 @@ static void start_conn(struct rpc_server *srv, int fd)
 	if (!c || pipe2(c->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		free(c);
 		close(fd);
-		return;
+		return -1;
 	}
 	c->srv = srv;
 	c->fd = fd;
+	socklen_t len = sizeof(c->cred);
+	c->has_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0 &&
+		      c->cred.pid > 0;
 	if (h2_conn_init(&c->h2, H2_SERVER, NULL, &cb, c) < 0)
 		goto fail;
 	pthread_mutex_lock(&srv->lock);
+	if (srv->stopping) {
+		pthread_mutex_unlock(&srv->lock);
+		goto fail;
+	}
 	c->id = ++srv->next_conn_id;
 	c->next = srv->conns;
 	srv->conns = c;
@@ -496,7 +530,7 @@ static void start_conn(struct rpc_server *srv, int fd)
 	int r = pthread_create(&t, &attr, conn_main, c);
 	pthread_attr_destroy(&attr);
 	if (r == 0)
-		return;
+		return 0;
 	pthread_mutex_lock(&srv->lock);
 	srv->conns = c->next;
 	srv->live_conns--;
@@ -507,6 +541,13 @@ fail:
 	close(c->wake[1]);
 	close(fd);
 	free(c);
+	return -1;
+}
+
+int rpc_server_serve(struct rpc_server *srv, int fd)
+{
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return start_conn(srv, fd);
 }
 
 static void *acceptor(void *arg)
@@ -528,54 +569,79 @@ static void *acceptor(void *arg)
 	return NULL;
 }
 
-struct rpc_server *rpc_server_start_unix(const char *path, const struct rpc_handler *h,
-					 size_t n, void *user, struct error **err)
+struct rpc_server *rpc_server_new(const struct rpc_handler *h, size_t n, void *user,
+				  struct error **err)
 {
 	struct rpc_server *srv = calloc(1, sizeof(*srv));
 
-	if (!srv || !(srv->path = strdup(path))) {
-		free(srv);
+	if (!srv) {
 		error_set(err, ENOMEM, "out of memory");
 		return NULL;
 	}
 	srv->handlers = h;
 	srv->nhandlers = n;
 	srv->user = user;
+	srv->lfd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->idle, NULL);
+	return srv;
+}
+
+int rpc_server_listen_unix(struct rpc_server *srv, const char *path, struct error **err)
+{
+	if (srv->lfd >= 0)
+		return error_set(err, EBUSY, "the server listens already");
+	if (!(srv->path = strdup(path)))
+		return error_set(err, ENOMEM, "out of memory");
 	srv->lfd = unix_listen(path, 64, err);
 	if (srv->lfd < 0)
 		goto fail;
 	if (pipe2(srv->stop_pipe, O_CLOEXEC) < 0) {
 		error_set_errno(err, errno, "pipe");
-		close(srv->lfd);
-		unlink(path);
-		goto fail;
+		goto fail_listen;
 	}
 	if (pthread_create(&srv->acceptor, NULL, acceptor, srv) != 0) {
 		error_set(err, EAGAIN, "cannot start the server thread");
-		close(srv->lfd);
 		close(srv->stop_pipe[0]);
 		close(srv->stop_pipe[1]);
-		unlink(path);
-		goto fail;
+		goto fail_listen;
 	}
-	return srv;
+	return 0;
+fail_listen:
+	close(srv->lfd);
+	srv->lfd = -1;
+	unlink(path);
 fail:
 	free(srv->path);
-	free(srv);
-	return NULL;
+	srv->path = NULL;
+	return -1;
+}
+
+struct rpc_server *rpc_server_start_unix(const char *path, const struct rpc_handler *h,
+					 size_t n, void *user, struct error **err)
+{
+	struct rpc_server *srv = rpc_server_new(h, n, user, err);
+
+	if (srv && rpc_server_listen_unix(srv, path, err) < 0) {
+		rpc_server_stop(srv);
+		return NULL;
+	}
+	return srv;
 }
 
 void rpc_server_stop(struct rpc_server *srv)
 {
 	if (!srv)
 		return;
-	ssize_t w = write(srv->stop_pipe[1], "", 1);
-	(void)w;
-	pthread_join(srv->acceptor, NULL);
-	close(srv->lfd);
-	unlink(srv->path);
+	if (srv->lfd >= 0) {
+		ssize_t w = write(srv->stop_pipe[1], "", 1);
+		(void)w;
+		pthread_join(srv->acceptor, NULL);
+		close(srv->lfd);
+		unlink(srv->path);
+		close(srv->stop_pipe[0]);
+		close(srv->stop_pipe[1]);
+	}
 	pthread_mutex_lock(&srv->lock);
 	srv->stopping = true;
 	for (struct sconn *c = srv->conns; c; c = c->next)
@@ -583,8 +649,6 @@ void rpc_server_stop(struct rpc_server *srv)
 	while (srv->live_conns > 0 || srv->live_workers > 0)
 		pthread_cond_wait(&srv->idle, &srv->lock);
 	pthread_mutex_unlock(&srv->lock);
-	close(srv->stop_pipe[0]);
-	close(srv->stop_pipe[1]);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->idle);
 	free(srv->path);

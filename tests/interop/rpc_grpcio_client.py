@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A grpcio client calling our gRPC server (tests/interop/rpc_server.c):
-usage rpc_grpcio_client.py SERVER_BINARY."""
+usage rpc_grpcio_client.py SERVER_BINARY [RPC_DEADLINE_BINARY]."""
 import os
 import subprocess
 import sys
@@ -81,6 +81,15 @@ with grpc.insecure_channel("unix:" + sock) as ch:
         check("deadline", False, "no error")
     except grpc.RpcError as e:
         check("deadline", e.code() == grpc.StatusCode.DEADLINE_EXCEEDED, e.code())
+
+    if len(sys.argv) > 2:
+        out = subprocess.run([sys.argv[2], sock], capture_output=True, text=True, timeout=20)
+        check("server-side deadline", out.stdout.strip() == "4 deadline exceeded", (out.stdout, out.stderr))
+
+    who = stub(ch, "/grpc.AgentService/ReadStderr", agent_pb2.ReadStreamRequest,
+               agent_pb2.ReadStreamResponse)(agent_pb2.ReadStreamRequest(), timeout=10)
+    check("peer credentials", who.data.decode() == "pid=%d uid=%d gid=%d" %
+          (os.getpid(), os.getuid(), os.getgid()), who.data)
 
     try:
         stub(ch, "/grpc.AgentService/Nope", E, E)(E(), timeout=10)
