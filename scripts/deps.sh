@@ -8,7 +8,9 @@ nanopb libnanopb-dev libmbedtls-dev libjsmn-dev libinih-dev
 clang libclang-rt-14-dev file binutils
 qemu-system-x86 busybox-static
 python3 python3-grpcio python3-grpc-tools python3-protobuf protobuf-compiler
-libnghttp2-dev util-linux iproute2"
+libnghttp2-dev util-linux iproute2
+golang-go golang-github-hashicorp-yamux-dev
+libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev g++"
 
 missing=""
 for p in $PKGS; do

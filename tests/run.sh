@@ -38,6 +38,8 @@ suite rpc-grpcio-server /usr/bin/python3 "$top/tests/interop/rpc_grpcio_client.p
 	"$B/tests/rpc-deadline"
 suite rpc-grpcio-server-asan /usr/bin/python3 "$top/tests/interop/rpc_grpcio_client.py" \
 	"$B/tests/rpc-server-asan" "$B/tests/rpc-deadline"
+suite yamux "$B/tests/yamux-pair"
+suite yamux-go sh "$top/tests/interop/yamux_go.sh" "$B"
 suite proto-python /usr/bin/python3 "$top/tests/interop/proto_python.py" "$B/tests/pb-sample"
 suite cli sh "$top/tests/e2e/cli.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"

@@ -495,7 +495,7 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
-static int start_conn(struct rpc_server *srv, int fd)
+static int start_conn(struct rpc_server *srv, int fd, bool cred)
 {
 	static const struct h2_callbacks cb = { on_headers, on_data, on_close, NULL, NULL };
 	struct sconn *c = calloc(1, sizeof(*c));
@@ -510,7 +510,7 @@ static int start_conn(struct rpc_server *srv, int fd)
 	c->srv = srv;
 	c->fd = fd;
 	socklen_t len = sizeof(c->cred);
-	c->has_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0 &&
+	c->has_cred = cred && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0 &&
 		      c->cred.pid > 0;
 	if (h2_conn_init(&c->h2, H2_SERVER, NULL, &cb, c) < 0)
 		goto fail;
@@ -547,7 +547,9 @@ fail:
 int rpc_server_serve(struct rpc_server *srv, int fd)
 {
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	return start_conn(srv, fd);
+	/* A stream handed over (a yamux stream on a socketpair) has no peer
+	 * credentials worth the name: they would be our own. */
+	return start_conn(srv, fd, false);
 }
 
 static void *acceptor(void *arg)
@@ -563,7 +565,7 @@ static void *acceptor(void *arg)
 		if (p[0].revents) {
 			int fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd >= 0)
-				start_conn(srv, fd);
+				start_conn(srv, fd, true);
 		}
 	}
 	return NULL;

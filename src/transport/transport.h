@@ -1,8 +1,9 @@
-/* Byte transports: unix sockets now; vsock and yamux streams follow. Each
+/* Byte transports: unix sockets, yamux streams; vsock follows. Each
  * function owns the descriptors it returns to the caller, who closes them. */
 #ifndef TRANSPORT_TRANSPORT_H
 #define TRANSPORT_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,5 +23,22 @@ int io_write_all(int fd, const void *buf, size_t len, long deadline_ms, struct e
  * deadline). */
 ssize_t io_read_some(int fd, void *buf, size_t len, long deadline_ms, struct error **err);
 long io_now_ms(void);
+
+/* yamux (Kata 1.x's agent channel) over a connected byte stream. The mux
+ * owns fd and runs the session on a thread of its own; each stream is a
+ * unix socket for its user: write to send, read to receive, shutdown(WR) or
+ * close to half-close (FIN). A stream the peer resets, or every stream when
+ * the session ends, reads EOF. */
+struct yamux_mux;
+/* A stream the peer opened: the callee owns fd. Called on the mux thread:
+ * it may not call back into the mux, and should not block. */
+typedef void (*yamux_accept_fn)(void *ud, int fd);
+/* on_accept NULL refuses the peer's streams. */
+struct yamux_mux *yamux_mux_start(int fd, bool client, yamux_accept_fn on_accept, void *ud,
+				  struct error **err);
+int yamux_mux_open(struct yamux_mux *m, struct error **err);
+bool yamux_mux_alive(struct yamux_mux *m);
+/* GO_AWAY, end every stream, and free the mux. */
+void yamux_mux_stop(struct yamux_mux *m);
 
 #endif

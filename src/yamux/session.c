@@ -105,10 +105,11 @@ static void drop(struct yamux_session *s, uint32_t id, bool reset)
 {
 	for (size_t i = 0; i < s->nstreams; i++) {
 		if (s->streams[i]->id == id) {
+			void *user = s->streams[i]->user;
 			free(s->streams[i]);
 			s->streams[i] = s->streams[--s->nstreams];
 			if (s->cb.on_close)
-				s->cb.on_close(s->ud, id, reset);
+				s->cb.on_close(s->ud, id, user, reset);
 			return;
 		}
 	}

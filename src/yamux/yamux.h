@@ -49,10 +49,11 @@ struct yamux_callbacks {
 	void (*on_data)(void *ud, uint32_t id, const uint8_t *d, size_t n);
 	/* The peer half-closed id (FIN): no more data will come. */
 	void (*on_eof)(void *ud, uint32_t id);
-	/* id is gone, reset (by either side) or finished by both. Called for
-	 * every stream that ends, whoever ended it, once; not for streams
-	 * still open when the session is freed. */
-	void (*on_close)(void *ud, uint32_t id, bool reset);
+	/* id is gone, reset (by either side) or finished by both; user is
+	 * its yamux_stream's user pointer. Called for every stream that ends,
+	 * whoever ended it, once; not for streams still open when the session
+	 * is freed. */
+	void (*on_close)(void *ud, uint32_t id, void *user, bool reset);
 	/* id's send window grew. */
 	void (*on_window)(void *ud, uint32_t id);
 	void (*on_goaway)(void *ud, uint32_t code);

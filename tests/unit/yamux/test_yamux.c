@@ -35,7 +35,7 @@ static void ep_eof(void *ud, uint32_t id)
 	buf_printf(&((struct ep *)ud)->log, "eof %u\n", id);
 }
 
-static void ep_close(void *ud, uint32_t id, bool reset)
+static void ep_close(void *ud, uint32_t id, void *user, bool reset)
 {
 	buf_printf(&((struct ep *)ud)->log, "close %u%s\n", id, reset ? " reset" : "");
 }
