@@ -1,10 +1,11 @@
-/* Byte transports: unix sockets, yamux streams; vsock follows. Each
+/* Byte transports: unix sockets, vsock, yamux streams. Each
  * function owns the descriptors it returns to the caller, who closes them. */
 #ifndef TRANSPORT_TRANSPORT_H
 #define TRANSPORT_TRANSPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct error;
@@ -14,6 +15,25 @@ int unix_connect(const char *path, struct error **err);
 /* Listen on path with mode 0600; an existing socket file is an error unless
  * nothing listens on it (a stale socket of a dead server is replaced). */
 int unix_listen(const char *path, int backlog, struct error **err);
+
+/* AF_VSOCK (transport/vsock.c). struct sockaddr_vm as the kernel's UAPI
+ * lays it out (musl has no <linux/vm_sockets.h>). */
+#define VSOCK_CID_ANY 0xffffffffu
+#define VSOCK_CID_HOST 2u
+#define VSOCK_AGENT_PORT 1024u /* Kata 1.x's agent */
+struct vsock_sockaddr {
+	unsigned short family; /* AF_VSOCK */
+	unsigned short reserved1;
+	uint32_t port;
+	uint32_t cid;
+	unsigned char zero[4]; /* to sizeof(struct sockaddr) */
+};
+/* "vsock://CID:PORT" (or "CID:PORT"); errors name the address. */
+int vsock_parse(const char *uri, uint32_t *cid, uint32_t *port, struct error **err);
+void vsock_addr(struct vsock_sockaddr *sa, uint32_t cid, uint32_t port);
+int vsock_connect(uint32_t cid, uint32_t port, struct error **err);
+/* Listen on port for any CID (the agent, in the guest). */
+int vsock_listen(uint32_t port, int backlog, struct error **err);
 
 /* Write all of buf, waiting (poll) up to deadline_ms (CLOCK_MONOTONIC
  * milliseconds, 0 = no deadline). Returns 0, or -1 with *err set. */
