@@ -16,3 +16,16 @@ echo "largest symbols in the binary (bytes):"
 nm --size-sort -S "$bin" | tail -20 | while read -r _ sz type name; do
 	printf '  %8d  %s %s\n' "0x$sz" "$type" "$name"
 done | sort -rn
+echo
+echo "text by room (bytes, objects before --gc-sections):"
+for d in "$o"/obj/*/; do
+	room=$(basename "$d")
+	find "$d" -name '*.o' -exec size {} + 2>/dev/null |
+		awk -v r="$room" 'NR > 1 { t += $1 } END { if (t) printf "  %8d  %s\n", t, r }'
+done | sort -rn
+wire=$(find "$o/obj/http2" "$o/obj/grpc" "$o/obj/yamux" "$o/obj/rpc" "$o/obj/transport" \
+	-name '*.o' -exec size {} + 2>/dev/null | awk 'NR > 1 { t += $1 } END { print t + 0 }')
+desc=$(find "$o/obj/proto" -name '*.o' -exec size {} + 2>/dev/null |
+	awk 'NR > 1 { t += $1 + $2 } END { print t + 0 }')
+echo "  wire stack (http2 + grpc + yamux + rpc + transport): $wire bytes of text"
+echo "  protobuf descriptors (proto/, text+data): $desc bytes"

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "autoconf.h"
 #include "util/buf.h"
 
 enum grpc_status {
@@ -17,7 +18,8 @@ enum grpc_status {
 };
 
 #define GRPC_PREFIX_LEN 5
-#define GRPC_DEFAULT_MAX_MESSAGE (4u << 20)
+/* Kconfig GRPC_MAX_MESSAGE, 4 MiB by default as in gRPC. */
+#define GRPC_DEFAULT_MAX_MESSAGE ((size_t)CONFIG_GRPC_MAX_MESSAGE)
 
 const char *grpc_status_name(int code);
 
