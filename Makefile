@@ -48,8 +48,13 @@ config-targets := menuconfig nconfig defconfig %_defconfig allnoconfig allyescon
 	olddefconfig oldconfig savedefconfig deps clean distclean help
 config-only := $(if $(MAKECMDGOALS),$(if $(filter-out $(config-targets),$(MAKECMDGOALS)),,y),)
 
+# The configuration as make reads it: the .config completed with the
+# defaults of every option (a .config copied or edited by hand may lack new
+# ones). When it is out of date make remakes it and starts over, so the
+# object lists always see the whole configuration.
+CONFIG_MK := $(O)/include/config.mk
 ifneq ($(config-only),y)
--include $(DOTCONFIG)
+-include $(CONFIG_MK)
 endif
 
 # ---------------------------------------------------------------- configuration
@@ -58,6 +63,11 @@ $(DOTCONFIG): $(KCONFIG_FILES)
 	$(Q)if [ -f $@ ]; then kconfig-conf -s --olddefconfig $(KCONFIG); \
 	else echo "  CONFIG  configs/defconfig"; kconfig-conf -s --defconfig=configs/defconfig $(KCONFIG); fi
 	$(Q)touch $@
+
+$(CONFIG_MK): $(DOTCONFIG) $(KCONFIG_FILES)
+	$(Q)mkdir -p $(@D)
+	$(Q)kconfig-conf -s --olddefconfig $(KCONFIG)
+	$(Q)grep '^CONFIG_' $(DOTCONFIG) > $@.tmp; mv $@.tmp $@
 
 menuconfig:
 	kconfig-mconf $(KCONFIG)
@@ -183,6 +193,7 @@ $(BIN): $(MAIN_OBJ) $(LIBUKATA)
 # ---------------------------------------------------------------- tests
 
 include tests/Makefile
+include bench/Makefile
 
 # ---------------------------------------------------------------- size, install
 

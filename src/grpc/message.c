@@ -45,6 +45,21 @@ int grpc_reader_feed(struct grpc_reader *r, const uint8_t *data, size_t len, grp
 			if (r->length > r->max_message)
 				return *why = "message larger than the limit", -GRPC_RESOURCE_EXHAUSTED;
 			buf_reset(&r->msg);
+			/* One allocation for the message, but no more up front
+			 * than a peer has to send to make us hold it. */
+			if (r->length > len && buf_reserve(&r->msg, r->length < len + (1u << 20)
+									 ? r->length
+									 : len + (1u << 20)) < 0)
+				return *why = "out of memory", -GRPC_RESOURCE_EXHAUSTED;
+		}
+		if (r->msg.len == 0 && len >= r->length) { /* all here: no copy */
+			r->have_prefix = 0;
+			int rc = cb(ud, r->length ? data : (const uint8_t *)"", r->length);
+			data += r->length;
+			len -= r->length;
+			if (rc)
+				return rc;
+			continue;
 		}
 		size_t want = r->length - r->msg.len, n = want < len ? want : len;
 		if (n && buf_append(&r->msg, data, n) < 0)

@@ -35,6 +35,8 @@ static struct {
 	uint16_t count[MAXLEN + 1]; /* codes of each length */
 	uint16_t offset[MAXLEN + 1];/* index in sorted[] of the first of each length */
 	uint16_t sorted[257];       /* symbols by (length, symbol) */
+	uint8_t fast_len[256];      /* by the next 8 bits: the length of a code */
+	uint8_t fast_sym[256];      /* of up to 8 bits they start with, or 0 */
 } H;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -55,6 +57,16 @@ static void build(void)
 			H.count[len]++;
 		}
 		code <<= 1;
+	}
+	for (int sym = 0; sym < EOS; sym++) {
+		int len = code_len[sym];
+		if (len > 8)
+			continue;
+		uint32_t base = H.code[sym] << (8 - len);
+		for (uint32_t j = 0; j < 1u << (8 - len); j++) {
+			H.fast_len[base + j] = (uint8_t)len;
+			H.fast_sym[base + j] = (uint8_t)sym;
+		}
 	}
 }
 
@@ -91,31 +103,54 @@ int hpack_huff_encode(struct buf *out, const uint8_t *s, size_t n)
 	return 0;
 }
 
+/* Decoding reads a 64-bit window of input, left-aligned. Codes of up to 8
+ * bits (the common characters) are looked up in one step; longer ones are
+ * found by the canonical rule, length by length. */
 int hpack_huff_decode(struct buf *out, const uint8_t *in, size_t n, const char **why)
 {
-	uint32_t code = 0;
-	int len = 0;
+	uint64_t acc = 0; /* the next `bits` input bits, from bit 63 down */
+	int bits = 0;
+	size_t i = 0, t = 0;
+	char tmp[256];
 
 	init();
-	for (size_t i = 0; i < n; i++) {
-		for (int b = 7; b >= 0; b--) {
-			code = code << 1 | ((in[i] >> b) & 1u);
-			len++;
-			if (code - H.first[len] < H.count[len]) {
-				uint16_t sym = H.sorted[H.offset[len] + code - H.first[len]];
-				if (sym == EOS)
-					return *why = "EOS in a Huffman string", -1;
-				if (buf_putc(out, (char)sym) < 0)
-					return *why = "header too large", -1;
-				code = 0;
-				len = 0;
-			} else if (len == MAXLEN) {
-				return *why = "invalid Huffman code", -1;
-			}
+	for (;;) {
+		while (bits <= 56 && i < n) {
+			acc |= (uint64_t)in[i++] << (56 - bits);
+			bits += 8;
 		}
+		if (bits == 0)
+			break;
+		int len = H.fast_len[acc >> 56];
+		uint32_t sym = H.fast_sym[acc >> 56];
+		if (len == 0 || len > bits) {
+			for (len = 9; len <= bits && len <= MAXLEN; len++) {
+				uint32_t code = (uint32_t)(acc >> (64 - len));
+				if (code - H.first[len] < H.count[len]) {
+					sym = H.sorted[H.offset[len] + code - H.first[len]];
+					break;
+				}
+			}
+			if (len > MAXLEN)
+				return *why = "invalid Huffman code", -1;
+			if (len > bits)
+				break; /* what is left can only be padding */
+		}
+		if (sym == EOS)
+			return *why = "EOS in a Huffman string", -1;
+		tmp[t++] = (char)sym;
+		if (t == sizeof(tmp)) {
+			if (buf_append(out, tmp, t) < 0)
+				return *why = "header too large", -1;
+			t = 0;
+		}
+		acc <<= len;
+		bits -= len;
 	}
+	if (t && buf_append(out, tmp, t) < 0)
+		return *why = "header too large", -1;
 	/* Padding: fewer than 8 bits, all ones (a prefix of EOS). */
-	if (len > 7 || code != (1u << len) - 1)
+	if (bits > 7 || (bits && (acc >> (64 - bits)) != (1u << bits) - 1))
 		return *why = "invalid Huffman padding", -1;
 	return 0;
 }

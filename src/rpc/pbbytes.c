@@ -13,13 +13,12 @@ static bool enc(pb_ostream_t *os, const pb_field_t *f, void *const *arg)
 static bool dec(pb_istream_t *is, const pb_field_t *f, void **arg)
 {
 	struct buf *b = *arg;
-	uint8_t chunk[4096];
+	size_t n = is->bytes_left;
 
-	while (is->bytes_left) {
-		size_t n = is->bytes_left < sizeof(chunk) ? is->bytes_left : sizeof(chunk);
-		if (!pb_read(is, chunk, n) || buf_append(b, chunk, n) < 0)
-			return false;
-	}
+	if (buf_reserve(b, n) < 0 || !pb_read(is, (pb_byte_t *)b->data + b->len, n))
+		return false;
+	b->len += n;
+	b->data[b->len] = '\0';
 	return true;
 }
 

@@ -87,6 +87,11 @@ struct rpc_handler {
 	/* Optional: called before decoding, to attach callbacks (pb_bytes_in)
 	 * for large bytes fields of the request to scratch. */
 	void (*prepare)(void *req, struct buf *scratch);
+	/* The handler never blocks (no waiting on processes, I/O or locks
+	 * held for long): it runs on the connection's own thread, which
+	 * saves two thread hand-offs a call but holds up the connection's
+	 * other streams while it runs. */
+	bool quick;
 };
 /* Pointer fields a handler sets in resp must be malloc'ed: the server frees
  * them with pb_release() after encoding. Callback fields (pb_bytes_out) must

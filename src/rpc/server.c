@@ -75,10 +75,16 @@ struct rpc_server {
 	struct sconn *conns;
 	uint64_t next_conn_id;
 	int live_conns, live_workers;
+	/* Workers that finished a call wait a while for the next one, so a
+	 * busy server does not create a thread per call. */
+	struct job *queue, **queue_tail;
+	int idle_workers, queued;
+	pthread_cond_t work;
 	bool stopping;
 };
 
 struct job {
+	struct job *next;
 	struct rpc_server *srv;
 	uint64_t conn_id;
 	uint32_t stream;
@@ -165,25 +171,95 @@ out:
 	error_free(err);
 }
 
-static void *worker(void *arg)
+#define MAX_IDLE_WORKERS 16
+#define IDLE_SECONDS 10
+
+static void run_job(struct job *j)
 {
-	struct job *j = arg;
-	struct rpc_server *srv = j->srv;
 	struct result *r = calloc(1, sizeof(*r));
 
 	if (r) {
 		r->conn_id = j->conn_id;
 		r->stream = j->stream;
 		run_handler(j, r);
-		post(srv, r);
+		post(j->srv, r);
 	}
 	buf_free(&j->req);
 	free(j);
-	pthread_mutex_lock(&srv->lock);
+}
+
+/* Next queued job, waiting up to IDLE_SECONDS; NULL when the worker should
+ * end. Called and returns with the lock held. */
+static struct job *next_job(struct rpc_server *srv)
+{
+	struct timespec until;
+
+	if (srv->idle_workers >= MAX_IDLE_WORKERS)
+		return NULL;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += IDLE_SECONDS;
+	srv->idle_workers++;
+	while (!srv->queue && !srv->stopping)
+		if (pthread_cond_timedwait(&srv->work, &srv->lock, &until) != 0)
+			break;
+	srv->idle_workers--;
+	struct job *j = srv->queue;
+	if (j) {
+		srv->queue = j->next;
+		if (!srv->queue)
+			srv->queue_tail = &srv->queue;
+		srv->queued--;
+	}
+	return j;
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	struct rpc_server *srv = j->srv;
+
+	for (;;) {
+		run_job(j);
+		pthread_mutex_lock(&srv->lock);
+		if (!(j = next_job(srv)))
+			break;
+		pthread_mutex_unlock(&srv->lock);
+	}
 	if (--srv->live_workers == 0)
 		pthread_cond_broadcast(&srv->idle);
 	pthread_mutex_unlock(&srv->lock);
 	return NULL;
+}
+
+/* Hand j to an idle worker, or start one. Returns -1 when neither works. */
+static int start_job(struct rpc_server *srv, struct job *j)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+
+	pthread_mutex_lock(&srv->lock);
+	if (srv->idle_workers > srv->queued) {
+		j->next = NULL;
+		*srv->queue_tail = j;
+		srv->queue_tail = &j->next;
+		srv->queued++;
+		pthread_cond_signal(&srv->work);
+		pthread_mutex_unlock(&srv->lock);
+		return 0;
+	}
+	srv->live_workers++;
+	pthread_mutex_unlock(&srv->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	int r = pthread_create(&t, &attr, worker, j);
+	pthread_attr_destroy(&attr);
+	if (r == 0)
+		return 0;
+	pthread_mutex_lock(&srv->lock);
+	srv->live_workers--;
+	pthread_mutex_unlock(&srv->lock);
+	return -1;
 }
 
 /* ---------------------------------------------------------------- streams */
@@ -233,8 +309,6 @@ static void trailers_only(struct sconn *c, uint32_t id, int status, const char *
 static void dispatch(struct sconn *c, struct scall *s)
 {
 	struct rpc_server *srv = c->srv;
-	pthread_t t;
-	pthread_attr_t attr;
 	struct job *j;
 
 	s->dispatched = true;
@@ -242,25 +316,29 @@ static void dispatch(struct sconn *c, struct scall *s)
 		return trailers_only(c, s->id, GRPC_INTERNAL, "a unary call takes one request message");
 	if (!(j = calloc(1, sizeof(*j))))
 		return trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
-	*j = (struct job){ srv, c->id, s->id, s->h, s->req,
+	*j = (struct job){ NULL, srv, c->id, s->id, s->h, s->req,
 			   { srv->user, s->deadline, c->has_cred, c->cred.pid, c->cred.uid,
 			     c->cred.gid } };
 	s->req = (struct buf)BUF_INIT(0);
-	pthread_mutex_lock(&srv->lock);
-	srv->live_workers++;
-	pthread_mutex_unlock(&srv->lock);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	if (pthread_create(&t, &attr, worker, j) != 0) {
-		pthread_mutex_lock(&srv->lock);
-		srv->live_workers--;
-		pthread_mutex_unlock(&srv->lock);
+	if (s->h->quick) { /* here and now: its result is s's to send */
+		struct result *r = calloc(1, sizeof(*r));
+		if (r) {
+			r->conn_id = c->id;
+			r->stream = s->id;
+			run_handler(j, r);
+			s->res = r;
+		}
+		buf_free(&j->req);
+		free(j);
+		if (!r)
+			trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	if (start_job(srv, j) < 0) {
 		buf_free(&j->req);
 		free(j);
 		trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "cannot start a handler");
 	}
-	pthread_attr_destroy(&attr);
 }
 
 static const struct rpc_handler *lookup(struct rpc_server *srv, const char *path, size_t n)
@@ -586,6 +664,8 @@ struct rpc_server *rpc_server_new(const struct rpc_handler *h, size_t n, void *u
 	srv->lfd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->idle, NULL);
+	pthread_cond_init(&srv->work, NULL);
+	srv->queue_tail = &srv->queue;
 	return srv;
 }
 
@@ -646,6 +726,7 @@ void rpc_server_stop(struct rpc_server *srv)
 	}
 	pthread_mutex_lock(&srv->lock);
 	srv->stopping = true;
+	pthread_cond_broadcast(&srv->work);
 	for (struct sconn *c = srv->conns; c; c = c->next)
 		shutdown(c->fd, SHUT_RDWR); /* its thread sees EOF and ends */
 	while (srv->live_conns > 0 || srv->live_workers > 0)
@@ -653,6 +734,7 @@ void rpc_server_stop(struct rpc_server *srv)
 	pthread_mutex_unlock(&srv->lock);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->idle);
+	pthread_cond_destroy(&srv->work);
 	free(srv->path);
 	free(srv);
 }

@@ -18,6 +18,8 @@ static int reserve(struct buf *b, size_t extra)
 	if (need <= b->cap)
 		return 0;
 	cap = b->cap ? b->cap : 64;
+	if (!b->cap && need > cap)
+		cap = need; /* a first large append is exact: no doubling */
 	while (cap < need)
 		cap *= 2;
 	if (b->max && cap > b->max + 1)
@@ -28,6 +30,11 @@ static int reserve(struct buf *b, size_t extra)
 	b->data = p;
 	b->cap = cap;
 	return 0;
+}
+
+int buf_reserve(struct buf *b, size_t extra)
+{
+	return reserve(b, extra);
 }
 
 int buf_append(struct buf *b, const void *p, size_t n)

@@ -16,6 +16,8 @@ struct buf {
 
 /* Each returns 0, or -1 with errno ENOMEM or ENOSPC (bound reached). */
 int buf_append(struct buf *b, const void *p, size_t n);
+/* Room for extra more bytes (and the NUL) without reallocating. */
+int buf_reserve(struct buf *b, size_t extra);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

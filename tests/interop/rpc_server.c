@@ -146,17 +146,19 @@ static int version(const struct rpc_ctx *ctx, const struct rpc_method *m, const 
 	return 0;
 }
 
+/* Handlers that never block run on the connection thread (quick); the
+ * others on workers: both paths are exercised. */
 static const struct rpc_handler handlers[] = {
-	{ RPC_CACHE(Config), config, NULL },
-	{ RPC_CACHE(GetBaseVM), get_base_vm, NULL },
-	{ RPC_CACHE(Status), status, NULL },
-	{ RPC_CACHE(Quit), quit, NULL },
-	{ RPC_AGENT(ReadStdout), read_stdout, NULL },
-	{ RPC_AGENT(WriteStdin), write_stdin, write_stdin_prepare },
-	{ RPC_AGENT(StartContainer), start_container, NULL },
-	{ RPC_AGENT(WaitProcess), wait_process, NULL },
-	{ RPC_AGENT(ReadStderr), read_stderr, NULL },
-	{ RPC_HEALTH(Version), version, NULL },
+	{ RPC_CACHE(Config), config, NULL, true },
+	{ RPC_CACHE(GetBaseVM), get_base_vm, NULL, true },
+	{ RPC_CACHE(Status), status, NULL, true },
+	{ RPC_CACHE(Quit), quit, NULL, false },
+	{ RPC_AGENT(ReadStdout), read_stdout, NULL, true },
+	{ RPC_AGENT(WriteStdin), write_stdin, write_stdin_prepare, false },
+	{ RPC_AGENT(StartContainer), start_container, NULL, true },
+	{ RPC_AGENT(WaitProcess), wait_process, NULL, false },
+	{ RPC_AGENT(ReadStderr), read_stderr, NULL, true },
+	{ RPC_HEALTH(Version), version, NULL, false },
 };
 
 int main(int argc, char **argv)

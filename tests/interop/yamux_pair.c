@@ -147,8 +147,8 @@ static int sleepy(const struct rpc_ctx *ctx, const struct rpc_method *m, const v
 }
 
 static const struct rpc_handler handlers[] = {
-	{ RPC_AGENT(ReadStdout), read_stdout, NULL },
-	{ RPC_AGENT(WaitProcess), sleepy, NULL },
+	{ RPC_AGENT(ReadStdout), read_stdout, NULL, true },
+	{ RPC_AGENT(WaitProcess), sleepy, NULL, false },
 };
 
 static void accept_rpc(void *ud, int fd)
