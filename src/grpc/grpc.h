@@ -43,6 +43,10 @@ void grpc_reader_free(struct grpc_reader *r);
  * one over the limit, -GRPC_INTERNAL for a bad flag byte. *why says which. */
 int grpc_reader_feed(struct grpc_reader *r, const uint8_t *data, size_t len, grpc_message_cb cb,
 		     void *ud, const char **why);
+/* Keep the message a callback was given (msg, len) in dst, which must be
+ * empty: the reader's own buffer is handed over when the message is in it,
+ * else the bytes are copied. Returns 0, or -1 when out of memory. */
+int grpc_reader_keep(struct grpc_reader *r, const uint8_t *msg, size_t len, struct buf *dst);
 /* True between messages (the stream may end cleanly here). */
 int grpc_reader_idle(const struct grpc_reader *r);
 

@@ -77,6 +77,17 @@ int grpc_reader_feed(struct grpc_reader *r, const uint8_t *data, size_t len, grp
 	return 0;
 }
 
+int grpc_reader_keep(struct grpc_reader *r, const uint8_t *msg, size_t len, struct buf *dst)
+{
+	if (r->msg.data && msg == (const uint8_t *)r->msg.data && !dst->data) {
+		*dst = r->msg;
+		dst->max = 0;
+		r->msg = (struct buf)BUF_INIT(r->msg.max);
+		return 0;
+	}
+	return buf_append(dst, msg, len);
+}
+
 int grpc_message_prefix(struct buf *out, size_t len)
 {
 	uint8_t p[5] = { 0, (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),

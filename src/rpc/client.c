@@ -50,7 +50,7 @@ static int on_headers(void *ud, uint32_t id, const struct hpack_field *f, size_t
 static int keep_message(void *ud, const uint8_t *m, size_t len)
 {
 	struct call *cl = ud;
-	if (cl->nmsgs++ == 0 && buf_append(&cl->msg, m, len) < 0)
+	if (cl->nmsgs++ == 0 && grpc_reader_keep(&cl->reader, m, len, &cl->msg) < 0)
 		return -GRPC_RESOURCE_EXHAUSTED;
 	return 0;
 }
@@ -108,6 +108,7 @@ void rpc_client_close(struct rpc_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	h2_conn_free(&c->h2);
+	buf_free(&c->body);
 	pthread_mutex_destroy(&c->lock);
 	c->fd = -1;
 }
@@ -121,18 +122,14 @@ static int encode(const struct rpc_method *m, const void *req, size_t max, struc
 	if (size > max)
 		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "%s: request of %zu bytes is over "
 				 "the %zu byte limit", m->path, size, max);
-	uint8_t *tmp = malloc(size ? size : 1);
-	if (!tmp)
+	/* Encoded in place after the prefix: no second buffer. */
+	if (grpc_message_prefix(out, size) < 0 || buf_reserve(out, size) < 0)
 		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "out of memory");
-	pb_ostream_t os = pb_ostream_from_buffer(tmp, size);
-	int ok = pb_encode(&os, m->req, req);
-	if (ok && (grpc_message_prefix(out, size) < 0 || buf_append(out, tmp, size) < 0)) {
-		free(tmp);
-		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "out of memory");
-	}
-	free(tmp);
-	if (!ok)
+	pb_ostream_t os = pb_ostream_from_buffer((pb_byte_t *)out->data + out->len, size);
+	if (!pb_encode(&os, m->req, req))
 		return error_set(err, GRPC_INTERNAL, "%s: %s", m->path, PB_GET_ERROR(&os));
+	out->len += size;
+	out->data[out->len] = '\0';
 	return 0;
 }
 
@@ -211,7 +208,7 @@ static int outcome(const struct rpc_method *m, struct call *cl, void *resp, stru
 int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
 	     int timeout_ms, struct error **err)
 {
-	struct buf body = BUF_INIT(0);
+	struct buf *body = &c->body;
 	struct call cl = { .h2 = &c->h2, .status = -1, .msg = BUF_INIT(0),
 			   .message = BUF_INIT(4096) };
 	long deadline = timeout_ms > 0 ? io_now_ms() + timeout_ms : 0;
@@ -220,7 +217,8 @@ int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, 
 	pthread_mutex_lock(&c->lock);
 	grpc_reader_init(&cl.reader, c->max_message);
 	c->h2.ud = &cl;
-	if (encode(m, req, c->max_message, &body, err) < 0) {
+	body->len = 0; /* its memory is kept from call to call */
+	if (encode(m, req, c->max_message, body, err) < 0) {
 		r = (*err)->code; /* a gRPC status: nothing was sent */
 		goto out;
 	}
@@ -228,7 +226,7 @@ int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, 
 		r = error_set(err, EPIPE, "%s: the connection cannot take new calls", m->path);
 		goto out;
 	}
-	r = run(c, &cl, &body, deadline, err);
+	r = run(c, &cl, body, deadline, err);
 	if (r == 1) {
 		h2_send_rst(&c->h2, cl.id, H2_CANCEL);
 		io_write_all(c->fd, c->h2.out.data, c->h2.out.len, io_now_ms() + 100, NULL);
@@ -246,7 +244,8 @@ out:
 	grpc_reader_free(&cl.reader);
 	buf_free(&cl.msg);
 	buf_free(&cl.message);
-	buf_free(&body);
+	if (body->cap > (1u << 20))
+		buf_free(body);
 	pthread_mutex_unlock(&c->lock);
 	return r;
 }

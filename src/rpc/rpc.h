@@ -42,6 +42,7 @@ struct rpc_client {
 	struct h2_conn h2;
 	pthread_mutex_t lock;
 	size_t max_message;
+	struct buf body; /* the request being sent, its memory kept */
 };
 
 int rpc_client_connect_unix(struct rpc_client *c, const char *path, struct error **err);

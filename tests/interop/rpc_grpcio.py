@@ -3,7 +3,9 @@
 proto/*.proto, for our client to call: usage rpc_grpcio.py CLIENT_BINARY.
 It serves on a unix socket in a temporary directory, runs the client against
 it, and passes the client's exit status and output through."""
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,6 +17,7 @@ from grpc_tools import protoc
 
 top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 gen = tempfile.mkdtemp(prefix="ukata-pb-")
+atexit.register(shutil.rmtree, gen, True)
 if protoc.main(["protoc", "-I" + os.path.join(top, "proto"), "--python_out=" + gen,
                 "agent.proto", "oci.proto", "types.proto", "health.proto",
                 "google/protobuf/empty.proto"]) != 0:
@@ -86,7 +89,9 @@ health = grpc.method_handlers_generic_handler("grpc.Health", {
     "Check": handler(check, health_pb2.CheckRequest, health_pb2.HealthCheckResponse),
 })
 
-sock = os.path.join(tempfile.mkdtemp(prefix="ukata-rpc-"), "agent.sock")
+sockdir = tempfile.mkdtemp(prefix="ukata-rpc-")
+atexit.register(shutil.rmtree, sockdir, True)
+sock = os.path.join(sockdir, "agent.sock")
 server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
 server.add_generic_rpc_handlers((agent, health))
 server.add_insecure_port("unix:" + sock)

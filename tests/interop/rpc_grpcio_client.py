@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """A grpcio client calling our gRPC server (tests/interop/rpc_server.c):
 usage rpc_grpcio_client.py SERVER_BINARY [RPC_DEADLINE_BINARY]."""
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -12,6 +14,7 @@ from grpc_tools import protoc
 
 top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 gen = tempfile.mkdtemp(prefix="ukata-pb-")
+atexit.register(shutil.rmtree, gen, True)
 protoc.main(["protoc", "-I" + os.path.join(top, "proto"), "--python_out=" + gen, "agent.proto",
              "oci.proto", "types.proto", "health.proto", "cache.proto",
              "google/protobuf/empty.proto"])
@@ -38,7 +41,9 @@ def stub(channel, path, req, resp):
                                response_deserializer=resp.FromString)
 
 
-sock = os.path.join(tempfile.mkdtemp(prefix="ukata-srv-"), "cache.sock")
+sockdir = tempfile.mkdtemp(prefix="ukata-srv-")
+atexit.register(shutil.rmtree, sockdir, True)
+sock = os.path.join(sockdir, "cache.sock")
 server = subprocess.Popen([sys.argv[1], sock], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 ready = server.stdout.readline()
 check("server starts", ready == b"ready\n", ready)

@@ -104,3 +104,53 @@ TEST(grpc_status_values)
 	CHECK_STR(grpc_status_name(GRPC_OUT_OF_RANGE), "OUT_OF_RANGE");
 	CHECK_STR(grpc_status_name(99), "UNKNOWN");
 }
+
+struct keeper {
+	struct grpc_reader *r;
+	struct buf kept;
+};
+
+static int keep_it(void *ud, const uint8_t *m, size_t len)
+{
+	struct keeper *k = ud;
+	return grpc_reader_keep(k->r, m, len, &k->kept);
+}
+
+TEST(grpc_reader_keep_hands_over_or_copies)
+{
+	struct grpc_reader r;
+	const char *why;
+	struct keeper k = { &r, BUF_INIT(0) };
+
+	/* Split: the message is assembled in the reader, whose buffer moves. */
+	grpc_reader_init(&r, 0);
+	CHECK(grpc_reader_feed(&r, (uint8_t *)"\0\0\0\0\x05" "ab", 7, keep_it, &k, &why) == 0);
+	CHECK(grpc_reader_feed(&r, (uint8_t *)"cde", 3, keep_it, &k, &why) == 0);
+	CHECK(k.kept.len == 5 && !memcmp(k.kept.data, "abcde", 5) && k.kept.data[5] == 0);
+	CHECK(r.msg.data == NULL && grpc_reader_idle(&r));
+	/* The reader goes on with a buffer of its own. */
+	buf_free(&k.kept);
+	CHECK(grpc_reader_feed(&r, (uint8_t *)"\0\0\0\0\x02" "x", 6, keep_it, &k, &why) == 0);
+	CHECK(grpc_reader_feed(&r, (uint8_t *)"y", 1, keep_it, &k, &why) == 0);
+	CHECK(k.kept.len == 2 && !memcmp(k.kept.data, "xy", 2));
+	buf_free(&k.kept);
+	/* Whole in one piece: given straight from the input, and copied. */
+	CHECK(grpc_reader_feed(&r, (uint8_t *)"\0\0\0\0\x03" "xyz", 8, keep_it, &k, &why) == 0);
+	CHECK(k.kept.len == 3 && !memcmp(k.kept.data, "xyz", 3));
+	buf_free(&k.kept);
+	grpc_reader_free(&r);
+}
+
+TEST(grpc_reader_bounds_what_it_reserves)
+{
+	struct grpc_reader r;
+	const char *why;
+	struct buf got = BUF_INIT(0);
+
+	/* A peer announcing 4 MiB and sending 1 byte does not get 4 MiB held. */
+	grpc_reader_init(&r, 0);
+	CHECK(grpc_reader_feed(&r, (uint8_t *)"\0\0\x40\0\0" "a", 6, record, &got, &why) == 0);
+	CHECK(r.msg.cap <= (1u << 20) + 64);
+	grpc_reader_free(&r);
+	buf_free(&got);
+}
