@@ -90,6 +90,7 @@ row() { # label file field
 echo "gRPC unary over a unix socket: ukata (client+server) vs gRPC C++ $(pkg-config --modversion grpc++ 2> /dev/null || echo '?')"
 echo "  ukata: each call on a worker thread (any handler may block);"
 echo "  quick: handlers marked quick run on the connection's thread."
+echo "  Concurrent callers share one connection (ukata) or one channel (gRPC C++)."
 printf '%-42s %9s %9s %9s %7s %7s\n' "" ukata quick grpc-c++ ratio "ratio(q)"
 row "median latency, 64 B request (us)" lat64 1
 row "p99 latency, 64 B request (us)" lat64 2

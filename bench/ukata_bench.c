@@ -3,8 +3,8 @@
  *   ukata-bench latency SOCKET SIZE CALLS            -> "median_us p99_us"
  *   ukata-bench throughput SOCKET SIZE THREADS SECONDS -> "calls_per_s"
  *   ukata-bench idle SOCKET N     (N connections, one call each; wait on stdin)
- * A client connection carries one call at a time, so concurrent callers
- * each have their own (rpc.h). */
+ * Concurrent callers share one client connection, as gRPC C++ callers
+ * share one channel. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -73,17 +73,12 @@ static atomic_bool stop, bad;
 
 static void *caller(void *arg)
 {
-	struct rpc_client c;
-	if (rpc_client_connect_unix(&c, sock, NULL) < 0) {
-		bad = true;
-		return NULL;
-	}
+	struct rpc_client *c = arg;
 	while (!stop) {
-		if (one_call(&c) < 0)
+		if (one_call(c) < 0)
 			bad = true;
 		done++;
 	}
-	rpc_client_close(&c);
 	return NULL;
 }
 
@@ -150,8 +145,11 @@ int main(int argc, char **argv)
 		int threads = atoi(argv[4]);
 		double secs = atof(argv[5]);
 		pthread_t t[256];
+		struct rpc_client c; /* one connection shared by every caller */
+		if (rpc_client_connect_unix(&c, sock, &err) < 0)
+			return fprintf(stderr, "%s\n", err->msg), 1;
 		for (int i = 0; i < threads && i < 256; i++)
-			pthread_create(&t[i], NULL, caller, NULL);
+			pthread_create(&t[i], NULL, caller, &c);
 		usleep(200000);
 		long start = done;
 		usleep((useconds_t)(secs * 1e6));
@@ -159,6 +157,7 @@ int main(int argc, char **argv)
 		stop = true;
 		for (int i = 0; i < threads && i < 256; i++)
 			pthread_join(t[i], NULL);
+		rpc_client_close(&c);
 		printf("%.0f\n", (double)(end - start) / secs);
 		return bad ? 1 : 0;
 	}

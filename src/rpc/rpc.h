@@ -33,16 +33,23 @@ extern const struct rpc_method rpc_methods[RPC_NMETHODS];
 #define RPC_HEALTH(name) (&rpc_methods[RPC_Health_##name])
 #define RPC_CACHE(name) (&rpc_methods[RPC_CacheService_##name])
 
-/* A client connection. Calls on one client are serialised by its lock: it
- * is safe to share between threads, one call on the wire at a time (a
- * blocking WaitProcess holds the connection; use one client per blocking
- * caller). */
+/* A client connection. Safe to share between threads: concurrent calls are
+ * concurrent streams on the one connection, and a call that blocks (a
+ * WaitProcess) does not hold up the others. */
+struct call;
 struct rpc_client {
 	int fd;
 	struct h2_conn h2;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* everything below, and h2 */
+	pthread_cond_t turn;  /* a call ended, bytes were read, or the reader left */
+	struct call *calls;   /* in flight */
+	bool reading;	      /* a caller is reading the connection */
+	uint8_t *in;	      /* the reader's buffer */
+	int broken;	      /* errno-style code once the connection failed */
+	char broken_why[160];
 	size_t max_message;
-	struct buf body; /* the request being sent, its memory kept */
+	struct buf body; /* a request being sent, its memory kept */
+	bool body_busy;
 };
 
 int rpc_client_connect_unix(struct rpc_client *c, const char *path, struct error **err);

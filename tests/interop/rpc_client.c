@@ -2,11 +2,15 @@
  * Health.Check, CreateContainer with a full OCI Spec that the server checks
  * field by field, ReadStdout of 256 KiB, WriteStdin of 1 MiB, an error status
  * with a non-ASCII message, and a deadline, after which the connection still
- * serves calls. Usage: rpc-client SOCKET */
+ * serves calls; then one client shared by 8 threads, where quick calls pass
+ * a WaitProcess the server holds. Usage: rpc-client SOCKET */
 #include <pb_decode.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.pb.h"
 #include "grpc/grpc.h"
@@ -30,6 +34,40 @@ static int passed, failed;
 	} while (0)
 
 static char *S(const char *s) { return (char *)s; }
+
+/* Threads sharing one client: a WaitProcess that the server holds for 2 s,
+ * and quick calls that must all finish while it is still in flight. */
+static struct rpc_client *shared;
+static atomic_bool waited;
+static atomic_int quick_ok, quick_late;
+
+static void *slow_call(void *arg)
+{
+	grpc_WaitProcessRequest wp = grpc_WaitProcessRequest_init_zero;
+	grpc_WaitProcessResponse wpr = grpc_WaitProcessResponse_init_zero;
+	wp.container_id = S("web");
+	*(int *)arg = rpc_call(shared, RPC_AGENT(WaitProcess), &wp, &wpr, 10000, NULL);
+	waited = true;
+	return NULL;
+}
+
+static void *quick_calls(void *arg)
+{
+	for (int i = 0; i < 5; i++) {
+		grpc_ReadStreamRequest rd = grpc_ReadStreamRequest_init_zero;
+		grpc_ReadStreamResponse out = grpc_ReadStreamResponse_init_zero;
+		struct buf data = BUF_INIT(1 << 20);
+		pb_bytes_in(&out.data, &data);
+		rd.len = 65536;
+		if (rpc_call(shared, RPC_AGENT(ReadStdout), &rd, &out, 10000, NULL) == 0 &&
+		    data.len == 65536)
+			quick_ok++;
+		if (waited)
+			quick_late++;
+		buf_free(&data);
+	}
+	return NULL;
+}
 
 int main(int argc, char **argv)
 {
@@ -130,6 +168,19 @@ int main(int argc, char **argv)
 
 	r = rpc_call(&c, RPC_HEALTH(Check), &chk, &health, 5000, &err);
 	EXPECT("call after a deadline", r == 0);
+
+	shared = &c;
+	pthread_t slow, quick[7];
+	int slow_r = -1;
+	pthread_create(&slow, NULL, slow_call, &slow_r);
+	usleep(100 * 1000); /* the slow call is on the wire first */
+	for (int i = 0; i < 7; i++)
+		pthread_create(&quick[i], NULL, quick_calls, NULL);
+	for (int i = 0; i < 7; i++)
+		pthread_join(quick[i], NULL);
+	pthread_join(slow, NULL);
+	EXPECT("one client, 8 threads: 35 calls pass a blocked WaitProcess",
+	       quick_ok == 35 && quick_late == 0 && slow_r == 0);
 
 	rpc_client_close(&c);
 	printf("rpc-grpcio: %d passed, %d failed\n", passed, failed);
