@@ -34,11 +34,13 @@ suite link "$B/tests/link-deps"
 suite hpack-nghttp2 "$B/tests/hpack-nghttp2"
 suite h2-nghttp2 "$B/tests/h2-nghttp2"
 suite rpc-grpcio /usr/bin/python3 "$top/tests/interop/rpc_grpcio.py" "$B/tests/rpc-client"
+suite rpc-grpcio-asan /usr/bin/python3 "$top/tests/interop/rpc_grpcio.py" "$B/tests/rpc-client-asan"
 suite rpc-grpcio-server /usr/bin/python3 "$top/tests/interop/rpc_grpcio_client.py" "$B/tests/rpc-server" \
 	"$B/tests/rpc-deadline"
 suite rpc-grpcio-server-asan /usr/bin/python3 "$top/tests/interop/rpc_grpcio_client.py" \
 	"$B/tests/rpc-server-asan" "$B/tests/rpc-deadline"
 suite yamux "$B/tests/yamux-pair"
+suite yamux-asan "$B/tests/yamux-pair-asan"
 suite yamux-go sh "$top/tests/interop/yamux_go.sh" "$B"
 suite proto-python /usr/bin/python3 "$top/tests/interop/proto_python.py" "$B/tests/pb-sample"
 suite cli sh "$top/tests/e2e/cli.sh" "$B"

@@ -60,7 +60,11 @@ struct sconn {
 	struct sconn *next;  /* under srv->lock */
 	bool has_cred;
 	struct ucred cred;
+	uint8_t *in; /* CONN_READ bytes: not on the thread's (small) stack, and
+		      * not thread-local (glibc takes TLS out of the stack) */
 };
+
+#define CONN_READ 32768
 
 struct rpc_server {
 	int lfd;
@@ -549,7 +553,7 @@ static int expire(struct sconn *c)
 
 static void conn_loop(struct sconn *c)
 {
-	static __thread uint8_t in[65536]; /* off the (small, musl) thread stack */
+	uint8_t *in = c->in;
 
 	for (;;) {
 		send_results(c);
@@ -564,7 +568,7 @@ static void conn_loop(struct sconn *c)
 		if (p[1].revents)
 			take_results(c);
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = recv(c->fd, in, sizeof(in), MSG_DONTWAIT);
+			ssize_t n = recv(c->fd, in, CONN_READ, MSG_DONTWAIT);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
 			if (n <= 0)
@@ -606,6 +610,7 @@ static void *conn_main(void *arg)
 	close(c->fd);
 	close(c->wake[0]);
 	close(c->wake[1]);
+	free(c->in);
 	free(c);
 	return NULL;
 }
@@ -617,7 +622,9 @@ static int start_conn(struct rpc_server *srv, int fd, bool cred)
 	pthread_t t;
 	pthread_attr_t attr;
 
-	if (!c || pipe2(c->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (!c || !(c->in = malloc(CONN_READ)) || pipe2(c->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		if (c)
+			free(c->in);
 		free(c);
 		close(fd);
 		return -1;
@@ -655,6 +662,7 @@ fail:
 	close(c->wake[0]);
 	close(c->wake[1]);
 	close(fd);
+	free(c->in);
 	free(c);
 	return -1;
 }

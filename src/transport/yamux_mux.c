@@ -45,7 +45,10 @@ struct yamux_mux {
 	 * taken yet: closed once they have. */
 	struct mstream *draining;
 	bool stop, dead;
+	uint8_t buf[]; /* MUX_BUF bytes for the pump thread's reads */
 };
+
+#define MUX_BUF YAMUX_MAX_FRAME
 
 static void kick(struct yamux_mux *m)
 {
@@ -170,10 +173,10 @@ static void on_close(void *ud, uint32_t id, void *user, bool reset)
 /* Bytes from the user's end of stream st into the session. */
 static void from_user(struct yamux_mux *m, struct yamux_stream *st)
 {
-	static __thread uint8_t tmp[YAMUX_MAX_FRAME];
+	uint8_t *tmp = m->buf;
 	struct mstream *x = st->user;
 	uint32_t id = st->id;
-	size_t want = st->send_window < sizeof(tmp) ? st->send_window : sizeof(tmp);
+	size_t want = st->send_window < MUX_BUF ? st->send_window : MUX_BUF;
 
 	if (want == 0 || st->local_fin || x->read_eof)
 		return; /* a hang-up with the window shut: read once it opens */
@@ -210,7 +213,7 @@ static void to_user(struct yamux_mux *m, struct yamux_stream *st)
 
 static bool session_io(struct yamux_mux *m, short revents)
 {
-	static __thread uint8_t in[65536];
+	uint8_t *in = m->buf;
 
 	if (revents & POLLOUT) {
 		ssize_t n = send(m->fd, m->s.out.data, m->s.out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -222,7 +225,7 @@ static bool session_io(struct yamux_mux *m, short revents)
 			yamux_sent(&m->s, (size_t)n);
 	}
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
-		ssize_t n = read(m->fd, in, sizeof(in));
+		ssize_t n = read(m->fd, in, MUX_BUF);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return true;
 		if (n <= 0 || yamux_recv(&m->s, in, (size_t)n) < 0)
@@ -365,7 +368,7 @@ struct yamux_mux *yamux_mux_start(int fd, bool client, yamux_accept_fn on_accept
 {
 	static const struct yamux_callbacks cb = { on_open, on_data, on_eof, on_close,
 						   NULL,    NULL,    NULL };
-	struct yamux_mux *m = calloc(1, sizeof(*m));
+	struct yamux_mux *m = calloc(1, sizeof(*m) + MUX_BUF);
 
 	if (!m) {
 		close(fd);

@@ -42,12 +42,13 @@ static uint8_t pattern[MIB];
 static void *echo_stream(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
-	static __thread uint8_t b[65536];
+	uint8_t *b = malloc(65536);
 	ssize_t n;
 
-	while ((n = read(fd, b, sizeof(b))) > 0)
+	while (b && (n = read(fd, b, 65536)) > 0)
 		if (io_write_all(fd, b, (size_t)n, 0, NULL) < 0)
 			break;
+	free(b);
 	close(fd);
 	return NULL;
 }
