@@ -1,0 +1,55 @@
+/* The QMP client: one connection to a QEMU's monitor socket, used by one
+ * thread. Every wait has a deadline; events that arrive while a command
+ * waits for its reply are queued for qmp_wait_event. */
+#ifndef HYPERVISOR_QMP_H
+#define HYPERVISOR_QMP_H
+
+#include "qmp/qmp.h"
+
+#define QMP_MAX_QUEUED_EVENTS 64
+
+struct qmp {
+	int fd;
+	struct buf in; /* received, not yet a whole line */
+	unsigned next_id;
+	struct qmp_msg events[QMP_MAX_QUEUED_EVENTS];
+	size_t nevents;
+	size_t dropped; /* events dropped from a full queue, oldest first */
+};
+
+struct error;
+
+/* Connect (retrying until the socket accepts or timeout_ms passes), read
+ * the greeting and leave capabilities negotiation. */
+int qmp_connect(struct qmp *q, const char *path, int timeout_ms, struct error **err);
+void qmp_close(struct qmp *q);
+
+/* Run cmd with args (the text of a JSON object, or NULL) and wait for its
+ * reply. ret, when not NULL, gets the return value as JSON text. An error
+ * reply is -1 with *err "QMP cmd: Class: description" (code EIO); a reply
+ * that does not come by the deadline is ETIMEDOUT; a monitor that closes
+ * or sends garbage is EPIPE or EPROTO. */
+int qmp_execute(struct qmp *q, const char *cmd, const char *args, int timeout_ms,
+		struct buf *ret, struct error **err);
+/* The same, passing fd along with the command (SCM_RIGHTS), for getfd. */
+int qmp_execute_with_fd(struct qmp *q, const char *cmd, const char *args, int fd,
+			int timeout_ms, struct buf *ret, struct error **err);
+
+/* Wait for event name whose data has key equal to the string value (key
+ * NULL: any). Queued events are looked at first. data, when not NULL, gets
+ * the event's data as JSON text. */
+int qmp_wait_event(struct qmp *q, const char *name, const char *key, const char *value,
+		   int timeout_ms, struct buf *data, struct error **err);
+
+/* Typed calls. */
+int qmp_query_status(struct qmp *q, int timeout_ms, struct buf *status, struct error **err);
+int qmp_stop(struct qmp *q, int timeout_ms, struct error **err);
+int qmp_cont(struct qmp *q, int timeout_ms, struct error **err);
+int qmp_quit(struct qmp *q, int timeout_ms, struct error **err);
+int qmp_system_powerdown(struct qmp *q, int timeout_ms, struct error **err);
+/* device_del, then wait for its DEVICE_DELETED. */
+int qmp_device_del(struct qmp *q, const char *id, int timeout_ms, struct error **err);
+/* getfd: hand fd to QEMU under name. */
+int qmp_getfd(struct qmp *q, int fd, const char *name, int timeout_ms, struct error **err);
+
+#endif

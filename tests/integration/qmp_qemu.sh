@@ -1,0 +1,48 @@
+#!/bin/sh
+# Our QMP client against real QEMU (TCG, no guest needed: -S, then SeaBIOS):
+# capabilities, query-status through prelaunch/running/paused, stop and the
+# STOP event, device_add on a PCIe root port, getfd with SCM_RIGHTS and
+# closefd, an error reply with its class, quit and SHUTDOWN; afterwards no
+# QEMU, socket or pid file is left.
+# Usage: tests/integration/qmp_qemu.sh BUILD_DIR
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=$(cd "${1:-$top/build}" && pwd)
+. "$top/tests/lib.sh"
+tool=$B/tests/qmp-tool
+
+start_qemu() { # DIR
+	qemu-system-x86_64 -machine q35,accel=tcg -nodefaults -nographic -display none -m 64 -S \
+		-daemonize -pidfile "$1/qemu.pid" -qmp "unix:$1/qmp.sock,server=on,wait=off" \
+		-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1 > "$1/qemu.log" 2>&1
+}
+
+gone() { # DIR PID: QEMU ended and removed its socket and pid file
+	i=0
+	while kill -0 "$2" 2> /dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -0 "$2" 2> /dev/null && { kill -9 "$2"; fail "QEMU $2 still running"; }
+	[ -e "$1/qmp.sock" ] && fail "QMP socket left behind"
+	[ -e "$1/qemu.pid" ] && fail "pid file left behind"
+	true
+}
+
+test_qmp_real_qemu() {
+	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
+	start_qemu "$T" || fail "QEMU did not start: $(cat "$T/qemu.log")"
+	pid=$(cat "$T/qemu.pid")
+	trap 'kill -9 $pid 2> /dev/null' EXIT # whatever fails, no QEMU stays
+	run "$tool" "$T/qmp.sock" 10000 status cont status stop wait:STOP status \
+		'device_add={"driver":"virtio-rng-pci","id":"rng0","bus":"rp0"}' getfd:tap0 \
+		'closefd={"fdname":"tap0"}'
+	expect_rc 0
+	expect_eq "$(printf '%s' "$out" | tr '\n' '|')" \
+		"status prelaunch|ok cont {}|status running|ok stop {}|event STOP |status paused|ok device_add {}|getfd tap0|ok closefd {}"
+	run "$tool" "$T/qmp.sock" 10000 'closefd={"fdname":"nope"}'
+	expect_rc 1
+	expect_in "$err" "QMP closefd: GenericError: File descriptor named 'nope' not found"
+	run "$tool" "$T/qmp.sock" 10000 quit wait:SHUTDOWN
+	expect_rc 0
+	expect_in "$out" 'event SHUTDOWN {"guest": false, "reason": "host-qmp-quit"}'
+	gone "$T" "$pid"
+}
+
+run_suite qmp-qemu
