@@ -1,11 +1,12 @@
 #include "util/buf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int reserve(struct buf *b, size_t extra)
+static int reserve(struct buf *b, size_t extra, bool exact)
 {
 	size_t need, cap;
 	char *p;
@@ -18,8 +19,8 @@ static int reserve(struct buf *b, size_t extra)
 	if (need <= b->cap)
 		return 0;
 	cap = b->cap ? b->cap : 64;
-	if (!b->cap && need > cap)
-		cap = need; /* a first large append is exact: no doubling */
+	if (exact && need > cap)
+		cap = need; /* a reservation for a known size: no doubling */
 	while (cap < need)
 		cap *= 2;
 	if (b->max && cap > b->max + 1)
@@ -34,12 +35,12 @@ static int reserve(struct buf *b, size_t extra)
 
 int buf_reserve(struct buf *b, size_t extra)
 {
-	return reserve(b, extra);
+	return reserve(b, extra, true);
 }
 
 int buf_append(struct buf *b, const void *p, size_t n)
 {
-	if (reserve(b, n) < 0)
+	if (reserve(b, n, false) < 0)
 		return -1;
 	if (n)
 		memcpy(b->data + b->len, p, n);
@@ -66,7 +67,7 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0 || reserve(b, (size_t)n) < 0)
+	if (n < 0 || reserve(b, (size_t)n, false) < 0)
 		return -1;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
@@ -102,7 +103,7 @@ char *buf_steal(struct buf *b)
 {
 	char *p;
 
-	if (!b->data && reserve(b, 0) < 0)
+	if (!b->data && reserve(b, 0, false) < 0)
 		return NULL;
 	b->data[b->len] = '\0';
 	p = b->data;

@@ -17,8 +17,14 @@ for f in "$B"/fuzz/*_fuzz; do
 	else
 		failed=$((failed + 1))
 		echo "FAIL fuzz $name"
-		tail -40 "$work/log"
-		ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null
+		# The report (not only its tail) and the input, to reproduce it.
+		sed -n '/ERROR: /,/SUMMARY/p' "$work/log" | head -60
+		tail -5 "$work/log"
+		for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+			[ -f "$a" ] || continue
+			echo "input $(basename "$a") (hex):"
+			od -An -tx1 -v "$a" | head -64
+		done
 	fi
 	rm -rf "$work"
 done
