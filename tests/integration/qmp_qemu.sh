@@ -45,4 +45,35 @@ test_qmp_real_qemu() {
 	gone "$T" "$pid"
 }
 
+# The commands the driver will use, as QEMU takes them: an iothread, a RAM
+# backend and a pc-dimm, a vCPU with the props query-hotpluggable-cpus gives,
+# a block node, a netdev, the x-ignore-shared capability.
+test_qmp_driver_commands() {
+	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
+	qemu-system-x86_64 -machine q35,accel=tcg -nodefaults -nographic -display none \
+		-m 128M,slots=2,maxmem=512M -smp 1,maxcpus=2 -S -daemonize -pidfile "$T/qemu.pid" \
+		-qmp "unix:$T/qmp.sock,server=on,wait=off" > "$T/qemu.log" 2>&1 ||
+		fail "QEMU did not start: $(cat "$T/qemu.log")"
+	pid=$(cat "$T/qemu.pid")
+	trap 'kill -9 $pid 2> /dev/null' EXIT
+	run "$tool" "$T/qmp.sock" 10000 \
+		'object-add={"qom-type":"iothread","id":"indep_iothread_0"}' query-iothreads \
+		'object-add={"qom-type":"memory-backend-ram","id":"mem1","size":134217728}' \
+		'device_add={"driver":"pc-dimm","id":"dimm1","memdev":"mem1"}' query-memory-devices \
+		query-hotpluggable-cpus \
+		'device_add={"driver":"qemu64-x86_64-cpu","id":"cpu1","socket-id":0,"core-id":1,"thread-id":0,"node-id":0}' \
+		query-cpus-fast \
+		'blockdev-add={"driver":"null-co","node-name":"disk0"}' 'blockdev-del={"node-name":"disk0"}' \
+		'netdev_add={"type":"user","id":"net0"}' 'netdev_del={"id":"net0"}' \
+		'migrate-set-capabilities={"capabilities":[{"capability":"x-ignore-shared","state":true}]}' \
+		'object-del={"id":"indep_iothread_0"}' query-iothreads quit
+	expect_rc 0
+	expect_in "$out" '"id": "indep_iothread_0"}]'
+	expect_in "$out" '"size": 134217728, "slot": 0, "node": 0, "id": "dimm1"'
+	expect_in "$out" '{"props": {"core-id": 1, "thread-id": 0, "node-id": 0, "socket-id": 0}, "vcpus-count": 1, "type": "qemu64-x86_64-cpu"}'
+	expect_in "$out" '"qom-path": "/machine/peripheral/cpu1", "cpu-index": 1'
+	expect_in "$out" "ok query-iothreads []"
+	gone "$T" "$pid"
+}
+
 run_suite qmp-qemu
