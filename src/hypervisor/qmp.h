@@ -49,6 +49,12 @@ int qmp_quit(struct qmp *q, int timeout_ms, struct error **err);
 int qmp_system_powerdown(struct qmp *q, int timeout_ms, struct error **err);
 /* device_del, then wait for its DEVICE_DELETED. */
 int qmp_device_del(struct qmp *q, const char *id, int timeout_ms, struct error **err);
+/* query-migrate's status, "none" before any migration. */
+int qmp_query_migrate(struct qmp *q, int timeout_ms, struct buf *status, struct error **err);
+/* Poll query-migrate until "completed" (0), or "failed", "cancelled" or the
+ * deadline (-1). Before an incoming migration starts QEMU says nothing
+ * ("none"): that is waited out too. */
+int qmp_migrate_wait(struct qmp *q, int timeout_ms, struct error **err);
 /* getfd: hand fd to QEMU under name. */
 int qmp_getfd(struct qmp *q, int fd, const char *name, int timeout_ms, struct error **err);
 

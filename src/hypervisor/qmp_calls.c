@@ -1,8 +1,11 @@
 /* Typed QMP calls on top of qmp_execute. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "hypervisor/qmp.h"
+#include "transport/transport.h"
 #include "util/error.h"
 
 int qmp_query_status(struct qmp *q, int timeout_ms, struct buf *status, struct error **err)
@@ -69,4 +72,53 @@ int qmp_getfd(struct qmp *q, int fd, const char *name, int timeout_ms, struct er
 	if (id_args(args, sizeof(args), "fdname", name) < 0)
 		return error_set(err, EINVAL, "fd name %s: not a plain name", name);
 	return qmp_execute_with_fd(q, "getfd", args, fd, timeout_ms, NULL, err);
+}
+
+/* query-migrate's status ("active", "completed", "failed", ...). */
+int qmp_query_migrate(struct qmp *q, int timeout_ms, struct buf *status, struct error **err)
+{
+	struct buf ret = BUF_INIT(QMP_MAX_MESSAGE);
+	struct json_doc d;
+	int r = qmp_execute(q, "query-migrate", NULL, timeout_ms, &ret, err);
+
+	if (r == 0 && json_parse(&d, ret.data, ret.len, err) == 0) {
+		int s = json_get(&d, 0, "status");
+		if (s < 0) /* no migration yet: QEMU answers {} */
+			r = buf_puts(status, "none");
+		else
+			r = json_text(&d, s, status);
+		json_doc_free(&d);
+	} else if (r == 0) {
+		r = -1;
+	}
+	buf_free(&ret);
+	return r;
+}
+
+int qmp_migrate_wait(struct qmp *q, int timeout_ms, struct error **err)
+{
+	long deadline = io_now_ms() + timeout_ms;
+
+	for (;;) {
+		struct buf st = BUF_INIT(256);
+		long left = deadline - io_now_ms();
+		if (qmp_query_migrate(q, left > 0 ? (int)left : 1, &st, err) < 0) {
+			buf_free(&st);
+			return -1;
+		}
+		bool done = !strcmp(st.data, "completed");
+		/* "none": an incoming migration that has not started yet */
+		bool bad = !strcmp(st.data, "failed") || !strcmp(st.data, "cancelled");
+		if (bad)
+			error_set(err, EIO, "migration %s", st.data);
+		buf_free(&st);
+		if (done)
+			return 0;
+		if (bad)
+			return -1;
+		if (io_now_ms() >= deadline)
+			return error_set(err, ETIMEDOUT, "migration did not complete in %d ms",
+					 timeout_ms);
+		usleep(20 * 1000);
+	}
 }

@@ -25,6 +25,15 @@ gone() { # DIR PID: QEMU ended and removed its socket and pid file
 	true
 }
 
+gone_named() { # DIR NAME PID: as gone, for $DIR/NAME.sock and NAME.pid
+	i=0
+	while kill -0 "$3" 2> /dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -0 "$3" 2> /dev/null && { kill -9 "$3"; fail "QEMU $2 still running"; }
+	[ -e "$1/$2.sock" ] && fail "$2.sock left behind"
+	[ -e "$1/$2.pid" ] && fail "$2.pid left behind"
+	true
+}
+
 test_qmp_real_qemu() {
 	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
 	start_qemu "$T" || fail "QEMU did not start: $(cat "$T/qemu.log")"
@@ -74,6 +83,44 @@ test_qmp_driver_commands() {
 	expect_in "$out" '"qom-path": "/machine/peripheral/cpu1", "cpu-index": 1'
 	expect_in "$out" "ok query-iothreads []"
 	gone "$T" "$pid"
+}
+
+# A template at the QMP level (no guest yet): memory in a shared file, the
+# device state saved with x-ignore-shared; two clones map the same file
+# privately, take the state with migrate-incoming, and run.
+test_qmp_template_and_two_clones() {
+	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
+	q() { # NAME SHARE [ARGS...]
+		n=$1 share=$2
+		shift 2
+		qemu-system-x86_64 -nodefaults -nographic -display none -m 128M -smp 1 \
+			-machine q35,accel=tcg,memory-backend=mem0 \
+			-object "memory-backend-file,id=mem0,size=128M,mem-path=$T/mem,share=$share" \
+			-S -daemonize -pidfile "$T/$n.pid" -qmp "unix:$T/$n.sock,server=on,wait=off" \
+			"$@" > "$T/$n.log" 2>&1 || fail "QEMU $n did not start: $(cat "$T/$n.log")"
+	}
+	trap 'for p in "$T"/*.pid; do kill -9 "$(cat "$p")" 2> /dev/null; done' EXIT
+	caps='migrate-set-capabilities={"capabilities":[{"capability":"x-ignore-shared","state":true}]}'
+	q template on
+	tpid=$(cat "$T/template.pid")
+	run "$tool" "$T/template.sock" 30000 cont stop "$caps" \
+		"migrate={\"uri\":\"exec:cat > $T/state\"}" migrated quit
+	expect_rc 0
+	gone_named "$T" template "$tpid"
+	size=$(stat -c %s "$T/state")
+	[ "$size" -lt 4194304 ] || fail "state file of $size bytes: guest memory was copied"
+	for c in 1 2; do
+		q "clone$c" off -incoming defer
+	done
+	for c in 1 2; do
+		cpid=$(cat "$T/clone$c.pid")
+		run "$tool" "$T/clone$c.sock" 30000 "$caps" \
+			"migrate-incoming={\"uri\":\"exec:cat $T/state\"}" migrated status cont status quit
+		expect_rc 0
+		expect_eq "$(printf '%s' "$out" | tr '\n' '|')" \
+			"ok migrate-set-capabilities {}|ok migrate-incoming {}|migrated|status paused|ok cont {}|status running|ok quit {}"
+		gone_named "$T" "clone$c" "$cpid"
+	done
 }
 
 run_suite qmp-qemu

@@ -2,7 +2,8 @@
  * Steps: a command name, optionally followed by '=' and its JSON arguments
  * ("device_add={...}"); "status" (query-status); "wait:EVENT" or
  * "wait:EVENT:key=value"; "del:ID" (device_del and DEVICE_DELETED);
- * "getfd:NAME" (passes /dev/null). Prints one line per step; on an error
+ * "getfd:NAME" (passes /dev/null); "migrated" (waits for query-migrate to
+ * say completed). Prints one line per step; on an error
  * prints "error: ..." on stderr and exits 1. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,6 +34,10 @@ static int step(struct qmp *q, char *s, int t, struct buf *out, struct error **e
 	if (!strncmp(s, "del:", 4)) {
 		buf_printf(out, "deleted %s", s + 4);
 		return qmp_device_del(q, s + 4, t, err);
+	}
+	if (!strcmp(s, "migrated")) {
+		buf_puts(out, "migrated");
+		return qmp_migrate_wait(q, t, err);
 	}
 	if (!strncmp(s, "getfd:", 6)) {
 		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
