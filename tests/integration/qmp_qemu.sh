@@ -123,4 +123,56 @@ test_qmp_template_and_two_clones() {
 	done
 }
 
+# QEMU takes the command line we build (hypervisor/qemu/argv.c). No guest
+# kernel yet: -kernel, -initrd and -append are left out and the VM stays
+# stopped (-S); every device, backend, socket and the daemonizing are real.
+start_built() { # MODE TOML
+	"$B/tests/qemu-argv" "$T" "$1" "$2" > "$T/argv" || fail "qemu-argv failed"
+	awk 'skip { skip = 0; next } /^-(kernel|initrd|append)$/ { skip = 1; next } { print }' \
+		"$T/argv" > "$T/argv2"
+	grep -q ' ' "$T/argv2" && fail "an argument with a space: $(grep ' ' "$T/argv2")"
+	# shellcheck disable=SC2046
+	set -- $(cat "$T/argv2")
+	"$@" -S > "$T/qemu.log" 2>&1 || fail "QEMU refused our argv: $(cat "$T/qemu.log")"
+	pid=$(cat "$T/pid")
+	trap 'kill -9 $pid 2> /dev/null' EXIT
+}
+
+test_qemu_takes_our_argv() {
+	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
+	start_built boot '[hypervisor.qemu]
+kernel = "/unused"
+default_memory = 128
+default_maxvcpus = 2
+pcie_root_port = 2
+enable_iothreads = true
+indep_iothreads = 2'
+	[ -S "$T/kata.sock" ] || fail "no agent channel socket"
+	run "$tool" "$T/qmp.sock" 10000 status query-iothreads query-hotpluggable-cpus quit
+	expect_rc 0
+	expect_in "$out" "status prelaunch"
+	expect_in "$out" '"id": "indep_iothread_1"'
+	expect_in "$out" '"qom-path": "/machine/unattached/device[0]"'
+	i=0
+	while kill -0 "$pid" 2> /dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -0 "$pid" 2> /dev/null && fail "QEMU still running"
+	[ -e "$T/pid" ] && fail "pid file left behind"
+	true
+}
+
+test_qemu_takes_our_template_and_clone_argv() {
+	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
+	toml='[hypervisor.qemu]
+kernel = "/unused"
+default_memory = 128'
+	start_built "template:$T/memory" "$toml"
+	[ "$(stat -c %s "$T/memory")" = 134217728 ] || fail "no 128 MiB memory file"
+	run "$tool" "$T/qmp.sock" 10000 status quit
+	expect_in "$out" "status prelaunch"
+	sleep 0.3
+	start_built "clone:$T/memory" "$toml"
+	run "$tool" "$T/qmp.sock" 10000 status quit
+	expect_in "$out" "status inmigrate"
+}
+
 run_suite qmp-qemu

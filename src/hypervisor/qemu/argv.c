@@ -1,0 +1,213 @@
+/* The QEMU command line (see argv.h). Device and socket names follow Kata
+ * 1.x's (govmm), so what a user knows from Kata is where it was. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypervisor/qemu/argv.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+const char qemu_default_kernel_params[] =
+	"tsc=reliable no_timer_check rcupdate.rcu_expedited=1 i8042.direct=1 i8042.dumbkbd=1 "
+	"i8042.nopnp=1 i8042.noaux=1 noreplace-smp reboot=k console=hvc0 console=hvc1 "
+	"cryptomgr.notests net.ifnames=0 pci=lastbus=0 iommu=off";
+
+struct av {
+	struct strv *v;
+	bool failed;
+};
+
+static void add(struct av *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct av *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0 || config_strv_push(a->v, s) < 0)
+		a->failed = true;
+}
+
+void strv_free(struct strv *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+static bool set(const char *s)
+{
+	return s && *s;
+}
+
+static uint32_t maxvcpus(const struct config_qemu *c)
+{
+	uint32_t vcpus = c->default_vcpus > 0 ? (uint32_t)c->default_vcpus : 1;
+	return c->default_maxvcpus > vcpus ? c->default_maxvcpus : vcpus;
+}
+
+static char *kernel_params(const struct config_qemu *c, const struct qemu_launch *l)
+{
+	struct buf b = BUF_INIT(0);
+
+	buf_printf(&b, "%s panic=1 nr_cpus=%u agent.use_vsock=%s", qemu_default_kernel_params,
+		   maxvcpus(c), c->use_vsock ? "true" : "false");
+	if (l->agent_debug)
+		buf_puts(&b, " agent.log=debug");
+	if (set(c->block_device_driver) && !strcmp(c->block_device_driver, "virtio-scsi"))
+		buf_puts(&b, " scsi_mod.scan=none");
+	if (set(c->kernel_params)) /* last, so they win */
+		buf_printf(&b, " %s", c->kernel_params);
+	return buf_steal(&b);
+}
+
+static int check(const struct config_qemu *c, const struct qemu_launch *l, struct error **err)
+{
+	if (!set(c->path))
+		return error_set(err, EINVAL, "hypervisor.qemu.path: not set");
+	if (!set(c->kernel))
+		return error_set(err, EINVAL, "hypervisor.qemu.kernel: not set");
+	if (set(c->initrd) && set(c->image))
+		return error_set(err, EINVAL, "hypervisor.qemu: initrd and image are exclusive");
+	if (c->use_vsock && (!l->vsock_cid || l->vhost_fd < 0))
+		return error_set(err, EINVAL, "hypervisor.qemu.use_vsock: no vsock CID for the VM");
+	if (l->mode != QEMU_BOOT && !set(l->mem_path))
+		return error_set(err, EINVAL, "VM %s: a template or clone needs a memory file", l->id);
+	if (c->pcie_root_port && strcmp(c->machine_type, "q35"))
+		return error_set(err, EINVAL, "hypervisor.qemu.pcie_root_port: needs machine_type q35");
+	if (set(c->shared_fs) && strcmp(c->shared_fs, "virtio-9p") && l->shared_dir)
+		return error_set(err, ENOTSUP, "hypervisor.qemu.shared_fs = \"%s\": only virtio-9p "
+				 "is supported", c->shared_fs);
+	return 0;
+}
+
+static void machine(struct av *a, const struct config_qemu *c, const struct qemu_launch *l)
+{
+	uint32_t vcpus = c->default_vcpus > 0 ? (uint32_t)c->default_vcpus : 1;
+	uint32_t max = maxvcpus(c), mem = c->default_memory ? c->default_memory : 2048;
+	uint32_t maxmem = l->maxmem_mib > mem ? l->maxmem_mib : mem;
+	bool file = l->mode != QEMU_BOOT;
+
+	add(a, "-machine");
+	add(a, "%s,accel=%s%s%s%s", c->machine_type, l->accel, file ? ",memory-backend=mem0" : "",
+	    set(c->machine_accelerators) ? "," : "",
+	    set(c->machine_accelerators) ? c->machine_accelerators : "");
+	add(a, "-cpu");
+	add(a, "%s%s%s", strcmp(l->accel, "kvm") ? "max" : "host",
+	    set(c->cpu_features) ? "," : "", set(c->cpu_features) ? c->cpu_features : "");
+	add(a, "-smp");
+	add(a, "%u,cores=1,threads=1,sockets=%u,maxcpus=%u", vcpus, max, max);
+	add(a, "-m");
+	if (c->memory_slots)
+		add(a, "%uM,slots=%u,maxmem=%uM", mem, c->memory_slots, maxmem);
+	else
+		add(a, "%uM", mem);
+	if (file) {
+		add(a, "-object");
+		add(a, "memory-backend-file,id=mem0,size=%uM,mem-path=%s,share=%s", mem, l->mem_path,
+		    l->mode == QEMU_TEMPLATE ? "on" : "off");
+	}
+}
+
+static void boot(struct av *a, const struct config_qemu *c, const struct qemu_launch *l)
+{
+	add(a, "-kernel");
+	add(a, "%s", c->kernel);
+	if (set(c->initrd)) {
+		add(a, "-initrd");
+		add(a, "%s", c->initrd);
+	} else if (set(c->image)) { /* the root filesystem image, read-only */
+		add(a, "-drive");
+		add(a, "file=%s,format=raw,if=none,id=image0,readonly=on", c->image);
+		add(a, "-device");
+		add(a, "virtio-blk-pci,drive=image0");
+	}
+	char *p = kernel_params(c, l);
+	add(a, "-append");
+	add(a, "%s", p ? p : "");
+	if (!p)
+		a->failed = true;
+	free(p);
+}
+
+static void devices(struct av *a, const struct config_qemu *c, const struct qemu_launch *l)
+{
+	for (uint32_t i = 0; i < c->pcie_root_port; i++) {
+		add(a, "-device");
+		add(a, "pcie-root-port,id=rp%u,bus=pcie.0,chassis=%u,slot=%u", i, i + 1, i + 1);
+	}
+	/* Console to a log file, on hvc0. */
+	add(a, "-device");
+	add(a, "virtio-serial-pci,id=serial0");
+	add(a, "-chardev");
+	add(a, "file,id=charconsole0,path=%s/console.log", l->run_dir);
+	add(a, "-device");
+	add(a, "virtconsole,chardev=charconsole0,id=console0");
+	if (c->use_vsock) {
+		add(a, "-device");
+		add(a, "vhost-vsock-pci,disable-modern=false,vhostfd=%d,id=vsock-%u,guest-cid=%u",
+		    l->vhost_fd, l->vsock_cid, l->vsock_cid);
+	} else {
+		add(a, "-chardev");
+		add(a, "socket,id=charch0,path=%s/kata.sock,server=on,wait=off", l->run_dir);
+		add(a, "-device");
+		add(a, "virtserialport,bus=serial0.0,chardev=charch0,id=channel0,name=agent.channel.0");
+	}
+	if (l->shared_dir) {
+		add(a, "-fsdev");
+		add(a, "local,id=extra-9p-kataShared,path=%s,security_model=none,multidevs=remap",
+		    l->shared_dir);
+		add(a, "-device");
+		add(a, "virtio-9p-pci,fsdev=extra-9p-kataShared,mount_tag=kataShared");
+	}
+	add(a, "-object");
+	add(a, "rng-random,id=rng0,filename=%s",
+	    set(c->entropy_source) ? c->entropy_source : "/dev/urandom");
+	add(a, "-device");
+	add(a, "virtio-rng-pci,rng=rng0");
+	for (uint32_t i = 0; c->enable_iothreads && i < c->indep_iothreads; i++) {
+		add(a, "-object");
+		add(a, "iothread,id=indep_iothread_%u", i);
+	}
+}
+
+int qemu_argv(const struct config_qemu *c, const struct qemu_launch *l, struct strv *argv,
+	      struct error **err)
+{
+	struct av a = { argv, false };
+
+	memset(argv, 0, sizeof(*argv));
+	if (check(c, l, err) < 0)
+		return -1;
+	add(&a, "%s", c->path);
+	add(&a, "-name");
+	add(&a, "sandbox-%s", l->id);
+	machine(&a, c, l);
+	boot(&a, c, l);
+	for (const char *s = "-no-user-config\0-nodefaults\0-nographic\0--no-reboot\0"; *s;
+	     s += strlen(s) + 1)
+		add(&a, "%s", s);
+	devices(&a, c, l);
+	if (l->mode == QEMU_CLONE) {
+		add(&a, "-S");
+		add(&a, "-incoming");
+		add(&a, "defer");
+	}
+	add(&a, "-qmp");
+	add(&a, "unix:%s/qmp.sock,server=on,wait=off", l->run_dir);
+	add(&a, "-pidfile");
+	add(&a, "%s/pid", l->run_dir);
+	add(&a, "-daemonize");
+	if (a.failed) {
+		strv_free(argv);
+		return error_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}

@@ -1,0 +1,154 @@
+#include <stdlib.h>
+
+#include "config/config.h"
+#include "harness.h"
+#include "hypervisor/qemu/argv.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* The argv as one string, arguments separated by " | ". */
+static char *joined(const struct config *c, const struct qemu_launch *l, struct error **err)
+{
+	struct strv v;
+	struct buf b = BUF_INIT(0);
+
+	if (qemu_argv(&c->qemu, l, &v, err) < 0)
+		return NULL;
+	for (size_t i = 0; i < v.n; i++)
+		buf_printf(&b, "%s%s", i ? " | " : "", v.v[i]);
+	strv_free(&v);
+	return buf_steal(&b);
+}
+
+static struct config *base(void)
+{
+	struct config *c = config_new_defaults(NULL);
+	free(c->qemu.kernel);
+	c->qemu.kernel = strdup("/k/vmlinux");
+	free(c->qemu.initrd);
+	c->qemu.initrd = strdup("/k/initrd");
+	free(c->qemu.image);
+	c->qemu.image = strdup("");
+	return c;
+}
+
+static const struct qemu_launch boot_l = { "vm1", "/run/vc/vm/vm1", "tcg", NULL, 0, -1, 4096,
+					   QEMU_BOOT, NULL, false };
+
+TEST(qemu_argv_defaults)
+{
+	struct config *c = base();
+	char *s = joined(c, &boot_l, NULL);
+
+	CHECK(s != NULL);
+	CHECK_CONTAINS(s, "/usr/bin/qemu-system-x86_64 | -name | sandbox-vm1 | -machine | q35,accel=tcg");
+	/* Kata's defaults: cpu_features "pmu=off", block driver virtio-scsi */
+	CHECK_CONTAINS(s, "-cpu | max,pmu=off | -smp | 1,cores=1,threads=1,sockets=1,maxcpus=1");
+	CHECK_CONTAINS(s, "-m | 2048M,slots=10,maxmem=4096M");
+	CHECK_CONTAINS(s, "-kernel | /k/vmlinux | -initrd | /k/initrd | -append | tsc=reliable ");
+	CHECK_CONTAINS(s, " iommu=off panic=1 nr_cpus=");
+	CHECK_CONTAINS(s, " agent.use_vsock=false scsi_mod.scan=none | -no-user-config | -nodefaults | "
+			  "-nographic | --no-reboot");
+	CHECK_CONTAINS(s, "file,id=charconsole0,path=/run/vc/vm/vm1/console.log");
+	CHECK_CONTAINS(s, "socket,id=charch0,path=/run/vc/vm/vm1/kata.sock,server=on,wait=off");
+	CHECK_CONTAINS(s, "virtserialport,bus=serial0.0,chardev=charch0,id=channel0,name=agent.channel.0");
+	CHECK_CONTAINS(s, "rng-random,id=rng0,filename=/dev/urandom | -device | virtio-rng-pci,rng=rng0");
+	CHECK_CONTAINS(s, "-qmp | unix:/run/vc/vm/vm1/qmp.sock,server=on,wait=off | -pidfile | "
+			  "/run/vc/vm/vm1/pid | -daemonize");
+	CHECK(!strstr(s, "-incoming") && !strstr(s, "memory-backend") && !strstr(s, "9p") &&
+	      !strstr(s, "iothread") && !strstr(s, "agent.log"));
+	free(s);
+	config_free(c);
+}
+
+TEST(qemu_argv_features)
+{
+	struct config *c = base();
+	struct qemu_launch l = boot_l;
+
+	c->qemu.use_vsock = true;
+	c->qemu.enable_iothreads = true;
+	c->qemu.indep_iothreads = 2;
+	c->qemu.pcie_root_port = 2;
+	c->qemu.default_vcpus = 2;
+	c->qemu.default_maxvcpus = 4;
+	free(c->qemu.kernel_params);
+	c->qemu.kernel_params = strdup("quiet agent.log=info");
+	free(c->qemu.cpu_features);
+	c->qemu.cpu_features = strdup("pmu=off");
+	free(c->qemu.block_device_driver);
+	c->qemu.block_device_driver = strdup("virtio-scsi");
+	l.accel = "kvm";
+	l.vsock_cid = 7;
+	l.vhost_fd = 5;
+	l.shared_dir = "/run/kata-containers/shared/sandboxes/vm1";
+	l.agent_debug = true;
+	char *s = joined(c, &l, NULL);
+	CHECK(s != NULL);
+	CHECK_CONTAINS(s, "q35,accel=kvm | -cpu | host,pmu=off | -smp | 2,cores=1,threads=1,sockets=4,maxcpus=4");
+	CHECK_CONTAINS(s, "nr_cpus=4 agent.use_vsock=true agent.log=debug scsi_mod.scan=none quiet agent.log=info");
+	CHECK_CONTAINS(s, "vhost-vsock-pci,disable-modern=false,vhostfd=5,id=vsock-7,guest-cid=7");
+	CHECK(!strstr(s, "agent.channel.0"));
+	CHECK_CONTAINS(s, "-fsdev | local,id=extra-9p-kataShared,path=/run/kata-containers/shared/sandboxes/vm1,security_model=none");
+	CHECK_CONTAINS(s, "virtio-9p-pci,fsdev=extra-9p-kataShared,mount_tag=kataShared");
+	CHECK_CONTAINS(s, "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1 | -device | pcie-root-port,id=rp1");
+	CHECK_CONTAINS(s, "-object | iothread,id=indep_iothread_0 | -object | iothread,id=indep_iothread_1");
+	free(s);
+	config_free(c);
+}
+
+TEST(qemu_argv_template_and_clone)
+{
+	struct config *c = base();
+	struct qemu_launch l = boot_l;
+
+	l.mode = QEMU_TEMPLATE;
+	l.mem_path = "/run/vc/vm/template/memory";
+	char *s = joined(c, &l, NULL);
+	CHECK_CONTAINS(s, "q35,accel=tcg,memory-backend=mem0");
+	CHECK_CONTAINS(s, "memory-backend-file,id=mem0,size=2048M,mem-path=/run/vc/vm/template/memory,share=on");
+	CHECK(!strstr(s, "-incoming"));
+	free(s);
+	l.mode = QEMU_CLONE;
+	s = joined(c, &l, NULL);
+	CHECK_CONTAINS(s, "mem-path=/run/vc/vm/template/memory,share=off");
+	CHECK_CONTAINS(s, "| -S | -incoming | defer |");
+	free(s);
+	config_free(c);
+}
+
+static void expect_error(struct config *c, const struct qemu_launch *l, const char *msg)
+{
+	struct error *err = NULL;
+	char *s = joined(c, l, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err ? err->msg : NULL, msg);
+	error_free(err);
+	free(s);
+	config_free(c);
+}
+
+TEST(qemu_argv_errors_name_the_key)
+{
+	struct config *c = base();
+	struct qemu_launch l = boot_l;
+
+	free(c->qemu.kernel);
+	c->qemu.kernel = strdup("");
+	expect_error(c, &l, "hypervisor.qemu.kernel: not set");
+	c = base();
+	c->qemu.use_vsock = true;
+	expect_error(c, &l, "hypervisor.qemu.use_vsock: no vsock CID");
+	c = base();
+	c->qemu.pcie_root_port = 1;
+	free(c->qemu.machine_type);
+	c->qemu.machine_type = strdup("pc");
+	expect_error(c, &l, "hypervisor.qemu.pcie_root_port: needs machine_type q35");
+	c = base();
+	free(c->qemu.image);
+	c->qemu.image = strdup("/k/image");
+	expect_error(c, &l, "initrd and image are exclusive");
+	c = base();
+	l.mode = QEMU_CLONE;
+	expect_error(c, &l, "VM vm1: a template or clone needs a memory file");
+}
