@@ -175,4 +175,35 @@ default_memory = 128'
 	expect_in "$out" "status inmigrate"
 }
 
+# The Debian kernel (as vmlinux, through PVH) and a busybox initrd booted by
+# the command line we build: the guest reaches its init, which powers off.
+test_guest_boots_to_init() {
+	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
+	sh "$top/scripts/guest-fixture.sh" "$B/guest" > "$T/fixture.log" 2>&1 ||
+		fail "guest fixture: $(cat "$T/fixture.log")"
+	"$B/tests/qemu-argv" "$T" boot "[hypervisor.qemu]
+kernel = \"$B/guest/vmlinux\"
+initrd = \"$B/guest/initrd-poweroff.img\"
+default_memory = 256" > "$T/argv" || fail "qemu-argv failed"
+	# One argument a line (-append's value has spaces): split on newlines only.
+	set -f
+	IFS='
+'
+	# shellcheck disable=SC2046
+	set -- $(cat "$T/argv")
+	unset IFS
+	set +f
+	"$@" -S > "$T/qemu.log" 2>&1 || fail "QEMU refused our argv: $(cat "$T/qemu.log")"
+	pid=$(cat "$T/pid")
+	trap 'kill -9 $pid 2> /dev/null' EXIT
+	run "$tool" "$T/qmp.sock" 120000 cont wait:SHUTDOWN
+	expect_rc 0
+	expect_in "$out" 'event SHUTDOWN {"guest": true, "reason": "guest-shutdown"}'
+	i=0
+	while kill -0 "$pid" 2> /dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -0 "$pid" 2> /dev/null && fail "QEMU still running after the guest powered off"
+	[ -e "$T/pid" ] && fail "pid file left behind"
+	true
+}
+
 run_suite qmp-qemu
