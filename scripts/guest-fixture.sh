@@ -3,12 +3,14 @@
 # about twice as fast under TCG as the bzImage) and a minimal busybox initrd
 # whose init powers the VM off, so a test can see a guest reach userspace.
 # The kernel package is downloaded and unpacked, never installed.
-# Usage: scripts/guest-fixture.sh OUTDIR   (makes OUTDIR/vmlinux, OUTDIR/initrd-poweroff.img)
+# Usage: scripts/guest-fixture.sh OUTDIR   (makes OUTDIR/vmlinux, and
+#   OUTDIR/initrd-poweroff.img, whose init powers off, and
+#   OUTDIR/initrd-idle.img, whose init waits for ever)
 set -eu
 out=$1
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-[ -s "$out/vmlinux" ] && [ -s "$out/initrd-poweroff.img" ] && exit 0
+[ -s "$out/vmlinux" ] && [ -s "$out/initrd-poweroff.img" ] && [ -s "$out/initrd-idle.img" ] && exit 0
 work=$(mktemp -d /tmp/ukata-guest.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -31,10 +33,14 @@ fi
 mkdir -p root/bin root/proc root/sys root/dev
 cp /bin/busybox root/bin/busybox
 ln -s busybox root/bin/sh
-cat > root/init << 'INIT'
+initrd() { # NAME LAST-COMMAND
+	cat > root/init << INIT
 #!/bin/sh
 /bin/busybox mount -t proc proc /proc
-/bin/busybox poweroff -f
+$2
 INIT
-chmod 755 root/init
-(cd root && find . | busybox cpio -o -H newc 2> /dev/null | gzip -1) > "$out/initrd-poweroff.img"
+	chmod 755 root/init
+	(cd root && find . | busybox cpio -o -H newc 2> /dev/null | gzip -1) > "$out/$1"
+}
+initrd initrd-poweroff.img "/bin/busybox poweroff -f"
+initrd initrd-idle.img "while :; do /bin/busybox sleep 1000; done"

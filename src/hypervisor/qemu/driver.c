@@ -1,0 +1,219 @@
+/* The QEMU driver: launch from the argv builder, lifecycle over QMP. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hypervisor/hypervisor.h"
+#include "transport/transport.h"
+#include "util/error.h"
+
+#define QMP_TIMEOUT_MS 10000
+#define STOP_WAIT_MS 2000
+
+static void path(char *out, size_t size, const struct vm *vm, const char *name)
+{
+	snprintf(out, size, "%s/%s", vm->run_dir, name);
+}
+
+/* Running, and not a zombie: a daemonized QEMU is reaped by whoever adopted
+ * it, maybe late, and a zombie still answers kill(pid, 0). */
+static bool alive(pid_t pid)
+{
+	char p[64], buf[256];
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	const char *rp = strrchr(buf, ')'); /* the state follows "(comm)" */
+	return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
+}
+
+static bool wait_gone(pid_t pid, int ms)
+{
+	long deadline = io_now_ms() + ms;
+	while (alive(pid)) {
+		/* A QEMU of ours that is still our child must be reaped. */
+		waitpid(pid, NULL, WNOHANG);
+		if (io_now_ms() >= deadline)
+			return !alive(pid);
+		usleep(10 * 1000);
+	}
+	return true;
+}
+
+static void remove_files(struct vm *vm)
+{
+	static const char *const names[] = { "qmp.sock", "kata.sock", "pid" };
+	char p[PATH_MAX + 16];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		path(p, sizeof(p), vm, names[i]);
+		unlink(p);
+	}
+}
+
+/* The last line QEMU wrote to qemu.log, for an error message. */
+static void last_line(struct vm *vm, char *out, size_t size)
+{
+	char p[PATH_MAX + 16], buf[4096];
+	path(p, sizeof(p), vm, "qemu.log");
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = 0;
+	char *nl = strrchr(buf, '\n');
+	const char *last = nl ? nl + 1 : buf;
+	size_t len = strlen(last);
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, last, len);
+	out[len] = 0;
+}
+
+/* fork and exec argv with stdout and stderr to qemu.log; QEMU daemonizes,
+ * so the child we wait for exits once the VM runs (or failed). */
+static int launch(struct vm *vm, struct strv *argv, struct error **err)
+{
+	char log[PATH_MAX + 16];
+	path(log, sizeof(log), vm, "qemu.log");
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return error_set_errno(err, errno, "%s", log);
+	pid_t child = fork();
+	if (child < 0) {
+		close(fd);
+		return error_set_errno(err, errno, "fork");
+	}
+	if (child == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv->v[0], argv->v);
+		dprintf(2, "exec %s: %s\n", argv->v[0], strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	int st;
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	char line[512];
+	last_line(vm, line, sizeof(line));
+	return error_set(err, EIO, "VM %s: QEMU failed to start: %s", vm->id,
+			 *line ? line : "no message");
+}
+
+static int read_pid(struct vm *vm, struct error **err)
+{
+	char p[PATH_MAX + 16], buf[32] = "";
+	path(p, sizeof(p), vm, "pid");
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	vm->pid = n > 0 ? (pid_t)atoi(buf) : 0;
+	return vm->pid > 0 ? 0 : error_set(err, EIO, "VM %s: no QEMU pid in %s", vm->id, p);
+}
+
+static int qemu_stop(struct vm *vm, struct error **err);
+
+static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct qemu_launch *l,
+		      struct error **err)
+{
+	struct strv argv;
+	char qmp[PATH_MAX + 16];
+
+	memset(vm, 0, sizeof(*vm));
+	snprintf(vm->id, sizeof(vm->id), "%s", l->id);
+	snprintf(vm->run_dir, sizeof(vm->run_dir), "%s", l->run_dir);
+	if (mkdir(vm->run_dir, 0700) < 0 && errno != EEXIST)
+		return error_set_errno(err, errno, "VM %s: %s", vm->id, vm->run_dir);
+	if (qemu_argv(c, l, &argv, err) < 0)
+		return -1;
+	int r = launch(vm, &argv, err);
+	strv_free(&argv);
+	if (r < 0 || read_pid(vm, err) < 0)
+		goto fail;
+	path(qmp, sizeof(qmp), vm, "qmp.sock");
+	if (qmp_connect(&vm->qmp, qmp, QMP_TIMEOUT_MS, err) < 0) {
+		error_wrap(err, "VM %s", vm->id);
+		goto fail;
+	}
+	vm->qmp_open = true;
+	return 0;
+fail:
+	qemu_stop(vm, NULL);
+	return -1;
+}
+
+static int qemu_check(struct vm *vm, struct error **err)
+{
+	if (!alive(vm->pid))
+		return error_set(err, ESRCH, "VM %s: QEMU (pid %d) is gone", vm->id, (int)vm->pid);
+	if (!vm->qmp_open)
+		return error_set(err, EPIPE, "VM %s: no monitor connection", vm->id);
+	return 0;
+}
+
+static int qemu_pause(struct vm *vm, struct error **err)
+{
+	if (qemu_check(vm, err) < 0 || qmp_stop(&vm->qmp, QMP_TIMEOUT_MS, err) < 0)
+		return error_wrap(err, "pause");
+	return 0;
+}
+
+static int qemu_resume(struct vm *vm, struct error **err)
+{
+	if (qemu_check(vm, err) < 0 || qmp_cont(&vm->qmp, QMP_TIMEOUT_MS, err) < 0)
+		return error_wrap(err, "resume");
+	return 0;
+}
+
+static int qemu_stop(struct vm *vm, struct error **err)
+{
+	if (vm->qmp_open && alive(vm->pid))
+		qmp_quit(&vm->qmp, STOP_WAIT_MS, NULL);
+	if (vm->qmp_open)
+		qmp_close(&vm->qmp);
+	vm->qmp_open = false;
+	if (vm->pid > 0 && !wait_gone(vm->pid, STOP_WAIT_MS)) {
+		kill(vm->pid, SIGTERM);
+		if (!wait_gone(vm->pid, STOP_WAIT_MS)) {
+			kill(vm->pid, SIGKILL);
+			wait_gone(vm->pid, STOP_WAIT_MS);
+		}
+	}
+	bool gone = !alive(vm->pid);
+	remove_files(vm);
+	if (!gone)
+		return error_set(err, EBUSY, "VM %s: QEMU (pid %d) survived SIGKILL", vm->id,
+				 (int)vm->pid);
+	vm->pid = 0;
+	return 0;
+}
+
+const struct hypervisor_ops qemu_ops = {
+	.name = "qemu",
+	.start = qemu_start,
+	.pause = qemu_pause,
+	.resume = qemu_resume,
+	.stop = qemu_stop,
+	.check = qemu_check,
+};
