@@ -1,5 +1,6 @@
 /* Drives the QEMU driver for the tests: vm-tool RUN_DIR TOML STEP...
- * Steps: start, status, pause, resume, check, kill9 (SIGKILL to QEMU, then
+ * Steps: start, status, pause, resume, check, shutdown (waits for the
+ * guest to power off), kill9 (SIGKILL to QEMU, then
  * waits until check sees it gone), stop.
  * Prints one line per step; an error prints "error: ..." and exits 1 after
  * stopping the VM (as a runtime would). */
@@ -26,6 +27,14 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 		int r = h->check(vm, err) < 0 ? -1 : qmp_query_status(&vm->qmp, 10000, &b, err);
 		if (r == 0)
 			printf("status %s\n", b.data);
+		buf_free(&b);
+		return r;
+	}
+	if (!strcmp(s, "shutdown")) { /* wait for the guest to power off */
+		struct buf b = BUF_INIT(4096);
+		int r = qmp_wait_event(&vm->qmp, "SHUTDOWN", NULL, NULL, 300000, &b, err);
+		if (r == 0)
+			printf("shutdown %s\n", b.data);
 		buf_free(&b);
 		return r;
 	}
