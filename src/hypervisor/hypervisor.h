@@ -16,6 +16,9 @@ struct vm {
 	pid_t pid;		/* 0 when not running */
 	struct qmp qmp;
 	bool qmp_open;
+	/* For hotplug: what the VM was started with, and what is used. */
+	uint32_t iothreads, root_ports;
+	uint32_t next_iothread, next_port, next_dimm, next_cpu;
 };
 
 struct hypervisor_ops {
@@ -34,5 +37,18 @@ struct hypervisor_ops {
 };
 
 extern const struct hypervisor_ops qemu_ops;
+
+/* QEMU hotplug (hypervisor/qemu/hotplug.c). Each puts the new device's id
+ * in id (size bytes). */
+/* A vCPU in the first free slot query-hotpluggable-cpus lists, with the
+ * CPU type and props it gives. */
+int qemu_hotplug_vcpu(struct vm *vm, char *id, size_t size, struct error **err);
+/* size_mib of RAM: a memory-backend-ram and a pc-dimm on it. */
+int qemu_hotplug_memory(struct vm *vm, uint32_t size_mib, char *id, size_t size,
+			struct error **err);
+/* A raw image as virtio-blk-pci on the next free PCIe root port, on the
+ * independent iothreads round-robin when there are some. */
+int qemu_hotplug_disk(struct vm *vm, const char *image, char *id, size_t size,
+		      struct error **err);
 
 #endif

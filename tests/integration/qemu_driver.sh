@@ -57,4 +57,40 @@ test_vm_that_cannot_start() {
 	nothing_left "$T/run"
 }
 
+# Hotplug into a running guest: a vCPU in the slot QEMU lists (seen in
+# query-cpus-fast; then no slot is left), 128 MiB as a pc-dimm (seen in
+# query-memory-devices), two disks on the two root ports, spread over the
+# two independent iothreads (seen with qom-get), and a third refused.
+test_vm_hotplug() {
+	fixture
+	truncate -s 16M "$T/d1.img" "$T/d2.img"
+	run "$tool" "$T/run" "$(toml "$B/guest/vmlinux" "$B/guest/initrd-idle.img")
+default_maxvcpus = 2
+pcie_root_port = 2
+enable_iothreads = true
+indep_iothreads = 2" start cpu+ qmp:query-cpus-fast mem+:128 qmp:query-memory-devices \
+		"disk+:$T/d1.img" "disk+:$T/d2.img" \
+		'qmp:qom-get={"path":"/machine/peripheral/virtio-disk0","property":"iothread"}' \
+		'qmp:qom-get={"path":"/machine/peripheral/virtio-disk1","property":"iothread"}' \
+		stop
+	expect_rc 0
+	expect_in "$out" "added cpu-1"
+	expect_in "$out" '"qom-path": "/machine/peripheral/cpu-1", "cpu-index": 1'
+	expect_in "$out" "added dimm0"
+	expect_in "$out" '"size": 134217728, "slot": 0, "node": 0, "id": "dimm0"'
+	expect_in "$out" "added virtio-disk1"
+	expect_in "$out" 'qom-get "/objects/indep_iothread_0"
+qom-get "/objects/indep_iothread_1"'
+	nothing_left "$T/run"
+	run "$tool" "$T/run2" "$(toml "$B/guest/vmlinux" "$B/guest/initrd-idle.img")
+pcie_root_port = 1" start cpu+ "disk+:$T/d1.img" "disk+:$T/d2.img"
+	expect_rc 1
+	expect_in "$err" "no free vCPU slot (maxcpus reached)"
+	run "$tool" "$T/run2" "$(toml "$B/guest/vmlinux" "$B/guest/initrd-idle.img")
+pcie_root_port = 1" start "disk+:$T/d1.img" "disk+:$T/d2.img"
+	expect_rc 1
+	expect_in "$err" "no free PCIe root port for a disk (hypervisor.qemu.pcie_root_port = 1)"
+	nothing_left "$T/run2"
+}
+
 run_suite qemu-driver

@@ -1,12 +1,14 @@
 /* Drives the QEMU driver for the tests: vm-tool RUN_DIR TOML STEP...
  * Steps: start, status, pause, resume, check, shutdown (waits for the
  * guest to power off), kill9 (SIGKILL to QEMU, then
- * waits until check sees it gone), stop.
+ * waits until check sees it gone), stop, cpu+, mem+:MIB, disk+:IMAGE (hotplug),
+ * qmp:CMD[=ARGS] (any command on the driver's monitor).
  * Prints one line per step; an error prints "error: ..." and exits 1 after
  * stopping the VM (as a runtime would). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +37,29 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 		int r = qmp_wait_event(&vm->qmp, "SHUTDOWN", NULL, NULL, 300000, &b, err);
 		if (r == 0)
 			printf("shutdown %s\n", b.data);
+		buf_free(&b);
+		return r;
+	}
+	char id[64];
+	if (!strcmp(s, "cpu+") || !strncmp(s, "mem+:", 5) || !strncmp(s, "disk+:", 6)) {
+		int r = h->check(vm, err) < 0			? -1
+			: !strcmp(s, "cpu+")			? qemu_hotplug_vcpu(vm, id, sizeof(id), err)
+			: !strncmp(s, "mem+:", 5)		? qemu_hotplug_memory(vm, (uint32_t)atoi(s + 5), id, sizeof(id), err)
+								: qemu_hotplug_disk(vm, s + 6, id, sizeof(id), err);
+		if (r == 0)
+			printf("added %s\n", id);
+		return r;
+	}
+	if (!strncmp(s, "qmp:", 4)) { /* qmp:CMD or qmp:CMD=ARGS on the driver's monitor */
+		char cmd[256];
+		snprintf(cmd, sizeof(cmd), "%s", s + 4);
+		char *args = strchr(cmd, '=');
+		if (args)
+			*args++ = 0;
+		struct buf b = BUF_INIT(0);
+		int r = qmp_execute(&vm->qmp, cmd, args, 10000, &b, err);
+		if (r == 0)
+			printf("%s %s\n", cmd, b.data ? b.data : "");
 		buf_free(&b);
 		return r;
 	}
