@@ -23,36 +23,6 @@ void toml_value_clear(struct toml_value *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int put_utf8(struct buf *b, uint32_t cp)
-{
-	char o[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		o[0] = (char)cp, n = 1;
-	} else if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6), o[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
-	} else if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12), o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
-	} else {
-		o[0] = (char)(0xf0 | cp >> 18), o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		o[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), o[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
-	}
-	return buf_append(b, o, n);
-}
-
 static int escape(const char **pp, const char *end, struct buf *b, const char **why)
 {
 	static const char from[] = "btnfr\"\\", to[] = "\b\t\n\f\r\"\\";
@@ -73,7 +43,7 @@ static int escape(const char **pp, const char *end, struct buf *b, const char **
 	if (end - p - 1 < digits)
 		return *why = "invalid unicode escape in string", -1;
 	for (int i = 1; i <= digits; i++) {
-		int h = hexval(p[i]);
+		int h = hex_value(p[i]);
 		if (h < 0)
 			return *why = "invalid unicode escape in string", -1;
 		cp = cp << 4 | (uint32_t)h;
@@ -81,7 +51,7 @@ static int escape(const char **pp, const char *end, struct buf *b, const char **
 	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return *why = "invalid unicode scalar in string", -1;
 	*pp = p + 1 + digits;
-	return put_utf8(b, cp);
+	return buf_put_utf8(b, cp);
 }
 
 /* A basic ("...") or literal ('...') string on one line. */
@@ -128,7 +98,7 @@ fail:
 
 static int digit_ok(char c, int base)
 {
-	int h = hexval(c);
+	int h = hex_value(c);
 	return h >= 0 && h < base;
 }
 
@@ -158,7 +128,7 @@ static int integer(const char **pp, const char *end, long long *out, const char 
 			break;
 		if (base == 10 && ndig == 1 && v == 0)
 			return *why = "leading zeros are not allowed in integers", -1;
-		unsigned long long d = (unsigned long long)hexval(*p);
+		unsigned long long d = (unsigned long long)hex_value(*p);
 		if (v > (lim - d) / (unsigned long long)base)
 			return *why = "integer out of range", -1;
 		v = v * (unsigned long long)base + d;

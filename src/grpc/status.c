@@ -45,23 +45,12 @@ int grpc_percent_encode(struct buf *out, const char *s, size_t n)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int grpc_percent_decode(struct buf *out, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		int h, l;
 		if (s[i] == '%' && i + 2 < n &&
-		    (h = hexval(s[i + 1])) >= 0 && (l = hexval(s[i + 2])) >= 0) {
+		    (h = hex_value(s[i + 1])) >= 0 && (l = hex_value(s[i + 2])) >= 0) {
 			if (buf_putc(out, (char)(h << 4 | l)) < 0)
 				return -1;
 			i += 2;

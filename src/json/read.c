@@ -137,35 +137,13 @@ static int hex4(const char *p, unsigned *v)
 {
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-		unsigned x = c >= '0' && c <= '9' ? (unsigned)(c - '0')
-			   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-			   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
-		if (x > 15)
+		int x = hex_value(p[i]);
+		if (x < 0)
 			return -1;
-		*v = *v << 4 | x;
+		*v = *v << 4 | (unsigned)x;
 	}
 	return 0;
 }
-
-static int utf8(struct buf *out, unsigned c)
-{
-	char b[4];
-	size_t n;
-	if (c < 0x80) {
-		b[0] = (char)c, n = 1;
-	} else if (c < 0x800) {
-		b[0] = (char)(0xc0 | c >> 6), b[1] = (char)(0x80 | (c & 0x3f)), n = 2;
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xe0 | c >> 12), b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (c & 0x3f)), n = 3;
-	} else {
-		b[0] = (char)(0xf0 | c >> 18), b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3f)), b[3] = (char)(0x80 | (c & 0x3f)), n = 4;
-	}
-	return buf_append(out, b, n);
-}
-
 int json_text(const struct json_doc *d, int i, struct buf *out)
 {
 	const jsmntok_t *t = tok(d, i);
@@ -196,7 +174,7 @@ int json_text(const struct json_doc *d, int i, struct buf *out)
 				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
 				k += 6;
 			}
-			if (utf8(out, c) < 0)
+			if (buf_put_utf8(out, c) < 0)
 				return -1;
 		} else {
 			return -1;

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *data; /* always NUL-terminated when non-NULL */
@@ -22,9 +23,23 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Append code point cp as UTF-8. */
+int buf_put_utf8(struct buf *b, uint32_t cp);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 /* Hand over the data (NUL-terminated, never NULL on success). */
 char *buf_steal(struct buf *b);
+
+/* The value of a hexadecimal digit, or -1. */
+static inline int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
 #endif

@@ -16,23 +16,21 @@ start_qemu() { # DIR
 		-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1 > "$1/qemu.log" 2>&1
 }
 
-gone() { # DIR PID: QEMU ended and removed its socket and pid file
+gone_files() { # DIR PID FILE...: QEMU ended and removed these files
+	d=$1 p=$2
+	shift 2
 	i=0
-	while kill -0 "$2" 2> /dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	kill -0 "$2" 2> /dev/null && { kill -9 "$2"; fail "QEMU $2 still running"; }
-	[ -e "$1/qmp.sock" ] && fail "QMP socket left behind"
-	[ -e "$1/qemu.pid" ] && fail "pid file left behind"
+	while kill -0 "$p" 2> /dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -0 "$p" 2> /dev/null && { kill -9 "$p"; fail "QEMU $p still running"; }
+	for f in "$@"; do
+		[ -e "$d/$f" ] && fail "$f left behind"
+	done
 	true
 }
 
-gone_named() { # DIR NAME PID: as gone, for $DIR/NAME.sock and NAME.pid
-	i=0
-	while kill -0 "$3" 2> /dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	kill -0 "$3" 2> /dev/null && { kill -9 "$3"; fail "QEMU $2 still running"; }
-	[ -e "$1/$2.sock" ] && fail "$2.sock left behind"
-	[ -e "$1/$2.pid" ] && fail "$2.pid left behind"
-	true
-}
+gone() { gone_files "$1" "$2" qmp.sock qemu.pid; }
+
+gone_named() { gone_files "$1" "$3" "$2.sock" "$2.pid"; }
 
 test_qmp_real_qemu() {
 	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
@@ -153,11 +151,7 @@ indep_iothreads = 2'
 	expect_in "$out" "status prelaunch"
 	expect_in "$out" '"id": "indep_iothread_1"'
 	expect_in "$out" '"qom-path": "/machine/unattached/device[0]"'
-	i=0
-	while kill -0 "$pid" 2> /dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	kill -0 "$pid" 2> /dev/null && fail "QEMU still running"
-	[ -e "$T/pid" ] && fail "pid file left behind"
-	true
+	gone_files "$T" "$pid" pid qmp.sock kata.sock
 }
 
 test_qemu_takes_our_template_and_clone_argv() {
@@ -199,11 +193,7 @@ default_memory = 256" > "$T/argv" || fail "qemu-argv failed"
 	run "$tool" "$T/qmp.sock" 120000 cont wait:SHUTDOWN
 	expect_rc 0
 	expect_in "$out" 'event SHUTDOWN {"guest": true, "reason": "guest-shutdown"}'
-	i=0
-	while kill -0 "$pid" 2> /dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	kill -0 "$pid" 2> /dev/null && fail "QEMU still running after the guest powered off"
-	[ -e "$T/pid" ] && fail "pid file left behind"
-	true
+	gone_files "$T" "$pid" pid qmp.sock kata.sock
 }
 
 run_suite qmp-qemu

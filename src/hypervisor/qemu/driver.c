@@ -12,6 +12,7 @@
 #include "hypervisor/hypervisor.h"
 #include "transport/transport.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 #define QMP_TIMEOUT_MS 10000
 #define STOP_WAIT_MS 2000
@@ -25,22 +26,18 @@ static void path(char *out, size_t size, const struct vm *vm, const char *name)
  * it, maybe late, and a zombie still answers kill(pid, 0). */
 static bool alive(pid_t pid)
 {
-	char p[64], buf[256];
+	char p[64], *stat = NULL;
 
 	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
 		return false;
 	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (fs_read_file(p, 4096, &stat, NULL, NULL) < 0)
 		return false;
-	buf[n] = 0;
-	const char *rp = strrchr(buf, ')'); /* the state follows "(comm)" */
-	return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
+	const char *rp = strrchr(stat, ')'); /* the state follows "(comm)" */
+	bool zombie = rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+	free(stat);
+	return !zombie;
 }
-
 static bool wait_gone(pid_t pid, int ms)
 {
 	long deadline = io_now_ms() + ms;
@@ -67,24 +64,19 @@ static void remove_files(struct vm *vm)
 /* The last line QEMU wrote to qemu.log, for an error message. */
 static void last_line(struct vm *vm, char *out, size_t size)
 {
-	char p[PATH_MAX + 16], buf[4096];
-	path(p, sizeof(p), vm, "qemu.log");
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = 0;
-	char *nl = strrchr(buf, '\n');
-	const char *last = nl ? nl + 1 : buf;
-	size_t len = strlen(last);
-	if (len >= size)
-		len = size - 1;
-	memcpy(out, last, len);
-	out[len] = 0;
-}
+	char p[PATH_MAX + 16], *log = NULL;
+	size_t n = 0;
 
+	path(p, sizeof(p), vm, "qemu.log");
+	*out = 0;
+	if (fs_read_file(p, 1 << 20, &log, &n, NULL) < 0)
+		return;
+	while (n > 0 && (log[n - 1] == '\n' || log[n - 1] == '\r'))
+		log[--n] = 0;
+	char *nl = strrchr(log, '\n');
+	snprintf(out, size, "%.*s", (int)(size - 1), nl ? nl + 1 : log);
+	free(log);
+}
 /* fork and exec argv with stdout and stderr to qemu.log; QEMU daemonizes,
  * so the child we wait for exits once the VM runs (or failed). */
 static int launch(struct vm *vm, struct strv *argv, struct error **err)
@@ -122,16 +114,13 @@ static int launch(struct vm *vm, struct strv *argv, struct error **err)
 
 static int read_pid(struct vm *vm, struct error **err)
 {
-	char p[PATH_MAX + 16], buf[32] = "";
+	char p[PATH_MAX + 16], *text = NULL;
+
 	path(p, sizeof(p), vm, "pid");
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	vm->pid = n > 0 ? (pid_t)atoi(buf) : 0;
+	vm->pid = fs_read_file(p, 64, &text, NULL, NULL) == 0 ? (pid_t)atoi(text) : 0;
+	free(text);
 	return vm->pid > 0 ? 0 : error_set(err, EIO, "VM %s: no QEMU pid in %s", vm->id, p);
 }
-
 static int qemu_stop(struct vm *vm, struct error **err);
 
 static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct qemu_launch *l,
