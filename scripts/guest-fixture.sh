@@ -1,46 +1,58 @@
 #!/bin/sh
-# Test guest: the Debian kernel as an uncompressed vmlinux (boots through PVH,
-# about twice as fast under TCG as the bzImage) and a minimal busybox initrd
-# whose init powers the VM off, so a test can see a guest reach userspace.
-# The kernel package is downloaded and unpacked, never installed.
-# Usage: scripts/guest-fixture.sh OUTDIR   (makes OUTDIR/vmlinux, and
-#   OUTDIR/initrd-poweroff.img, whose init powers off, and
-#   OUTDIR/initrd-idle.img, whose init waits for ever)
+# Test guest: Debian's kernel (scripts/guest-kernel.sh) and busybox initrds.
+# Usage: scripts/guest-fixture.sh OUTDIR   makes in OUTDIR:
+#   vmlinux, modules/ (virtio PCI, console and block),
+#   initrd-poweroff.img: init powers off at once;
+#   initrd-idle.img: init loads the modules, says "ukata-guest ready" on the
+#     console (hvc0), then brings hot-added vCPUs and memory online and
+#     prints a line "ukata-guest state cpus=LIST memblocks=N disks=N"
+#     whenever that changes, so a test sees hotplug from inside the guest.
 set -eu
 out=$1
-mkdir -p "$out"
+top=$(cd "$(dirname "$0")/.." && pwd)
+sh "$top/scripts/guest-kernel.sh" "$out" virtio_pci virtio_console virtio_blk
 out=$(cd "$out" && pwd)
-[ -s "$out/vmlinux" ] && [ -s "$out/initrd-poweroff.img" ] && [ -s "$out/initrd-idle.img" ] && exit 0
+[ -s "$out/initrd-poweroff.img" ] && [ "$out/initrd-idle.img" -nt "$out/modules/load" ] &&
+	[ "$out/initrd-idle.img" -nt "$0" ] && exit 0
 work=$(mktemp -d /tmp/ukata-guest.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-if [ ! -s "$out/vmlinux" ]; then
-	pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-	[ -n "$pkg" ] || { echo "guest-fixture: no linux-image package found" >&2; exit 1; }
-	apt-get download -q "$pkg" > /dev/null 2>&1 || { echo "guest-fixture: cannot download $pkg" >&2; exit 1; }
-	dpkg-deb --fsys-tarfile ./*.deb | tar -x --wildcards './boot/vmlinuz-*'
-	bz=$(ls ./boot/vmlinuz-*)
-	# The payload is an xz stream inside the bzImage: find it and unpack it.
-	printf '\375\067\172\130\132\000' > magic
-	off=$(grep -obUaF -f magic "$bz" | head -1 | cut -d: -f1)
-	[ -n "$off" ] || { echo "guest-fixture: no xz payload in $bz" >&2; exit 1; }
-	tail -c +"$((off + 1))" "$bz" | xz -dc > vmlinux 2> /dev/null || true
-	head -c 4 vmlinux | grep -q ELF || { echo "guest-fixture: $bz did not unpack to ELF" >&2; exit 1; }
-	mv vmlinux "$out/vmlinux"
-fi
-
-mkdir -p root/bin root/proc root/sys root/dev
+mkdir -p root/bin root/proc root/sys root/dev root/lib/modules
 cp /bin/busybox root/bin/busybox
 ln -s busybox root/bin/sh
-initrd() { # NAME LAST-COMMAND
-	cat > root/init << INIT
-#!/bin/sh
-/bin/busybox mount -t proc proc /proc
-$2
-INIT
+initrd() { # NAME: root/init is written
 	chmod 755 root/init
 	(cd root && find . | busybox cpio -o -H newc 2> /dev/null | gzip -1) > "$out/$1"
 }
-initrd initrd-poweroff.img "/bin/busybox poweroff -f"
-initrd initrd-idle.img "while :; do /bin/busybox sleep 1000; done"
+printf '#!/bin/sh\n/bin/busybox poweroff -f\n' > root/init
+initrd initrd-poweroff.img
+
+cp "$out"/modules/*.ko "$out/modules/load" root/lib/modules/
+cat > root/init << 'INIT'
+#!/bin/sh
+export PATH=/bin
+busybox mount -t proc proc /proc
+busybox mount -t sysfs sysfs /sys
+busybox mount -t devtmpfs devtmpfs /dev
+for m in $(busybox cat /lib/modules/load); do busybox insmod /lib/modules/$m; done
+n=0
+while [ ! -c /dev/hvc0 ] && [ $n -lt 100 ]; do busybox sleep 0.05; n=$((n + 1)); done
+exec > /dev/hvc0 2>&1
+echo "ukata-guest ready"
+last=
+while :; do
+	for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
+		[ -f $f ] && [ "$(busybox cat $f)" = 0 ] && echo 1 > $f
+	done
+	for f in /sys/devices/system/memory/memory*/state; do
+		[ "$(busybox cat $f)" = offline ] && echo online_movable > $f
+	done
+	blocks=$(busybox cat /sys/devices/system/memory/memory*/state | busybox grep -c online)
+	disks=$(busybox ls /sys/block | busybox grep -c vd)
+	s="cpus=$(busybox cat /sys/devices/system/cpu/online) memblocks=$blocks disks=$disks"
+	[ "$s" != "$last" ] && echo "ukata-guest state $s" && last=$s
+	busybox sleep 0.2
+done
+INIT
+initrd initrd-idle.img
