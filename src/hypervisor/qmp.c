@@ -120,7 +120,10 @@ static int execute(struct qmp *q, const char *cmd, const char *args, int fd, int
 			queue_event(q, &m);
 			continue;
 		}
-		if (!qmp_msg_has_id(&m, id)) { /* a late reply to a command that timed out */
+		/* A reply with another id answers a command that timed out. An
+		 * error without one is QEMU refusing a line it could not parse:
+		 * ours, since one command is outstanding at a time. */
+		if (!qmp_msg_has_id(&m, id) && !(m.kind == QMP_ERROR && m.id < 0)) {
 			qmp_msg_free(&m);
 			continue;
 		}

@@ -57,5 +57,32 @@ int qmp_query_migrate(struct qmp *q, int timeout_ms, struct buf *status, struct 
 int qmp_migrate_wait(struct qmp *q, int timeout_ms, struct error **err);
 /* getfd: hand fd to QEMU under name. */
 int qmp_getfd(struct qmp *q, int fd, const char *name, int timeout_ms, struct error **err);
+/* Commands taking the text of a JSON object as they are documented in
+ * QEMU's schema (device_add, object-add, blockdev-add, netdev_add). */
+int qmp_device_add(struct qmp *q, const char *args, int timeout_ms, struct error **err);
+int qmp_object_add(struct qmp *q, const char *args, int timeout_ms, struct error **err);
+int qmp_blockdev_add(struct qmp *q, const char *args, int timeout_ms, struct error **err);
+int qmp_netdev_add(struct qmp *q, const char *args, int timeout_ms, struct error **err);
+/* Deleting what those added, by id (the node name for blockdev-del). */
+int qmp_object_del(struct qmp *q, const char *id, int timeout_ms, struct error **err);
+int qmp_blockdev_del(struct qmp *q, const char *node, int timeout_ms, struct error **err);
+int qmp_netdev_del(struct qmp *q, const char *id, int timeout_ms, struct error **err);
+/* Migration: one capability on or off; migrate to / incoming from uri
+ * ("fd:NAME" after getfd, "exec:...", "unix:..."). */
+int qmp_migrate_set_capability(struct qmp *q, const char *name, bool on, int timeout_ms,
+			       struct error **err);
+int qmp_migrate(struct qmp *q, const char *uri, int timeout_ms, struct error **err);
+int qmp_migrate_incoming(struct qmp *q, const char *uri, int timeout_ms, struct error **err);
+
+/* Queries with typed results (structs in qmp/qmp.h): each fills a calloc'd
+ * array (*n entries; free() it). A result of another shape is EPROTO. */
+int qmp_query_hotpluggable_cpus(struct qmp *q, int timeout_ms, struct qmp_cpu_slot **slots,
+				size_t *n, struct error **err);
+int qmp_query_cpus_fast(struct qmp *q, int timeout_ms, struct qmp_cpu **cpus, size_t *n,
+			struct error **err);
+int qmp_query_iothreads(struct qmp *q, int timeout_ms, struct qmp_iothread **threads, size_t *n,
+			struct error **err);
+int qmp_query_memory_devices(struct qmp *q, int timeout_ms, struct qmp_memory_device **devs,
+			     size_t *n, struct error **err);
 
 #endif

@@ -30,4 +30,42 @@ void qmp_msg_free(struct qmp_msg *m);
 /* True when the message's id is the string id. */
 bool qmp_msg_has_id(const struct qmp_msg *m, const char *id);
 
+/* Query results, parsed into structs. */
+struct qmp_cpu_slot { /* query-hotpluggable-cpus */
+	char type[64];
+	char qom_path[128]; /* "" for a free slot */
+	char props[256];    /* the props object, as JSON text */
+	int vcpus_count;
+};
+struct qmp_cpu { /* query-cpus-fast */
+	int cpu_index, thread_id;
+	char qom_path[128];
+};
+struct qmp_iothread { /* query-iothreads */
+	char id[64];
+	int thread_id;
+};
+struct qmp_memory_device { /* query-memory-devices */
+	char type[16];	 /* "dimm", "nvdimm", "virtio-mem", ... */
+	char id[64];	 /* "" when added without one */
+	char memdev[128]; /* the backend's QOM path */
+	int slot;	 /* -1 when the device has none */
+	unsigned long long size;
+};
+enum qmp_query {
+	QMP_QUERY_HOTPLUGGABLE_CPUS, /* struct qmp_cpu_slot */
+	QMP_QUERY_CPUS_FAST,	     /* struct qmp_cpu */
+	QMP_QUERY_IOTHREADS,	     /* struct qmp_iothread */
+	QMP_QUERY_MEMORY_DEVICES,    /* struct qmp_memory_device */
+};
+#define QMP_QUERY_MAX_ENTRIES 1024
+/* The command's name ("query-iothreads", ...). */
+const char *qmp_query_name(enum qmp_query kind);
+/* Parse a query's return value (JSON text) into a calloc'd array of the
+ * kind's struct (*n entries; free() it). Every string is bounded by its
+ * field; another shape is -1 with *err EPROTO naming the command and the
+ * entry. */
+int qmp_query_parse(enum qmp_query kind, const char *text, size_t len, void **out, size_t *n,
+		    struct error **err);
+
 #endif

@@ -1,7 +1,9 @@
-// fuzz-srcs: src/qmp/message.c src/json/read.c src/util/buf.c src/util/error.c
+// fuzz-srcs: src/qmp/message.c src/qmp/query.c src/json/read.c src/util/buf.c src/util/error.c
 /* libFuzzer target: a line from a QMP monitor, classified, then every
- * member walked and every string unescaped, as the client does. */
+ * member walked and every string unescaped, as the client does; and the
+ * same bytes as the result of each typed query. */
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "qmp/qmp.h"
 #include "util/error.h"
@@ -13,6 +15,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct qmp_msg m;
 	struct error *err = NULL;
 
+	for (int k = QMP_QUERY_HOTPLUGGABLE_CPUS; k <= QMP_QUERY_MEMORY_DEVICES; k++) {
+		void *v;
+		size_t n;
+		if (qmp_query_parse((enum qmp_query)k, (const char *)data, size, &v, &n, &err) < 0)
+			error_free(err);
+		else
+			free(v);
+		err = NULL;
+	}
 	if (qmp_msg_parse(&m, (const char *)data, size, &err) < 0) {
 		error_free(err);
 		return 0;

@@ -126,6 +126,46 @@ scenario("slow reply within the deadline",
 scenario("event waited for never comes", interleaved, ["wait:SHUTDOWN"], 1,
          "waiting for SHUTDOWN: QMP: no reply in time")
 
+scenario("an error without an id answers the command",
+         lambda c, cmd: c.sendall(b'{"error": {"class": "GenericError", "desc": "JSON parse error"}}\n'),
+         ["stop"], 1, "QMP stop: GenericError: JSON parse error")
+
+# Typed query results: as QEMU documents them, and shapes that are not.
+SLOTS = [{"props": {"core-id": 0, "thread-id": 0, "socket-id": 1}, "vcpus-count": 1,
+          "type": "max-x86_64-cpu"},
+         {"props": {"core-id": 0, "thread-id": 0, "socket-id": 0}, "vcpus-count": 1,
+          "qom-path": "/machine/unattached/device[0]", "type": "max-x86_64-cpu"}]
+MEMDEVS = [{"type": "dimm", "data": {"memdev": "/objects/mem-dimm0", "hotplugged": True,
+                                     "addr": 4294967296, "slot": 0, "node": 0,
+                                     "id": "dimm0", "size": 134217728, "hotpluggable": True}},
+           {"type": "virtio-mem", "data": {"memdev": "/objects/vm0", "size": 0, "id": "vmem0"}}]
+answers = {"query-hotpluggable-cpus": SLOTS,
+           "query-cpus-fast": [{"thread-id": 77, "props": {}, "qom-path": "/machine/cpu0",
+                                "cpu-index": 0, "target": "x86_64"}],
+           "query-iothreads": [{"id": "indep_iothread_0", "thread-id": 78, "poll-max-ns": 0}],
+           "query-memory-devices": MEMDEVS}
+scenario("typed queries", lambda c, cmd: reply(c, cmd, answers[cmd["execute"]]),
+         ["slots", "cpus", "iothreads", "memdevs"], 0,
+         'slots 2\nmax-x86_64-cpu [] {"core-id": 0, "thread-id": 0, "socket-id": 1} 1\n'
+         'max-x86_64-cpu [/machine/unattached/device[0]] {"core-id": 0, "thread-id": 0, '
+         '"socket-id": 0} 1\ncpus 1\n0 /machine/cpu0 77\niothreads 1\nindep_iothread_0 78\n'
+         'memdevs 2\ndimm [dimm0] /objects/mem-dimm0 0 134217728\n'
+         'virtio-mem [vmem0] /objects/vm0 -1 0')
+bad = [("not an array", "iothreads", {"id": "x"}, "QMP query-iothreads: not an array"),
+       ("a field missing", "cpus", [{"qom-path": "/x", "cpu-index": 0}],
+        "QMP query-cpus-fast: entry 0 is not as documented"),
+       ("a field of the wrong type", "iothreads", [{"id": 5, "thread-id": 1}],
+        "QMP query-iothreads: entry 0 is not as documented"),
+       ("a string longer than its field", "iothreads", [{"id": "x" * 64, "thread-id": 1}],
+        "QMP query-iothreads: entry 0 is not as documented"),
+       ("props that are not an object", "slots", [{"props": [], "vcpus-count": 1, "type": "t"}],
+        "QMP query-hotpluggable-cpus: entry 0 is not as documented"),
+       ("an entry that is not an object", "memdevs", [MEMDEVS[0], 3],
+        "QMP query-memory-devices: entry 1 is not as documented"),
+       ("too many entries", "cpus", [{}] * 1025, "QMP query-cpus-fast: not an array of at most 1024")]
+for name, step, value, expect in bad:
+    scenario("typed query: " + name, lambda c, cmd, v=value: reply(c, cmd, v), [step], 1, expect)
+
 # A server that sends no greeting.
 d = tempfile.mkdtemp(prefix="ukata-qmp-")
 path = os.path.join(d, "qmp.sock")

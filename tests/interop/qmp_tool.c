@@ -3,7 +3,9 @@
  * ("device_add={...}"); "status" (query-status); "wait:EVENT" or
  * "wait:EVENT:key=value"; "del:ID" (device_del and DEVICE_DELETED);
  * "getfd:NAME" (passes /dev/null); "migrated" (waits for query-migrate to
- * say completed). Prints one line per step; on an error
+ * say completed); "slots", "cpus", "iothreads", "memdevs" (the typed
+ * query-hotpluggable-cpus, query-cpus-fast, query-iothreads,
+ * query-memory-devices, one entry a line). Prints one line per step; on an error
  * prints "error: ..." on stderr and exits 1. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +15,36 @@
 
 #include "hypervisor/qmp.h"
 #include "util/error.h"
+
+static int typed(struct qmp *q, const char *s, int t, struct buf *out, struct error **err)
+{
+	size_t n;
+	void *v;
+	int r = !strcmp(s, "slots")	? qmp_query_hotpluggable_cpus(q, t, (struct qmp_cpu_slot **)&v, &n, err)
+		: !strcmp(s, "cpus")	? qmp_query_cpus_fast(q, t, (struct qmp_cpu **)&v, &n, err)
+		: !strcmp(s, "iothreads") ? qmp_query_iothreads(q, t, (struct qmp_iothread **)&v, &n, err)
+					  : qmp_query_memory_devices(q, t, (struct qmp_memory_device **)&v, &n, err);
+	if (r < 0)
+		return -1;
+	buf_printf(out, "%s %zu", s, n);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(s, "slots")) {
+			struct qmp_cpu_slot *e = (struct qmp_cpu_slot *)v + i;
+			buf_printf(out, "\n%s [%s] %s %d", e->type, e->qom_path, e->props, e->vcpus_count);
+		} else if (!strcmp(s, "cpus")) {
+			struct qmp_cpu *e = (struct qmp_cpu *)v + i;
+			buf_printf(out, "\n%d %s %d", e->cpu_index, e->qom_path, e->thread_id);
+		} else if (!strcmp(s, "iothreads")) {
+			struct qmp_iothread *e = (struct qmp_iothread *)v + i;
+			buf_printf(out, "\n%s %d", e->id, e->thread_id);
+		} else {
+			struct qmp_memory_device *e = (struct qmp_memory_device *)v + i;
+			buf_printf(out, "\n%s [%s] %s %d %llu", e->type, e->id, e->memdev, e->slot, e->size);
+		}
+	}
+	free(v);
+	return 0;
+}
 
 static int step(struct qmp *q, char *s, int t, struct buf *out, struct error **err)
 {
@@ -35,6 +67,9 @@ static int step(struct qmp *q, char *s, int t, struct buf *out, struct error **e
 		buf_printf(out, "deleted %s", s + 4);
 		return qmp_device_del(q, s + 4, t, err);
 	}
+	if (!strcmp(s, "slots") || !strcmp(s, "cpus") || !strcmp(s, "iothreads") ||
+	    !strcmp(s, "memdevs"))
+		return typed(q, s, t, out, err);
 	if (!strcmp(s, "migrated")) {
 		buf_puts(out, "migrated");
 		return qmp_migrate_wait(q, t, err);
