@@ -18,13 +18,15 @@ struct vm {
 	bool qmp_open;
 	/* For hotplug: what the VM was started with, and what is used. */
 	uint32_t iothreads, root_ports;
-	uint32_t next_iothread, next_port, next_dimm, next_cpu;
+	uint32_t ports_used; /* bit i: a disk on root port rp<i> */
+	uint32_t next_iothread, next_dimm, next_cpu;
 };
 
 struct hypervisor_ops {
 	const char *name;
-	/* Launch and wait until the monitor answers. On failure nothing of
-	 * the VM is left (process, sockets, pid file). */
+	/* Launch and wait until the monitor answers; a clone (QEMU_CLONE)
+	 * also loads the template's state and stays paused until resumed. On
+	 * failure nothing of the VM is left (process, sockets, pid file). */
 	int (*start)(struct vm *vm, const struct config_qemu *c, const struct qemu_launch *l,
 		     struct error **err);
 	int (*pause)(struct vm *vm, struct error **err);
@@ -34,9 +36,16 @@ struct hypervisor_ops {
 	int (*stop)(struct vm *vm, struct error **err);
 	/* 0 while running; -1 with *err saying how it ended otherwise. */
 	int (*check)(struct vm *vm, struct error **err);
+	/* A template (QEMU_TEMPLATE): pause and save the device state to
+	 * state_path; the memory stays in its file. Stop the VM after. */
+	int (*save)(struct vm *vm, const char *state_path, struct error **err);
 };
 
 extern const struct hypervisor_ops qemu_ops;
+
+/* QEMU templates (hypervisor/qemu/template.c), over the VM's monitor. */
+int qemu_save_state(struct vm *vm, const char *state_path, struct error **err);
+int qemu_load_state(struct vm *vm, const char *state_path, struct error **err);
 
 /* QEMU hotplug (hypervisor/qemu/hotplug.c). Each puts the new device's id
  * in id (size bytes). */
@@ -50,5 +59,12 @@ int qemu_hotplug_memory(struct vm *vm, uint32_t size_mib, char *id, size_t size,
  * independent iothreads round-robin when there are some. */
 int qemu_hotplug_disk(struct vm *vm, const char *image, char *id, size_t size,
 		      struct error **err);
+/* Unplug what those added, by its id: device_del, wait until the guest
+ * let it go (DEVICE_DELETED), then remove the backend. The guest must
+ * cooperate (ACPI for vCPUs and memory, which must be movable; PCIe
+ * hotplug for disks, which waits 5 s for the attention button). */
+int qemu_unplug_vcpu(struct vm *vm, const char *id, struct error **err);
+int qemu_unplug_memory(struct vm *vm, const char *id, struct error **err);
+int qemu_unplug_disk(struct vm *vm, const char *id, struct error **err);
 
 #endif

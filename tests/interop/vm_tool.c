@@ -1,11 +1,16 @@
 /* Drives the QEMU driver for the tests: vm-tool RUN_DIR TOML STEP...
- * Steps: start, status, pause, resume, check, shutdown (waits for the
- * guest to power off), kill9 (SIGKILL to QEMU, then
- * waits until check sees it gone), stop, cpu+, mem+:MIB, disk+:IMAGE (hotplug),
- * qmp:CMD[=ARGS] (any command on the driver's monitor).
+ * Steps: start, template:MEMFILE, clone:MEMFILE:STATEFILE (start a plain VM,
+ * a template, a clone, which stays paused), save:STATEFILE (a template's),
+ * status, pause, resume, check, shutdown (waits for the guest to power
+ * off), kill9 (SIGKILL to QEMU, then waits until check sees it gone), stop,
+ * cpu+, mem+:MIB, disk+:IMAGE (hotplug), cpu-:ID, mem-:ID, disk-:ID (unplug),
+ * queries (the typed query results), guest:TEXT (waits for a console line
+ * containing TEXT, after the last one found), qmp:CMD[=ARGS] (any command
+ * on the driver's monitor).
  * Prints one line per step; an error prints "error: ..." and exits 1 after
  * stopping the VM (as a runtime would). */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,16 +19,102 @@
 
 #include "hypervisor/hypervisor.h"
 #include "util/error.h"
+#include "util/fs.h"
+
+/* Wait for a console.log line containing text, after the last match. */
+static int guest_wait(struct vm *vm, const char *text, struct error **err)
+{
+	static size_t from;
+	char p[PATH_MAX + 16];
+	snprintf(p, sizeof(p), "%s/console.log", vm->run_dir);
+	for (int i = 0; i < 1200; i++) { /* 120 s */
+		char *log = NULL;
+		size_t n = 0;
+		if (qemu_ops.check(vm, err) < 0)
+			return -1;
+		if (fs_read_file(p, 1 << 24, &log, &n, NULL) == 0 && from <= n) {
+			char *m = strstr(log + from, text);
+			if (m) {
+				char *end = strchr(m, '\n');
+				char *start = m;
+				while (start > log + from && start[-1] != '\n')
+					start--;
+				int len = (int)(end ? end - start : (long)strlen(start));
+				while (len > 0 && start[len - 1] == '\r') /* the console's CRLF */
+					len--;
+				printf("guest %.*s\n", len, start);
+				from = (size_t)((end ? end : log + n) - log);
+				free(log);
+				return 0;
+			}
+		}
+		free(log);
+		usleep(100 * 1000);
+	}
+	return error_set(err, ETIMEDOUT, "the guest did not say \"%s\" in 120 s", text);
+}
+
+/* The typed query results, one line each. */
+static int queries(struct vm *vm, struct error **err)
+{
+	struct qmp_cpu_slot *slots;
+	struct qmp_cpu *cpus;
+	struct qmp_iothread *threads;
+	struct qmp_memory_device *mems;
+	size_t n;
+	int t = 10000;
+
+	if (qmp_query_hotpluggable_cpus(&vm->qmp, t, &slots, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		printf("slot %s %s %s\n", slots[i].type, slots[i].qom_path[0] ? slots[i].qom_path : "free", slots[i].props);
+	free(slots);
+	if (qmp_query_cpus_fast(&vm->qmp, t, &cpus, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		printf("cpu %d %s thread %s\n", cpus[i].cpu_index, cpus[i].qom_path, cpus[i].thread_id > 0 ? "yes" : "no");
+	free(cpus);
+	if (qmp_query_iothreads(&vm->qmp, t, &threads, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		printf("iothread %s thread %s\n", threads[i].id, threads[i].thread_id > 0 ? "yes" : "no");
+	free(threads);
+	if (qmp_query_memory_devices(&vm->qmp, t, &mems, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		printf("memory %s %s slot %d size %llu %s\n", mems[i].type, mems[i].id, mems[i].slot, mems[i].size, mems[i].memdev);
+	free(mems);
+	return 0;
+}
 
 static int step(struct vm *vm, const struct config *c, const char *run_dir, const char *s,
 		struct error **err)
 {
 	const struct hypervisor_ops *h = &qemu_ops;
-	if (!strcmp(s, "start")) {
+	if (!strcmp(s, "start") || !strncmp(s, "template:", 9) || !strncmp(s, "clone:", 6)) {
+		char mem[4096] = "", *state = NULL;
 		struct qemu_launch l = { "test", run_dir, "tcg", NULL, 0, -1, 1024, QEMU_BOOT,
-					 NULL, false };
+					 NULL, false, NULL };
+		if (strcmp(s, "start")) {
+			snprintf(mem, sizeof(mem), "%s", strchr(s, ':') + 1);
+			l.mode = s[0] == 't' ? QEMU_TEMPLATE : QEMU_CLONE;
+			l.mem_path = mem;
+			if (l.mode == QEMU_CLONE && (state = strchr(mem, ':')))
+				*state++ = 0;
+			l.state_path = state;
+		}
 		return h->start(vm, &c->qemu, &l, err);
 	}
+	if (!strncmp(s, "save:", 5)) {
+		int r = h->save(vm, s + 5, err);
+		if (r == 0)
+			printf("saved\n");
+		return r;
+	}
+	if (!strncmp(s, "guest:", 6))
+		return guest_wait(vm, s + 6, err);
+	if (!strcmp(s, "queries"))
+		return queries(vm, err);
 	if (!strcmp(s, "status")) {
 		struct buf b = BUF_INIT(256);
 		int r = h->check(vm, err) < 0 ? -1 : qmp_query_status(&vm->qmp, 10000, &b, err);
@@ -48,6 +139,16 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 								: qemu_hotplug_disk(vm, s + 6, id, sizeof(id), err);
 		if (r == 0)
 			printf("added %s\n", id);
+		return r;
+	}
+	if (!strncmp(s, "cpu-:", 5) || !strncmp(s, "mem-:", 5) || !strncmp(s, "disk-:", 6)) {
+		const char *dev = strchr(s, ':') + 1;
+		int r = h->check(vm, err) < 0 ? -1
+			: s[0] == 'c'	      ? qemu_unplug_vcpu(vm, dev, err)
+			: s[0] == 'm'	      ? qemu_unplug_memory(vm, dev, err)
+					      : qemu_unplug_disk(vm, dev, err);
+		if (r == 0)
+			printf("removed %s\n", dev);
 		return r;
 	}
 	if (!strncmp(s, "qmp:", 4)) { /* qmp:CMD or qmp:CMD=ARGS on the driver's monitor */

@@ -105,7 +105,7 @@ static void machine(struct av *a, const struct config_qemu *c, const struct qemu
 	add(a, "-smp");
 	add(a, "%u,cores=1,threads=1,sockets=%u,maxcpus=%u", vcpus, max, max);
 	add(a, "-m");
-	if (c->memory_slots)
+	if (c->memory_slots && maxmem > mem) /* QEMU refuses slots without room */
 		add(a, "%uM,slots=%u,maxmem=%uM", mem, c->memory_slots, maxmem);
 	else
 		add(a, "%uM", mem);

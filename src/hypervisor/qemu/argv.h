@@ -25,6 +25,7 @@ struct qemu_launch {
 	enum qemu_mode mode;
 	const char *mem_path; /* template and clone memory file */
 	bool agent_debug;
+	const char *state_path; /* clone: the template's device state, loaded at start */
 };
 
 /* Kata 1.x's kernel parameters (amd64) before the generated and the

@@ -148,6 +148,8 @@ static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct q
 		goto fail;
 	}
 	vm->qmp_open = true;
+	if (l->mode == QEMU_CLONE && l->state_path && qemu_load_state(vm, l->state_path, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	qemu_stop(vm, NULL);
@@ -207,4 +209,5 @@ const struct hypervisor_ops qemu_ops = {
 	.resume = qemu_resume,
 	.stop = qemu_stop,
 	.check = qemu_check,
+	.save = qemu_save_state,
 };

@@ -1,6 +1,7 @@
-/* QEMU hotplug over QMP: vCPUs, memory, disks. */
+/* QEMU hotplug over QMP: vCPUs, memory, disks, and their unplug. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hypervisor/hypervisor.h"
@@ -8,6 +9,8 @@
 #include "util/error.h"
 
 #define HOTPLUG_TIMEOUT_MS 10000
+/* The guest must answer: PCIe hotplug alone waits 5 s (attention button). */
+#define UNPLUG_TIMEOUT_MS 60000
 
 /* The text of a JSON object built with the writer, or NULL. */
 static char *object(struct buf *b, struct json_writer *w)
@@ -18,52 +21,45 @@ static char *object(struct buf *b, struct json_writer *w)
 
 int qemu_hotplug_vcpu(struct vm *vm, char *id, size_t size, struct error **err)
 {
-	struct buf ret = BUF_INIT(QMP_MAX_MESSAGE), args = BUF_INIT(4096);
-	struct json_doc d;
+	struct qmp_cpu_slot *slots, *slot = NULL;
+	size_t n;
 	int r = -1;
 
-	if (qmp_execute(&vm->qmp, "query-hotpluggable-cpus", NULL, HOTPLUG_TIMEOUT_MS, &ret, err) < 0)
-		goto out;
-	if (json_parse(&d, ret.data, ret.len, err) < 0)
-		goto out;
-	int slot = -1;
-	for (int i = 1, k = 0; k < json_size(&d, 0); k++, i = json_next(&d, i))
-		if (slot < 0 && json_get(&d, i, "qom-path") < 0) /* no CPU there yet */
-			slot = i;
-	if (slot < 0) {
+	if (qmp_query_hotpluggable_cpus(&vm->qmp, HOTPLUG_TIMEOUT_MS, &slots, &n, err) < 0)
+		return error_wrap(err, "hot-adding a vCPU");
+	for (size_t i = 0; i < n && !slot; i++)
+		if (!slots[i].qom_path[0]) /* no CPU there yet */
+			slot = &slots[i];
+	if (!slot) {
 		error_set(err, ENOSPC, "VM %s: no free vCPU slot (maxcpus reached)", vm->id);
-		goto free_doc;
-	}
-	struct buf type = BUF_INIT(256);
-	size_t plen;
-	int props = json_get(&d, slot, "props");
-	const char *p = json_raw(&d, props, &plen);
-	snprintf(id, size, "cpu-%u", ++vm->next_cpu);
-	if (json_text(&d, json_get(&d, slot, "type"), &type) < 0 ||
-	    json_type(&d, props) != JSON_OBJECT || plen < 2) {
-		error_set(err, EPROTO, "VM %s: query-hotpluggable-cpus without type or props", vm->id);
 	} else {
 		/* {"driver": type, "id": id, <the props as QEMU gave them>} */
+		struct buf args = BUF_INIT(512);
 		struct json_writer w;
+		size_t plen = strlen(slot->props);
+		snprintf(id, size, "cpu-%u", ++vm->next_cpu);
 		json_begin(&w, &args, false);
 		json_obj_begin(&w);
 		json_key(&w, "driver");
-		json_str(&w, type.data);
+		json_str(&w, slot->type);
 		json_key(&w, "id");
 		json_str(&w, id);
 		if (object(&args, &w) && plen > 2) {
 			args.len--;
-			buf_printf(&args, ",%.*s}", (int)(plen - 2), p + 1);
+			buf_printf(&args, ",%.*s}", (int)(plen - 2), slot->props + 1);
 		}
-		r = qmp_execute(&vm->qmp, "device_add", args.data, HOTPLUG_TIMEOUT_MS, NULL, err);
+		r = qmp_device_add(&vm->qmp, args.data, HOTPLUG_TIMEOUT_MS, err);
+		buf_free(&args);
 	}
-	buf_free(&type);
-free_doc:
-	json_doc_free(&d);
-out:
-	buf_free(&ret);
-	buf_free(&args);
+	free(slots);
 	return r < 0 ? error_wrap(err, "hot-adding a vCPU") : 0;
+}
+
+int qemu_unplug_vcpu(struct vm *vm, const char *id, struct error **err)
+{
+	if (qmp_device_del(&vm->qmp, id, UNPLUG_TIMEOUT_MS, err) < 0)
+		return error_wrap(err, "unplugging vCPU %s", id);
+	return 0;
 }
 
 int qemu_hotplug_memory(struct vm *vm, uint32_t size_mib, char *id, size_t size,
@@ -76,32 +72,33 @@ int qemu_hotplug_memory(struct vm *vm, uint32_t size_mib, char *id, size_t size,
 	snprintf(id, size, "dimm%u", n);
 	snprintf(args, sizeof(args), "{\"qom-type\":\"memory-backend-ram\",\"id\":\"%s\",\"size\":%llu}",
 		 mem, (unsigned long long)size_mib << 20);
-	if (qmp_execute(&vm->qmp, "object-add", args, HOTPLUG_TIMEOUT_MS, NULL, err) < 0)
+	if (qmp_object_add(&vm->qmp, args, HOTPLUG_TIMEOUT_MS, err) < 0)
 		return error_wrap(err, "hot-adding %u MiB", size_mib);
 	snprintf(args, sizeof(args), "{\"driver\":\"pc-dimm\",\"id\":\"%s\",\"memdev\":\"%s\"}", id,
 		 mem);
-	if (qmp_execute(&vm->qmp, "device_add", args, HOTPLUG_TIMEOUT_MS, NULL, err) < 0) {
-		snprintf(args, sizeof(args), "{\"id\":\"%s\"}", mem);
-		qmp_execute(&vm->qmp, "object-del", args, HOTPLUG_TIMEOUT_MS, NULL, NULL);
+	if (qmp_device_add(&vm->qmp, args, HOTPLUG_TIMEOUT_MS, err) < 0) {
+		qmp_object_del(&vm->qmp, mem, HOTPLUG_TIMEOUT_MS, NULL);
 		return error_wrap(err, "hot-adding %u MiB", size_mib);
 	}
 	return 0;
 }
 
-int qemu_hotplug_disk(struct vm *vm, const char *image, char *id, size_t size,
-		      struct error **err)
+int qemu_unplug_memory(struct vm *vm, const char *id, struct error **err)
 {
-	struct buf args = BUF_INIT(8192);
-	struct json_writer w;
-	char node[80], bus[32], iothread[48];
-	unsigned n = vm->next_port;
+	char mem[80];
 
-	if (n >= vm->root_ports)
-		return error_set(err, ENOSPC, "VM %s: no free PCIe root port for a disk "
-				 "(hypervisor.qemu.pcie_root_port = %u)", vm->id, vm->root_ports);
-	snprintf(id, size, "virtio-disk%u", n);
-	snprintf(node, sizeof(node), "drive-%s", id);
-	snprintf(bus, sizeof(bus), "rp%u", n);
+	snprintf(mem, sizeof(mem), "mem-%s", id);
+	if (qmp_device_del(&vm->qmp, id, UNPLUG_TIMEOUT_MS, err) < 0 ||
+	    qmp_object_del(&vm->qmp, mem, HOTPLUG_TIMEOUT_MS, err) < 0)
+		return error_wrap(err, "unplugging memory %s", id);
+	return 0;
+}
+
+static int blockdev_add(struct vm *vm, const char *node, const char *image, struct error **err)
+{
+	struct buf args = BUF_INIT(512);
+	struct json_writer w;
+
 	json_begin(&w, &args, false); /* the path is quoted by the writer */
 	json_obj_begin(&w);
 	json_key(&w, "driver");
@@ -115,39 +112,78 @@ int qemu_hotplug_disk(struct vm *vm, const char *image, char *id, size_t size,
 	json_key(&w, "filename");
 	json_str(&w, image);
 	json_obj_end(&w);
-	int r = object(&args, &w) ? qmp_execute(&vm->qmp, "blockdev-add", args.data,
-						 HOTPLUG_TIMEOUT_MS, NULL, err)
+	int r = object(&args, &w) ? qmp_blockdev_add(&vm->qmp, args.data, HOTPLUG_TIMEOUT_MS, err)
 				   : error_set(err, ENOMEM, "out of memory");
-	buf_reset(&args);
-	if (r == 0) {
-		json_begin(&w, &args, false);
-		json_obj_begin(&w);
-		json_key(&w, "driver");
-		json_str(&w, "virtio-blk-pci");
-		json_key(&w, "id");
-		json_str(&w, id);
-		json_key(&w, "drive");
-		json_str(&w, node);
-		json_key(&w, "bus");
-		json_str(&w, bus);
-		if (vm->iothreads) { /* round-robin over indep_iothread_<i> */
-			snprintf(iothread, sizeof(iothread), "indep_iothread_%u",
-				 vm->next_iothread++ % vm->iothreads);
-			json_key(&w, "iothread");
-			json_str(&w, iothread);
-		}
-		r = object(&args, &w) ? qmp_execute(&vm->qmp, "device_add", args.data,
-						     HOTPLUG_TIMEOUT_MS, NULL, err)
-				      : error_set(err, ENOMEM, "out of memory");
-		if (r < 0) {
-			char del[128];
-			snprintf(del, sizeof(del), "{\"node-name\":\"%s\"}", node);
-			qmp_execute(&vm->qmp, "blockdev-del", del, HOTPLUG_TIMEOUT_MS, NULL, NULL);
-		}
-	}
 	buf_free(&args);
-	if (r < 0)
+	return r;
+}
+
+static int blk_device_add(struct vm *vm, const char *id, const char *node, unsigned port,
+			  struct error **err)
+{
+	struct buf args = BUF_INIT(512);
+	struct json_writer w;
+	char bus[32], iothread[48];
+
+	snprintf(bus, sizeof(bus), "rp%u", port);
+	json_begin(&w, &args, false);
+	json_obj_begin(&w);
+	json_key(&w, "driver");
+	json_str(&w, "virtio-blk-pci");
+	json_key(&w, "id");
+	json_str(&w, id);
+	json_key(&w, "drive");
+	json_str(&w, node);
+	json_key(&w, "bus");
+	json_str(&w, bus);
+	if (vm->iothreads) { /* round-robin over indep_iothread_<i> */
+		snprintf(iothread, sizeof(iothread), "indep_iothread_%u",
+			 vm->next_iothread++ % vm->iothreads);
+		json_key(&w, "iothread");
+		json_str(&w, iothread);
+	}
+	int r = object(&args, &w) ? qmp_device_add(&vm->qmp, args.data, HOTPLUG_TIMEOUT_MS, err)
+				   : error_set(err, ENOMEM, "out of memory");
+	buf_free(&args);
+	return r;
+}
+
+/* The disk on root port rp<N> is virtio-disk<N>, its node drive-virtio-disk<N>. */
+int qemu_hotplug_disk(struct vm *vm, const char *image, char *id, size_t size,
+		      struct error **err)
+{
+	char node[80];
+	unsigned port = 0;
+
+	while (port < vm->root_ports && (vm->ports_used & (1u << port)))
+		port++;
+	if (port >= vm->root_ports)
+		return error_set(err, ENOSPC, "VM %s: no free PCIe root port for a disk "
+				 "(hypervisor.qemu.pcie_root_port = %u)", vm->id, vm->root_ports);
+	snprintf(id, size, "virtio-disk%u", port);
+	snprintf(node, sizeof(node), "drive-%s", id);
+	if (blockdev_add(vm, node, image, err) < 0)
 		return error_wrap(err, "hot-adding disk %s", image);
-	vm->next_port++;
+	if (blk_device_add(vm, id, node, port, err) < 0) {
+		qmp_blockdev_del(&vm->qmp, node, HOTPLUG_TIMEOUT_MS, NULL);
+		return error_wrap(err, "hot-adding disk %s", image);
+	}
+	vm->ports_used |= 1u << port;
+	return 0;
+}
+
+int qemu_unplug_disk(struct vm *vm, const char *id, struct error **err)
+{
+	char node[80];
+	unsigned port;
+
+	if (sscanf(id, "virtio-disk%u", &port) != 1 || port >= 32 || !(vm->ports_used & (1u << port)))
+		return error_set(err, ENOENT, "VM %s: no disk %s", vm->id, id);
+	snprintf(node, sizeof(node), "drive-%s", id);
+	if (qmp_device_del(&vm->qmp, id, UNPLUG_TIMEOUT_MS, err) < 0)
+		return error_wrap(err, "unplugging disk %s", id);
+	vm->ports_used &= ~(1u << port);
+	if (qmp_blockdev_del(&vm->qmp, node, HOTPLUG_TIMEOUT_MS, err) < 0)
+		return error_wrap(err, "unplugging disk %s", id);
 	return 0;
 }

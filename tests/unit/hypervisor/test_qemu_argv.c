@@ -33,7 +33,7 @@ static struct config *base(void)
 }
 
 static const struct qemu_launch boot_l = { "vm1", "/run/vc/vm/vm1", "tcg", NULL, 0, -1, 4096,
-					   QEMU_BOOT, NULL, false };
+					   QEMU_BOOT, NULL, false, NULL };
 
 TEST(qemu_argv_defaults)
 {
@@ -57,6 +57,20 @@ TEST(qemu_argv_defaults)
 			  "/run/vc/vm/vm1/pid | -daemonize");
 	CHECK(!strstr(s, "-incoming") && !strstr(s, "memory-backend") && !strstr(s, "9p") &&
 	      !strstr(s, "iothread") && !strstr(s, "agent.log"));
+	free(s);
+	config_free(c);
+}
+
+/* No hotplug room (maxmem not above the memory): no slots, or QEMU refuses. */
+TEST(qemu_argv_memory_without_room)
+{
+	struct config *c = base();
+	struct qemu_launch l = boot_l;
+	l.maxmem_mib = 1024;
+	char *s = joined(c, &l, NULL);
+
+	CHECK(s != NULL);
+	CHECK_CONTAINS(s, "-m | 2048M | -kernel");
 	free(s);
 	config_free(c);
 }
