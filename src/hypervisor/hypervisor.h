@@ -43,6 +43,19 @@ struct hypervisor_ops {
 
 extern const struct hypervisor_ops qemu_ops;
 
+/* The accelerator (hypervisor/qemu/accel.c): "kvm" or "tcg" as configured;
+ * for "auto", "kvm" only when kvm_dev opens and a probe boot of the
+ * configured kernel under KVM gets through (the verdict is cached in
+ * cache_dir, keyed by QEMU, kernel, machine and CPU); "tcg" otherwise.
+ * why (why_size bytes) says how it was decided. */
+const char *qemu_accel(const struct config_qemu *c, const char *cache_dir, const char *kvm_dev,
+		       char *why, size_t why_size);
+/* Boot the configured kernel under accel, without initrd or root, until it
+ * panics and QEMU exits (panic=-1, --no-reboot): 0 when it does within
+ * timeout_ms; -1 with *err giving QEMU's message or the timeout. */
+int qemu_probe_boot(const struct config_qemu *c, const char *accel, int timeout_ms,
+		    struct error **err);
+
 /* QEMU templates (hypervisor/qemu/template.c), over the VM's monitor. */
 int qemu_save_state(struct vm *vm, const char *state_path, struct error **err);
 int qemu_load_state(struct vm *vm, const char *state_path, struct error **err);

@@ -1,6 +1,7 @@
 #include "util/proc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,7 +20,7 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void child(char *const argv[], int outfd)
+static void child(char *const argv[], int outfd, bool with_stderr)
 {
 	int nullfd = open("/dev/null", O_RDWR);
 
@@ -28,44 +29,46 @@ static void child(char *const argv[], int outfd)
 		dup2(nullfd, 2);
 	}
 	dup2(outfd, 1);
+	if (with_stderr)
+		dup2(outfd, 2);
 	execv(argv[0], argv);
 	_exit(127);
 }
 
-/* Read the child's stdout until EOF or the deadline. */
+/* Read the child's output until EOF (0) or the deadline (-1); out holds
+ * what came, NUL-terminated, either way. */
 static int drain(int fd, char *out, size_t size, long deadline)
 {
 	size_t n = 0;
 	char scratch[256];
+	int r = 0;
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		long left = deadline - now_ms();
-		ssize_t r;
-		if (left <= 0)
-			return -1;
-		int pr = poll(&p, 1, (int)left);
+		int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
 		if (pr < 0 && errno == EINTR)
 			continue;
-		if (pr <= 0)
-			return -1;
-		if (n + 1 < size)
-			r = read(fd, out + n, size - 1 - n);
-		else
-			r = read(fd, scratch, sizeof(scratch));
-		if (r < 0 && errno == EINTR)
+		if (pr <= 0) {
+			r = -1;
+			break;
+		}
+		ssize_t got = n + 1 < size ? read(fd, out + n, size - 1 - n)
+					   : read(fd, scratch, sizeof(scratch));
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (got <= 0)
 			break;
 		if (n + 1 < size)
-			n += (size_t)r;
+			n += (size_t)got;
 	}
 	if (size)
 		out[n] = '\0';
-	return 0;
+	return r;
 }
 
-int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, struct error **err)
+static int run(char *const argv[], bool with_stderr, char *out, size_t size, int timeout_ms,
+	       struct error **err)
 {
 	int fds[2], status = 0;
 	long deadline = now_ms() + timeout_ms;
@@ -82,7 +85,7 @@ int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, str
 		return error_set_errno(err, errno, "fork");
 	}
 	if (pid == 0)
-		child(argv, fds[1]);
+		child(argv, fds[1], with_stderr);
 	close(fds[1]);
 	int timed_out = drain(fds[0], out, size, deadline) < 0;
 	close(fds[0]);
@@ -95,4 +98,15 @@ int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, str
 	if (WIFSIGNALED(status))
 		return error_set(err, EINTR, "%s: killed by signal %d", argv[0], WTERMSIG(status));
 	return WEXITSTATUS(status);
+}
+
+int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, struct error **err)
+{
+	return run(argv, false, out, size, timeout_ms, err);
+}
+
+int proc_capture_all(char *const argv[], char *out, size_t size, int timeout_ms,
+		     struct error **err)
+{
+	return run(argv, true, out, size, timeout_ms, err);
 }

@@ -11,5 +11,9 @@ struct error;
  * discarded). Kills it after timeout_ms. Returns its exit status (0-255),
  * or -1 with *err set when it could not be run or timed out. */
 int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, struct error **err);
+/* The same with stderr captured too (for a program's own error message,
+ * which out holds even when it was killed by a signal). */
+int proc_capture_all(char *const argv[], char *out, size_t size, int timeout_ms,
+		     struct error **err);
 
 #endif

@@ -187,4 +187,56 @@ default_maxvcpus = 2" "clone:$T/memory:$T/state" status resume status cpu+ "gues
 	nothing_left "$T/clone3"
 }
 
+# The accelerator: a probe boot gets the Debian kernel through boot under
+# TCG (to its panic for want of a root file system); a kernel QEMU cannot
+# load gives QEMU's own message.
+test_accel_probe_boot() {
+	fixture
+	run "$tool" "$T/run" "[hypervisor.qemu]
+kernel = \"$B/guest/vmlinux\"" probe:tcg
+	expect_rc 0
+	expect_eq "$out" "probe tcg ok"
+	run "$tool" "$T/run" "[hypervisor.qemu]
+kernel = \"$T/nonexistent\"" probe:tcg
+	expect_rc 1
+	expect_in "$err" "error: QEMU (tcg) exited with status 1: qemu: could not open kernel file '$T/nonexistent': No such file or directory"
+}
+
+# accel = "auto": TCG without a KVM device; with one, KVM exactly when a
+# KVM probe boot succeeds on this host (these hosts have a nested /dev/kvm
+# on which it does not), and the verdict is cached: read back from the
+# cache (a verdict written there is believed), probed again for another
+# kernel. "kvm" and "tcg" are taken as configured.
+test_accel_auto() {
+	fixture
+	[ -e /dev/kvm ] || skip "no /dev/kvm"
+	cfg="[hypervisor.qemu]
+kernel = \"$B/guest/vmlinux\""
+	run "$tool" "$T/run" "$cfg" accel:$T/cache:/nonexistent
+	expect_eq "$out" "accel tcg (/nonexistent: No such file or directory)"
+	[ -e "$T/cache" ] && fail "a cache without a probe"
+	if "$tool" "$T/run" "$cfg" probe:kvm > /dev/null 2>&1; then want=kvm; else want=tcg; fi
+	run "$tool" "$T/run" "$cfg" accel:$T/cache:/dev/kvm accel:$T/cache:/dev/kvm
+	expect_rc 0
+	first=$(echo "$out" | head -1) second=$(echo "$out" | tail -1)
+	expect_in "$first" "accel $want ("
+	expect_not_in "$first" "cached"
+	expect_in "$second" "accel $want ("
+	expect_in "$second" "(cached in $T/cache/accel-"
+	[ "$want" = tcg ] && expect_in "$first" "KVM probe: QEMU (kvm)"
+	cache=$(ls "$T"/cache/accel-*)
+	printf 'kvm' > "$cache"
+	run "$tool" "$T/run" "$cfg" accel:$T/cache:/dev/kvm
+	expect_eq "$out" "accel kvm (KVM probe boot succeeded (cached in $cache))"
+	cp "$B/guest/vmlinux" "$T/vmlinux"
+	run "$tool" "$T/run" "[hypervisor.qemu]
+kernel = \"$T/vmlinux\"" accel:$T/cache:/dev/kvm
+	expect_in "$out" "accel $want ("
+	expect_not_in "$out" "cached"
+	expect_eq "$(ls "$T/cache" | wc -l)" 2
+	run "$tool" "$T/run" "$cfg
+accel = \"tcg\"" accel:$T/cache:/dev/kvm
+	expect_eq "$out" "accel tcg (configured)"
+}
+
 run_suite qemu-driver

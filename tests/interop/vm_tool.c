@@ -4,7 +4,8 @@
  * status, pause, resume, check, shutdown (waits for the guest to power
  * off), kill9 (SIGKILL to QEMU, then waits until check sees it gone), stop,
  * cpu+, mem+:MIB, disk+:IMAGE (hotplug), cpu-:ID, mem-:ID, disk-:ID (unplug),
- * queries (the typed query results), guest:TEXT (waits for a console line
+ * queries (the typed query results), accel:CACHE_DIR:KVM_DEV (resolves
+ * the configured accel), probe:ACCEL (a probe boot), guest:TEXT (waits for a console line
  * containing TEXT, after the last one found), qmp:CMD[=ARGS] (any command
  * on the driver's monitor).
  * Prints one line per step; an error prints "error: ..." and exits 1 after
@@ -115,6 +116,22 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 		return guest_wait(vm, s + 6, err);
 	if (!strcmp(s, "queries"))
 		return queries(vm, err);
+	if (!strncmp(s, "accel:", 6)) {
+		char dir[4096], why[1024], *dev;
+		snprintf(dir, sizeof(dir), "%s", s + 6);
+		if (!(dev = strchr(dir, ':')))
+			return error_set(err, EINVAL, "accel:CACHE_DIR:KVM_DEV");
+		*dev++ = 0;
+		const char *a = qemu_accel(&c->qemu, dir, dev, why, sizeof(why));
+		printf("accel %s (%s)\n", a, why);
+		return 0;
+	}
+	if (!strncmp(s, "probe:", 6)) {
+		int r = qemu_probe_boot(&c->qemu, s + 6, 60000, err);
+		if (r == 0)
+			printf("probe %s ok\n", s + 6);
+		return r;
+	}
 	if (!strcmp(s, "status")) {
 		struct buf b = BUF_INIT(256);
 		int r = h->check(vm, err) < 0 ? -1 : qmp_query_status(&vm->qmp, 10000, &b, err);

@@ -86,3 +86,25 @@ TEST(proc_capture_runs_argv)
 	CHECK(proc_capture(argv5, out, 8, 5000, &err) == 0);
 	CHECK_STR(out, "y\ny\ny\ny");
 }
+
+/* stderr too, kept when the program is killed by a signal or times out */
+TEST(proc_capture_all_has_stderr)
+{
+	struct error *err = NULL;
+	char out[64];
+	char *argv[] = { "/bin/sh", "-c", "echo out; echo err >&2", NULL };
+	CHECK(proc_capture(argv, out, sizeof(out), 5000, &err) == 0);
+	CHECK_STR(out, "out\n");
+	CHECK(proc_capture_all(argv, out, sizeof(out), 5000, &err) == 0);
+	CHECK_STR(out, "out\nerr\n");
+	char *argv2[] = { "/bin/sh", "-c", "echo why >&2; kill -ABRT $$", NULL };
+	CHECK(proc_capture_all(argv2, out, sizeof(out), 5000, &err) < 0);
+	CHECK_STR(out, "why\n");
+	CHECK_CONTAINS(err ? err->msg : NULL, "killed by signal 6");
+	error_free(err);
+	err = NULL;
+	char *argv3[] = { "/bin/sh", "-c", "echo before >&2; exec sleep 5", NULL };
+	CHECK(proc_capture_all(argv3, out, sizeof(out), 300, &err) < 0);
+	CHECK_STR(out, "before\n");
+	error_free(err);
+}
