@@ -28,7 +28,7 @@ static int guest_wait(struct vm *vm, const char *text, struct error **err)
 	static size_t from;
 	char p[PATH_MAX + 16];
 	snprintf(p, sizeof(p), "%s/console.log", vm->run_dir);
-	for (int i = 0; i < 1200; i++) { /* 120 s */
+	for (int i = 0; i < 12000; i++) { /* 120 s */
 		char *log = NULL;
 		size_t n = 0;
 		if (qemu_ops.check(vm, err) < 0)
@@ -50,7 +50,7 @@ static int guest_wait(struct vm *vm, const char *text, struct error **err)
 			}
 		}
 		free(log);
-		usleep(100 * 1000);
+		usleep(10 * 1000);
 	}
 	return error_set(err, ETIMEDOUT, "the guest did not say \"%s\" in 120 s", text);
 }
