@@ -33,11 +33,16 @@ static int next_msg(struct qmp *q, long deadline, struct qmp_msg *m, struct erro
 		if (q->in.len > QMP_MAX_MESSAGE)
 			return error_set(err, E2BIG, "QMP: a message of more than %u bytes",
 					 QMP_MAX_MESSAGE);
-		ssize_t r = io_read_some(q->fd, tmp, sizeof(tmp), deadline, err);
-		if (r < 0)
-			return (*err)->code == ETIMEDOUT
-				       ? error_wrap(err, "QMP: no reply in time")
-				       : error_wrap(err, "QMP");
+		struct error *e = NULL; /* err may be NULL: the caller does not care why */
+		ssize_t r = io_read_some(q->fd, tmp, sizeof(tmp), deadline, &e);
+		if (r < 0) {
+			bool late = e && e->code == ETIMEDOUT;
+			if (err)
+				*err = e;
+			else
+				error_free(e);
+			return late ? error_wrap(err, "QMP: no reply in time") : error_wrap(err, "QMP");
+		}
 		if (r == 0)
 			return error_set(err, EPIPE, "QMP: the monitor closed the connection%s",
 					 q->in.len ? " in the middle of a message" : "");

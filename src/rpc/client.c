@@ -324,6 +324,9 @@ static void forget(struct rpc_client *c, struct call *cl)
 int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
 	     int timeout_ms, struct error **err)
 {
+	struct error *ignored = NULL; /* the status is read from *err below */
+	if (!err)
+		err = &ignored;
 	struct buf own = BUF_INIT(0), *body = &own;
 	struct call cl = { .h2 = &c->h2, .status = -1, .msg = BUF_INIT(0),
 			   .message = BUF_INIT(4096) };
@@ -378,5 +381,6 @@ out:
 	}
 	buf_free(&own);
 	pthread_mutex_unlock(&c->lock);
+	error_free(ignored);
 	return r;
 }

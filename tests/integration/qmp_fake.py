@@ -126,6 +126,8 @@ scenario("slow reply within the deadline",
 scenario("event waited for never comes", interleaved, ["wait:SHUTDOWN"], 1,
          "waiting for SHUTDOWN: QMP: no reply in time")
 
+scenario("no reply, and the caller asked for no error", lambda c, cmd: None, ["quiet:stop"], 0,
+         "failed")
 scenario("an error without an id answers the command",
          lambda c, cmd: c.sendall(b'{"error": {"class": "GenericError", "desc": "JSON parse error"}}\n'),
          ["stop"], 1, "QMP stop: GenericError: JSON parse error")

@@ -5,7 +5,8 @@
  * "getfd:NAME" (passes /dev/null); "migrated" (waits for query-migrate to
  * say completed); "slots", "cpus", "iothreads", "memdevs" (the typed
  * query-hotpluggable-cpus, query-cpus-fast, query-iothreads,
- * query-memory-devices, one entry a line). Prints one line per step; on an error
+ * query-memory-devices, one entry a line); "quiet:CMD" (CMD with no error
+ * asked for: prints "failed" when it fails). Prints one line per step; on an error
  * prints "error: ..." on stderr and exits 1. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -70,6 +71,10 @@ static int step(struct qmp *q, char *s, int t, struct buf *out, struct error **e
 	if (!strcmp(s, "slots") || !strcmp(s, "cpus") || !strcmp(s, "iothreads") ||
 	    !strcmp(s, "memdevs"))
 		return typed(q, s, t, out, err);
+	if (!strncmp(s, "quiet:", 6)) {
+		buf_puts(out, qmp_execute(q, s + 6, NULL, t, NULL, NULL) < 0 ? "failed" : "ok");
+		return 0;
+	}
 	if (!strcmp(s, "migrated")) {
 		buf_puts(out, "migrated");
 		return qmp_migrate_wait(q, t, err);
