@@ -45,6 +45,7 @@ struct yamux_mux {
 	 * taken yet: closed once they have. */
 	struct mstream *draining;
 	bool stop, dead;
+	bool peer_gone; /* EOF, or (server side) GO_AWAY: no goodbye to send */
 	uint8_t buf[]; /* MUX_BUF bytes for the pump thread's reads */
 };
 
@@ -228,8 +229,19 @@ static bool session_io(struct yamux_mux *m, short revents)
 		ssize_t n = read(m->fd, in, MUX_BUF);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return true;
-		if (n <= 0 || yamux_recv(&m->s, in, (size_t)n) < 0)
+		if (n <= 0) { /* the peer is gone: nobody to say goodbye to */
+			m->peer_gone = true;
 			return false;
+		}
+		if (yamux_recv(&m->s, in, (size_t)n) < 0)
+			return false;
+	}
+	/* The server side's session ends when its client leaves (GO_AWAY), so
+	 * that a client that comes back on the same channel (a virtio-serial
+	 * port) starts a session of its own. */
+	if (!m->s.client && m->s.goaway_recv) {
+		m->peer_gone = true;
+		return false;
 	}
 	return true;
 }
@@ -340,11 +352,13 @@ static void *pump(void *arg)
 			hand_over(m);
 	}
 	/* Say goodbye if we can, and end every stream. */
-	yamux_goaway(&m->s, YAMUX_NORMAL);
-	if (send(m->fd, m->s.out.data, m->s.out.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
-	    errno == ENOTSOCK) {
-		ssize_t w = write(m->fd, m->s.out.data, m->s.out.len);
-		(void)w;
+	if (!m->peer_gone) {
+		yamux_goaway(&m->s, YAMUX_NORMAL);
+		if (send(m->fd, m->s.out.data, m->s.out.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+		    errno == ENOTSOCK) {
+			ssize_t w = write(m->fd, m->s.out.data, m->s.out.len);
+			(void)w;
+		}
 	}
 	m->dead = true;
 	drain(m, true);
