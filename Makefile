@@ -8,6 +8,7 @@
 #   make size             stripped size, largest objects and symbols
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make deps             install build and test dependencies (apt-get)
+#   make guest            the guest image: $(O)/guest/vmlinux and initrd.img
 #   make V=1              show commands
 #
 # Each room under src/ has a Makefile fragment that adds objects to obj-y
@@ -210,6 +211,10 @@ install: $(BIN)
 deps:
 	@sh scripts/deps.sh
 
+# The guest image: Debian's kernel and an initrd with this binary as the agent.
+guest: $(BIN)
+	@sh scripts/guest-image.sh $(BIN) $(O)/guest
+
 clean:
 	rm -rf $(O)
 
@@ -221,5 +226,5 @@ help:
 
 FORCE:
 .PHONY: all menuconfig nconfig oldconfig olddefconfig allnoconfig allyesconfig defconfig \
-	savedefconfig size install deps clean distclean help FORCE
+	savedefconfig size install deps guest clean distclean help FORCE
 .DELETE_ON_ERROR:

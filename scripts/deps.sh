@@ -6,7 +6,7 @@ set -eu
 PKGS="make gcc libc6-dev musl-tools kconfig-frontends-nox
 nanopb libnanopb-dev libmbedtls-dev libjsmn-dev libinih-dev
 clang libclang-rt-14-dev file binutils
-qemu-system-x86 busybox-static
+qemu-system-x86 busybox-static cpio xz-utils
 python3 python3-grpcio python3-grpc-tools python3-protobuf protobuf-compiler
 libnghttp2-dev util-linux iproute2
 golang-go golang-github-hashicorp-yamux-dev

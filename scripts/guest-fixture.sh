@@ -1,7 +1,7 @@
 #!/bin/sh
 # Test guest: Debian's kernel (scripts/guest-kernel.sh) and busybox initrds.
 # Usage: scripts/guest-fixture.sh OUTDIR   makes in OUTDIR:
-#   vmlinux, modules/ (virtio PCI, console and block),
+#   vmlinux, modules/ (those of the guest image),
 #   initrd-poweroff.img: init powers off at once;
 #   initrd-idle.img: init loads the modules, says "ukata-guest ready" on the
 #     console (hvc0), then brings hot-added vCPUs and memory online and
@@ -10,7 +10,7 @@
 set -eu
 out=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
-sh "$top/scripts/guest-kernel.sh" "$out" virtio_pci virtio_console virtio_blk
+sh "$top/scripts/guest-kernel.sh" "$out"
 out=$(cd "$out" && pwd)
 [ -s "$out/initrd-poweroff.img" ] && [ "$out/initrd-idle.img" -nt "$out/modules/load" ] &&
 	[ "$out/initrd-idle.img" -nt "$0" ] && exit 0

@@ -1,6 +1,8 @@
-/* ukata: one static binary, several programs. Invoked as kata-agent (or as
- * `kata-runtime agent`) it is the guest agent; otherwise the runtime. */
+/* ukata: one static binary, several programs. Invoked as kata-agent, as
+ * /init when it is PID 1 (the guest image), or as `kata-runtime agent`, it
+ * is the guest agent; otherwise the runtime. */
 #include <string.h>
+#include <unistd.h>
 
 #include "autoconf.h"
 #include "cli/cli.h"
@@ -16,7 +18,8 @@ int main(int argc, char **argv)
 	static char agent[] = "agent";
 	char *argv_agent[] = { argv[0], agent, NULL };
 
-	if (ENABLE_AGENT_APPLET && argc > 0 && !strcmp(base(argv[0]), "kata-agent"))
+	if (ENABLE_AGENT_APPLET && argc > 0 &&
+	    (!strcmp(base(argv[0]), "kata-agent") || (getpid() == 1 && !strcmp(base(argv[0]), "init"))))
 		return cli_main(2, argv_agent);
 	return cli_main(argc, argv);
 }

@@ -46,6 +46,7 @@ suite qmp-fake /usr/bin/python3 "$top/tests/integration/qmp_fake.py" "$B/tests/q
 suite qmp-fake-asan /usr/bin/python3 "$top/tests/integration/qmp_fake.py" "$B/tests/qmp-tool-asan"
 suite qmp-qemu sh "$top/tests/integration/qmp_qemu.sh" "$B"
 suite qemu-driver sh "$top/tests/integration/qemu_driver.sh" "$B"
+suite agent-vm sh "$top/tests/integration/agent_vm.sh" "$B"
 suite proto-python /usr/bin/python3 "$top/tests/interop/proto_python.py" "$B/tests/pb-sample"
 suite cli sh "$top/tests/e2e/cli.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"

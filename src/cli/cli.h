@@ -44,6 +44,7 @@ bool cli_wants_help(int argc, char **argv);
 /* Command handlers. */
 int cmd_version(struct cli_ctx *, const struct command *, int, char **);
 int cmd_env(struct cli_ctx *, const struct command *, int, char **);
+int cmd_agent(struct cli_ctx *, const struct command *, int, char **);
 int cmd_not_implemented(struct cli_ctx *, const struct command *, int, char **);
 
 #endif

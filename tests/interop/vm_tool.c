@@ -7,7 +7,8 @@
  * queries (the typed query results), accel:CACHE_DIR:KVM_DEV (resolves
  * the configured accel), probe:ACCEL (a probe boot), guest:TEXT (waits for a console line
  * containing TEXT, after the last one found), qmp:CMD[=ARGS] (any command
- * on the driver's monitor).
+ * on the driver's monitor), agent:CALL (tests/interop/agent_calls.c),
+ * agent-disconnect (leaves the agent channel; the next call reconnects).
  * Prints one line per step; an error prints "error: ..." and exits 1 after
  * stopping the VM (as a runtime would). */
 #include <errno.h>
@@ -21,6 +22,9 @@
 #include "hypervisor/hypervisor.h"
 #include "util/error.h"
 #include "util/fs.h"
+
+int agent_step(const char *run_dir, const char *call, struct error **err);
+void agent_disconnect(void);
 
 /* Wait for a console.log line containing text, after the last match. */
 static int guest_wait(struct vm *vm, const char *text, struct error **err)
@@ -116,6 +120,13 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 		return guest_wait(vm, s + 6, err);
 	if (!strcmp(s, "queries"))
 		return queries(vm, err);
+	if (!strncmp(s, "agent:", 6))
+		return agent_step(run_dir, s + 6, err);
+	if (!strcmp(s, "agent-disconnect")) {
+		agent_disconnect();
+		printf("agent disconnected\n");
+		return 0;
+	}
 	if (!strncmp(s, "accel:", 6)) {
 		char dir[4096], why[1024], *dev;
 		snprintf(dir, sizeof(dir), "%s", s + 6);

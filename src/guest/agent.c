@@ -1,0 +1,61 @@
+/* `kata-agent` / `kata-runtime agent`: the guest agent's entry point. As
+ * PID 1 it sets the VM up first; it serves until the VM is powered off. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "guest/guest.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#define MODULES_DIR "/lib/modules"
+
+int cmd_agent(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
+{
+	struct guest_opts o;
+	struct error *err = NULL;
+	char *cmdline = NULL;
+	bool pid1 = getpid() == 1;
+	sigset_t set;
+
+	(void)ctx;
+	if (cmd && cli_wants_help(argc, argv)) {
+		cli_command_help(cmd);
+		return 0;
+	}
+	/* Every thread inherits this: the reaper alone takes SIGCHLD. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pid1)
+		guest_init_system(MODULES_DIR);
+	if (fs_read_file("/proc/cmdline", 1 << 16, &cmdline, NULL, &err) < 0 ||
+	    guest_cmdline_parse(cmdline, &o, &err) < 0) {
+		if (pid1) {
+			guest_console(false);
+			guest_panic(err->msg);
+		}
+		fprintf(stderr, "kata-agent: %s\n", err->msg);
+		return 1;
+	}
+	free(cmdline);
+	if (pid1)
+		guest_console(o.debug);
+	log_info("kata-agent %s starting (channel: %s)", "ukata",
+		 o.use_vsock ? "vsock" : o.channel);
+	if (guest_reaper_start(&err) < 0 ||
+	    (o.use_vsock ? guest_serve_vsock(guest_handlers, guest_nhandlers, &err)
+			 : guest_serve_serial(o.channel, guest_handlers, guest_nhandlers, &err)) < 0) {
+		if (pid1)
+			guest_panic(err->msg);
+		log_error("%s", err->msg);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,87 @@
+#!/bin/sh
+# The guest agent in a real VM: the guest image (Debian's kernel, an initrd
+# with our static binary as /init) boots under QEMU (TCG) through our
+# driver, and the agent answers on the virtio-serial channel (yamux, our
+# gRPC client) as the runtime will call it.
+# Usage: tests/integration/agent_vm.sh BUILD_DIR
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=$(cd "${1:-$top/build}" && pwd)
+. "$top/tests/lib.sh"
+tool=$B/tests/vm-tool
+
+image() {
+	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
+	[ -x "$B/kata-runtime" ] || skip "no $B/kata-runtime"
+	sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
+		fail "guest image: $(cat "$T/image.log")"
+}
+
+toml() { # [KERNEL_PARAMS]
+	printf '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\ndefault_memory = 256\nkernel_params = "%s"\n' \
+		"$B/guest/vmlinux" "$B/guest/initrd.img" "$1"
+}
+
+nothing_left() { # RUN_DIR
+	for f in qmp.sock kata.sock pid; do
+		[ -e "$1/$f" ] && fail "$f left behind"
+	done
+	pgrep -f "qemu-system-x86_64 -name sandbox-test .*$1/" > /dev/null &&
+		fail "a QEMU of this test still runs"
+	true
+}
+
+# The image holds the agent and the modules, nothing else, and the same
+# inputs give the same bytes.
+test_image_is_small_and_reproducible() {
+	image
+	sum=$(md5sum < "$B/guest/initrd.img")
+	sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
+		fail "guest image: $(cat "$T/image.log")"
+	expect_eq "$(md5sum < "$B/guest/initrd.img")" "$sum"
+	list=$(gzip -dc "$B/guest/initrd.img" | cpio -it --quiet 2> /dev/null | sort | tr '\n' ' ')
+	expect_in "$list" ". dev etc init lib lib/modules lib/modules/9p.ko "
+	expect_in "$list" "lib/modules/load "
+	expect_in "$list" "lib/modules/virtio_console.ko "
+	expect_in "$list" "usr/bin/kata-agent"
+	expect_eq "$(gzip -dc "$B/guest/initrd.img" | cpio -it --quiet 2> /dev/null | grep -vc '^\(\.\|dev\|etc\|init\|lib\|lib/modules\|lib/modules/.*\|proc\|run\|sys\|tmp\|usr\|usr/bin\|usr/bin/kata-agent\)$')" 0
+}
+
+# The agent as PID 1 answers Health.Check and Version; the host leaves the
+# channel and comes back twice, and each new session is served.
+test_agent_answers_and_survives_reconnects() {
+	image
+	run "$tool" "$T/run" "$(toml "")" start agent:check agent:version agent-disconnect \
+		agent:check agent-disconnect agent:version "guest:the host left" stop
+	expect_rc 0
+	expect_eq "$(printf '%s' "$out" | grep -v '^guest' | tr '\n' '|')" \
+		"agent check SERVING|agent version grpc 0.0.1 agent $("$B/kata-runtime" version | sed -n 's/^kata-runtime *: //p')|agent disconnected|agent check SERVING|agent disconnected|agent version grpc 0.0.1 agent $("$B/kata-runtime" version | sed -n 's/^kata-runtime *: //p')|stop ok|"
+	log=$(cat "$T/run/console.log")
+	expect_in "$log" 'level=info msg="kata-agent ukata starting (channel: agent.channel.0)"'
+	expect_in "$log" 'msg="serving on /dev/vport'
+	expect_not_in "$log" "level=debug"
+	nothing_left "$T/run"
+}
+
+# agent.log=debug on the kernel command line: the modules it loaded.
+test_agent_debug_log() {
+	image
+	run "$tool" "$T/run" "$(toml "agent.log=debug")" start agent:check stop
+	expect_rc 0
+	log=$(cat "$T/run/console.log")
+	expect_in "$log" 'level=debug msg="module virtio_console.ko loaded"'
+	expect_in "$log" 'level=debug msg="module 9p.ko loaded"'
+	nothing_left "$T/run"
+}
+
+# A bad agent option: PID 1 says why on the console and powers off.
+test_agent_bad_option_powers_off() {
+	image
+	run "$tool" "$T/run" "$(toml "agent.use_vsock=maybe")" start shutdown stop
+	expect_rc 0
+	expect_in "$out" "shutdown {\"guest\": true, \"reason\": \"guest-shutdown\"}"
+	expect_in "$(cat "$T/run/console.log")" \
+		"kata-agent cannot go on: kernel command line: agent.use_vsock: expected true or false; powering off"
+	nothing_left "$T/run"
+}
+
+run_suite agent-vm
