@@ -9,11 +9,38 @@
 
 #include "cli/cli.h"
 #include "guest/guest.h"
+#include "rpc/rpc.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
 
 #define MODULES_DIR "/lib/modules"
+
+int guest_handlers(const struct rpc_handler **h, size_t *n, struct error **err)
+{
+	const struct {
+		const struct rpc_handler *h;
+		size_t n;
+	} parts[] = {
+		{ guest_health_handlers, guest_nhealth_handlers },
+		{ guest_sandbox_handlers, guest_nsandbox_handlers },
+		{ guest_process_handlers, guest_nprocess_handlers },
+		{ guest_stdio_handlers, guest_nstdio_handlers },
+	};
+	size_t total = 0;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		total += parts[i].n;
+	struct rpc_handler *all = calloc(total, sizeof(*all));
+	if (!all)
+		return error_set(err, ENOMEM, "out of memory");
+	*h = all;
+	*n = total;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		memcpy(all, parts[i].h, parts[i].n * sizeof(*all));
+		all += parts[i].n;
+	}
+	return 0;
+}
 
 int cmd_agent(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
 {
@@ -49,9 +76,11 @@ int cmd_agent(struct cli_ctx *ctx, const struct command *cmd, int argc, char **a
 		guest_console(o.debug);
 	log_info("kata-agent %s starting (channel: %s)", "ukata",
 		 o.use_vsock ? "vsock" : o.channel);
-	if (guest_reaper_start(&err) < 0 ||
-	    (o.use_vsock ? guest_serve_vsock(guest_handlers, guest_nhandlers, &err)
-			 : guest_serve_serial(o.channel, guest_handlers, guest_nhandlers, &err)) < 0) {
+	const struct rpc_handler *h;
+	size_t n;
+	if (guest_reaper_start(&err) < 0 || guest_handlers(&h, &n, &err) < 0 ||
+	    (o.use_vsock ? guest_serve_vsock(h, n, &err)
+			 : guest_serve_serial(o.channel, h, n, &err)) < 0) {
 		if (pid1)
 			guest_panic(err->msg);
 		log_error("%s", err->msg);

@@ -6,8 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rpc/rpc.h"
+
 struct error;
-struct rpc_handler;
 
 /* What the kernel command line says to the agent. */
 struct guest_opts {
@@ -39,8 +40,13 @@ int guest_serve_serial(const char *name, const struct rpc_handler *h, size_t n,
 		       struct error **err);
 int guest_serve_vsock(const struct rpc_handler *h, size_t n, struct error **err);
 
-/* The handlers (guest/health.c, ...). */
-extern const struct rpc_handler *const guest_handlers;
-extern const size_t guest_nhandlers;
+/* Every handler, in one table (built once by guest/agent.c). */
+int guest_handlers(const struct rpc_handler **h, size_t *n, struct error **err);
+/* The rooms' tables: health.c, container.c, process.c, stdio.c. */
+extern const struct rpc_handler *const guest_health_handlers;
+extern const size_t guest_nhealth_handlers;
+extern const struct rpc_handler guest_sandbox_handlers[], guest_process_handlers[],
+	guest_stdio_handlers[];
+extern const size_t guest_nsandbox_handlers, guest_nprocess_handlers, guest_nstdio_handlers;
 
 #endif

@@ -31,5 +31,5 @@ static const struct rpc_handler handlers[] = {
 	{ RPC_HEALTH(Check), check, NULL, true },
 	{ RPC_HEALTH(Version), version, NULL, true },
 };
-const struct rpc_handler *const guest_handlers = handlers;
-const size_t guest_nhandlers = sizeof(handlers) / sizeof(handlers[0]);
+const struct rpc_handler *const guest_health_handlers = handlers;
+const size_t guest_nhealth_handlers = sizeof(handlers) / sizeof(handlers[0]);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "guest/guest.h"
+#include "guest/proc.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -140,8 +141,10 @@ static void *reaper(void *arg)
 		int sig;
 		if (sigwait(set, &sig) != 0)
 			continue;
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		int st;
+		pid_t pid;
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+			guest_proc_exited(pid, st);
 	}
 	return NULL;
 }

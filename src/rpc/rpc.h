@@ -64,7 +64,6 @@ void rpc_client_close(struct rpc_client *c);
 int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
 	     int timeout_ms, struct error **err);
 
-#endif
 
 /* ---------------------------------------------------------------- server */
 
@@ -120,3 +119,5 @@ struct rpc_server *rpc_server_start_unix(const char *path, const struct rpc_hand
 /* Stop accepting, close every connection, wait for running handlers, and
  * remove the socket. */
 void rpc_server_stop(struct rpc_server *s);
+
+#endif

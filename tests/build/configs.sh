@@ -70,7 +70,7 @@ test_install_layout() {
 	cmp -s "$T/root/usr/share/defaults/kata-containers/configuration.toml" \
 		"$top/configs/configuration.toml" || fail "configuration not installed"
 	run "$T/root/usr/bin/kata-agent"
-	expect_in "$err" "agent: not implemented yet"
+	expect_in "$err" "no virtio-serial port named agent.channel.0"
 }
 
 test_autoconf_rewritten_only_on_change() {

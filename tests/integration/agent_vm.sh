@@ -84,4 +84,91 @@ test_agent_bad_option_powers_off() {
 	nothing_left "$T/run"
 }
 
+# A rootfs for each container named, in the share: busybox (static).
+rootfs() { # CID...
+	for c in "$@"; do
+		mkdir -p "$T/share/$c/rootfs/bin"
+		cp /bin/busybox "$T/share/$c/rootfs/bin/busybox"
+		for a in sh echo cat sleep id ps hostname pwd; do
+			ln -sf busybox "$T/share/$c/rootfs/bin/$a"
+		done
+	done
+}
+
+# Containers through the agent: output and exit status, stdin round trip,
+# a signal, an exec in the container's namespaces (its PID 1 is the
+# container's), a terminal, and the sandbox torn down.
+test_containers() {
+	image
+	rootfs c1 c2 c3 c4 c5
+	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
+		"agent:create:c1:sh,-c,echo hello from \$(hostname); echo oops >&2; exit 3" \
+		agent:start:c1 agent:wait:c1 agent:out:c1 agent:err:c1 agent:remove:c1 \
+		"agent:create:c2:sh,-c,read line; echo got \$line" agent:start:c2 "agent:in:c2:hello
+" agent:close:c2 agent:out:c2 agent:wait:c2 \
+		agent:create:c3:sleep,100 agent:start:c3 agent:signal:c3:9 agent:wait:c3 \
+		agent:create:c4:sleep,100 agent:start:c4 \
+		"agent:exec:c4:e1:sh,-c,echo in exec \$(pwd) \$(id -u); ps" \
+		agent:out:c4:e1 agent:wait:c4:e1 agent:signal:c4:9: agent:wait:c4 \
+		"agent:create-tty:c5:sh,-c,[ -t 1 ] && echo a terminal" agent:start:c5 agent:out:c5 \
+		agent:wait:c5 agent:destroy stop
+	expect_rc 0
+	expect_in "$out" "agent start:c1 ok
+agent wait:c1 exited 3
+agent out [hello from c1
+]
+agent err [oops
+]
+agent remove:c1 ok"
+	expect_in "$out" "agent in wrote 6
+agent close:c2 ok
+agent out [got hello
+]
+agent wait:c2 exited 0"
+	expect_in "$out" "agent wait:c3 exited 137"
+	expect_in "$out" "agent out [in exec /tmp 0
+PID   USER     COMMAND
+    1 0        sleep 100
+"
+	expect_in "$out" "agent wait:c4:e1 exited 0
+agent signal:c4:9: ok
+agent wait:c4 exited 137"
+	expect_in "$out" "agent out [a terminal"
+	expect_in "$out" "agent wait:c5 exited 0
+agent destroy ok"
+	nothing_left "$T/run"
+}
+
+# Bad requests get the documented statuses, and the agent stays up.
+test_container_errors() {
+	image
+	rootfs c1
+	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
+		agent:wait:nosuch
+	expect_rc 1
+	expect_in "$err" "error: container nosuch does not exist"
+	for call in "agent:start:nosuch|container nosuch does not exist" \
+		"agent:raw-create:c9:relative/root|root.path \"relative/root\" is not an absolute path" \
+		"agent:raw-create:c9:/run/../etc|root.path \"/run/../etc\" is not an absolute path" \
+		"agent:raw-create:bad/id:/x|container_id \"bad/id\": not a valid id" \
+		"agent:exec:nosuch:e1:sh|container nosuch does not exist" \
+		"agent:wait:c1:nosuch|process nosuch of container c1 does not exist" \
+		"agent:signal:c1:99|signal 99: not a signal"; do
+		run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
+			agent:create:c1:sleep,100 "${call%%|*}" agent:check
+		expect_rc 1
+		expect_in "$err" "${call#*|}"
+	done
+	rootfs c6
+	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
+		agent:create:c6:nonexistent agent:start:c6
+	expect_rc 1
+	expect_in "$err" "container c6: nonexistent: No such file or directory"
+	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
+		agent:create:c6:sleep,1 agent:create:c6:sleep,1
+	expect_rc 1
+	expect_in "$err" "container c6 exists already"
+	nothing_left "$T/run"
+}
+
 run_suite agent-vm

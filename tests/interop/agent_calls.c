@@ -1,6 +1,14 @@
 /* Agent calls for vm-tool: "agent:CALL" steps talk to the guest agent of
  * the VM over its channel (kata.sock in the run directory: yamux, one
- * stream, our gRPC client), as the runtime will. */
+ * stream, our gRPC client), as the runtime will. CALL is one of
+ *   check, version, sandbox (with the 9p share at
+ *   /run/kata-containers/shared/containers/), destroy,
+ *   create:CID:ARGS (ARGS comma-separated; rootfs CID/rootfs in the share;
+ *   proc, sysfs and a tmpfs mounted), create-tty:CID:ARGS, start:CID,
+ *   exec:CID:EID:ARGS, wait:CID[:EID], out:CID[:EID] and err:CID[:EID]
+ *   (read to EOF), in:CID:TEXT[:EID], close:CID[:EID],
+ *   signal:CID:SIG[:EID] (EID "" signals every process), remove:CID,
+ *   raw-create:CID:ROOT (a spec with that root path, for errors). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +16,10 @@
 
 #include <pb_decode.h>
 
+#include "agent.pb.h"
+#include "grpc/grpc.h"
 #include "health.pb.h"
+#include "rpc/pbbytes.h"
 #include "rpc/rpc.h"
 #include "transport/transport.h"
 #include "util/error.h"
@@ -35,6 +46,172 @@ static int connect_agent(const char *run_dir, struct error **err)
 	return 0;
 }
 
+#define SHARED "/run/kata-containers/shared/containers/"
+
+/* Split "a:b:c" in place into at most n fields; missing ones are "". */
+static void fields(char *s, char **f, int n)
+{
+	for (int i = 0; i < n; i++) {
+		f[i] = s;
+		char *c = i < n - 1 ? strchr(s, ':') : NULL;
+		if (c) {
+			*c = 0;
+			s = c + 1;
+		} else {
+			s += strlen(s);
+		}
+	}
+}
+
+/* "a,b,c" to argv (in place, at most 31). */
+static size_t split_args(char *s, char **argv)
+{
+	size_t n = 0;
+	for (char *save = NULL, *a = strtok_r(s, ",", &save); a && n < 31; a = strtok_r(NULL, ",", &save))
+		argv[n++] = a;
+	argv[n] = NULL;
+	return n;
+}
+
+static int empty_call(const struct rpc_method *m, void *req, struct error **err)
+{
+	google_protobuf_Empty resp = { 0 };
+	return rpc_call(&client, m, req, &resp, CALL_TIMEOUT_MS, err) != 0 ? -1 : 0;
+}
+
+static int sandbox(struct error **err)
+{
+	char *opts[] = { "trans=virtio", "version=9p2000.L", "cache=mmap", "nodev", "msize=8192" };
+	grpc_Storage st = { .driver = "9p", .source = "kataShared", .fstype = "9p",
+			    .options_count = 5, .options = opts, .mount_point = SHARED };
+	grpc_CreateSandboxRequest req = { .hostname = "ukata-test", .storages_count = 1,
+					  .storages = &st, .sandbox_id = "sb1" };
+	return empty_call(RPC_AGENT(CreateSandbox), &req, err);
+}
+
+static int create(char *cid, char *args, bool tty, const char *root, struct error **err)
+{
+	char rootfs[512], *argv[32], *env[] = { "PATH=/bin", "HOME=/" };
+	char *ro[] = { "nosuid", "noexec", "nodev", "ro" }, *rw[] = { "nosuid", "nodev" };
+	grpc_Mount mounts[] = {
+		{ "/proc", "proc", "proc", 3, ro },
+		{ "/sys", "sysfs", "sysfs", 4, ro },
+		{ "/tmp", "tmpfs", "tmpfs", 2, rw },
+	};
+	snprintf(rootfs, sizeof(rootfs), "%s%s/rootfs", SHARED, cid);
+	grpc_CreateContainerRequest req = { .container_id = cid, .exec_id = cid, .has_OCI = true };
+	grpc_Spec *s = &req.OCI;
+	s->has_Process = s->has_Root = true;
+	s->Root.Path = (char *)(root ? root : rootfs);
+	s->Hostname = cid;
+	s->Mounts_count = 3;
+	s->Mounts = mounts;
+	s->Process.Terminal = tty;
+	s->Process.Args_count = (pb_size_t)split_args(args, argv);
+	s->Process.Args = argv;
+	s->Process.Env_count = 2;
+	s->Process.Env = env;
+	s->Process.Cwd = "/";
+	return empty_call(RPC_AGENT(CreateContainer), &req, err);
+}
+
+static int exec_process(char *cid, char *eid, char *args, struct error **err)
+{
+	char *argv[32], *env[] = { "PATH=/bin" };
+	grpc_ExecProcessRequest req = { .container_id = cid, .exec_id = eid, .has_process = true };
+	req.process.Args_count = (pb_size_t)split_args(args, argv);
+	req.process.Args = argv;
+	req.process.Env_count = 1;
+	req.process.Env = env;
+	req.process.Cwd = "/tmp";
+	return empty_call(RPC_AGENT(ExecProcess), &req, err);
+}
+
+/* Read a stream to its EOF and print it. */
+static int drain(const struct rpc_method *m, char *cid, char *eid, struct error **err)
+{
+	struct buf all = BUF_INIT(0);
+	for (;;) {
+		struct buf chunk = BUF_INIT(1 << 20);
+		grpc_ReadStreamRequest req = { .container_id = cid, .exec_id = eid, .len = 65536 };
+		grpc_ReadStreamResponse resp = { 0 };
+		pb_bytes_in(&resp.data, &chunk);
+		struct error *e = NULL;
+		int r = rpc_call(&client, m, &req, &resp, CALL_TIMEOUT_MS, &e);
+		buf_append(&all, chunk.data ? chunk.data : "", chunk.len);
+		buf_free(&chunk);
+		if (r == GRPC_OUT_OF_RANGE && e && !strcmp(e->msg, "EOF")) {
+			error_free(e);
+			break;
+		}
+		if (r != 0) {
+			*err = e;
+			buf_free(&all);
+			return -1;
+		}
+	}
+	printf("agent %s [%s]\n", m == RPC_AGENT(ReadStdout) ? "out" : "err", all.data ? all.data : "");
+	buf_free(&all);
+	return 0;
+}
+
+static int container_call(const char *call, struct error **err)
+{
+	char copy[1024], *f[4];
+	snprintf(copy, sizeof(copy), "%s", call);
+	fields(copy, f, 4);
+	const char *c = f[0];
+	int r;
+	if (!strcmp(c, "sandbox"))
+		r = sandbox(err);
+	else if (!strcmp(c, "destroy")) {
+		grpc_DestroySandboxRequest req = { 0 };
+		r = empty_call(RPC_AGENT(DestroySandbox), &req, err);
+	} else if (!strcmp(c, "create") || !strcmp(c, "create-tty"))
+		r = create(f[1], f[2], c[6] == '-', NULL, err);
+	else if (!strcmp(c, "raw-create")) {
+		char sh[] = "sh";
+		r = create(f[1], sh, false, f[2], err);
+	} else if (!strcmp(c, "start")) {
+		grpc_StartContainerRequest req = { .container_id = f[1] };
+		r = empty_call(RPC_AGENT(StartContainer), &req, err);
+	} else if (!strcmp(c, "exec"))
+		r = exec_process(f[1], f[2], f[3], err);
+	else if (!strcmp(c, "wait")) {
+		grpc_WaitProcessRequest req = { .container_id = f[1], .exec_id = f[2] };
+		grpc_WaitProcessResponse resp = { 0 };
+		if (rpc_call(&client, RPC_AGENT(WaitProcess), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+			return -1;
+		printf("agent %s exited %d\n", call, resp.status);
+		return 0;
+	} else if (!strcmp(c, "out") || !strcmp(c, "err"))
+		return drain(c[0] == 'o' ? RPC_AGENT(ReadStdout) : RPC_AGENT(ReadStderr), f[1], f[2], err);
+	else if (!strcmp(c, "in")) {
+		struct pb_bytes_view v = { f[2], strlen(f[2]) };
+		grpc_WriteStreamRequest req = { .container_id = f[1], .exec_id = f[3] };
+		grpc_WriteStreamResponse resp = { 0 };
+		pb_bytes_out(&req.data, &v);
+		if (rpc_call(&client, RPC_AGENT(WriteStdin), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+			return -1;
+		printf("agent in wrote %u\n", resp.len);
+		return 0;
+	} else if (!strcmp(c, "close")) {
+		grpc_CloseStdinRequest req = { .container_id = f[1], .exec_id = f[2] };
+		r = empty_call(RPC_AGENT(CloseStdin), &req, err);
+	} else if (!strcmp(c, "signal")) {
+		grpc_SignalProcessRequest req = { .container_id = f[1], .exec_id = f[3],
+						  .signal = (uint32_t)atoi(f[2]) };
+		r = empty_call(RPC_AGENT(SignalProcess), &req, err);
+	} else if (!strcmp(c, "remove")) {
+		grpc_RemoveContainerRequest req = { .container_id = f[1], .timeout = 10 };
+		r = empty_call(RPC_AGENT(RemoveContainer), &req, err);
+	} else
+		return error_set(err, EINVAL, "unknown agent call %s", call);
+	if (r == 0)
+		printf("agent %s ok\n", call);
+	return r;
+}
+
 int agent_step(const char *run_dir, const char *call, struct error **err)
 {
 	if (connect_agent(run_dir, err) < 0)
@@ -58,7 +235,7 @@ int agent_step(const char *run_dir, const char *call, struct error **err)
 		pb_release(grpc_VersionCheckResponse_fields, &resp);
 		return 0;
 	}
-	return error_set(err, EINVAL, "unknown agent call %s", call);
+	return container_call(call, err);
 }
 
 void agent_disconnect(void)

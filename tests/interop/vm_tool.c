@@ -1,5 +1,5 @@
 /* Drives the QEMU driver for the tests: vm-tool RUN_DIR TOML STEP...
- * Steps: start, template:MEMFILE, clone:MEMFILE:STATEFILE (start a plain VM,
+ * Steps: share:DIR (the 9p share of the next start), start, template:MEMFILE, clone:MEMFILE:STATEFILE (start a plain VM,
  * a template, a clone, which stays paused), save:STATEFILE (a template's),
  * status, pause, resume, check, shutdown (waits for the guest to power
  * off), kill9 (SIGKILL to QEMU, then waits until check sees it gone), stop,
@@ -96,10 +96,15 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 		struct error **err)
 {
 	const struct hypervisor_ops *h = &qemu_ops;
+	static char share[4096];
+	if (!strncmp(s, "share:", 6)) {
+		snprintf(share, sizeof(share), "%s", s + 6);
+		return 0;
+	}
 	if (!strcmp(s, "start") || !strncmp(s, "template:", 9) || !strncmp(s, "clone:", 6)) {
 		char mem[4096] = "", *state = NULL;
-		struct qemu_launch l = { "test", run_dir, "tcg", NULL, 0, -1, 1024, QEMU_BOOT,
-					 NULL, false, NULL };
+		struct qemu_launch l = { "test", run_dir, "tcg", share[0] ? share : NULL, 0, -1, 1024,
+					 QEMU_BOOT, NULL, false, NULL };
 		if (strcmp(s, "start")) {
 			snprintf(mem, sizeof(mem), "%s", strchr(s, ':') + 1);
 			l.mode = s[0] == 't' ? QEMU_TEMPLATE : QEMU_CLONE;

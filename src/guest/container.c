@@ -1,0 +1,189 @@
+/* grpc.AgentService: the sandbox, containers and their processes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.pb.h"
+#include "grpc/grpc.h"
+#include "guest/guest.h"
+#include "guest/plan.h"
+#include "guest/proc.h"
+#include "rpc/rpc.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#define ID_MAX 256
+
+static char *sandbox_id;
+static char *mounted[64]; /* storages, unmounted by DestroySandbox */
+static size_t nmounted;
+
+int guest_bad_id(const char *what, const char *id, struct error **err)
+{
+	if (!id || !*id || strlen(id) > ID_MAX || strchr(id, '/'))
+		return error_set(err, GRPC_INVALID_ARGUMENT, "%s \"%s\": not a valid id", what,
+				 id ? id : ""), GRPC_INVALID_ARGUMENT;
+	return 0;
+}
+
+int guest_not_found(const char *cid, const char *eid, struct error **err)
+{
+	if (eid && *eid)
+		error_set(err, GRPC_NOT_FOUND, "process %s of container %s does not exist", eid, cid);
+	else
+		error_set(err, GRPC_NOT_FOUND, "container %s does not exist", cid ? cid : "");
+	return GRPC_NOT_FOUND;
+}
+
+/* Storages: "9p" (the shared directory) and "ephemeral" (tmpfs) and
+ * anything mount(2) takes as it is. */
+static int mount_storage(const grpc_Storage *s, struct error **err)
+{
+	struct spawn_mount m;
+	if (!guest_path_is_clean(s->mount_point))
+		return error_set(err, GRPC_INVALID_ARGUMENT, "storage mount_point \"%s\": not an "
+				 "absolute path", s->mount_point ? s->mount_point : ""), GRPC_INVALID_ARGUMENT;
+	if (guest_mount_options(s->options, s->options_count, &m, err) < 0)
+		return GRPC_INVALID_ARGUMENT;
+	const char *type = s->fstype && *s->fstype ? s->fstype : s->driver;
+	if (s->driver && !strcmp(s->driver, "ephemeral"))
+		type = "tmpfs";
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", s->mount_point);
+	for (char *p = path + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(path, 0755);
+			*p = '/';
+		}
+	mkdir(path, 0755);
+	if (mount(s->source && *s->source ? s->source : "none", path, type ? type : "none", m.flags,
+		  m.data[0] ? m.data : NULL) < 0)
+		return error_set_errno(err, errno, "mount %s (%s) on %s", s->source ? s->source : "",
+				       type ? type : "", path), GRPC_INTERNAL;
+	if (nmounted < sizeof(mounted) / sizeof(mounted[0]))
+		mounted[nmounted++] = strdup(path);
+	return 0;
+}
+
+static int load_module(const grpc_KernelModule *k, struct error **err)
+{
+	char path[512], params[1024] = "";
+	if (!k->name || !*k->name || strchr(k->name, '/'))
+		return error_set(err, GRPC_INVALID_ARGUMENT, "kernel module \"%s\": not a module name",
+				 k->name ? k->name : ""), GRPC_INVALID_ARGUMENT;
+	for (size_t i = 0; i < k->parameters_count; i++)
+		snprintf(params + strlen(params), sizeof(params) - strlen(params), "%s%s", i ? " " : "",
+			 k->parameters[i] ? k->parameters[i] : "");
+	snprintf(path, sizeof(path), "/lib/modules/%s.ko", k->name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set_errno(err, errno, "kernel module %s", path), GRPC_NOT_FOUND;
+	int r = (int)syscall(SYS_finit_module, fd, params, 0);
+	int e = errno;
+	close(fd);
+	if (r < 0 && e != EEXIST)
+		return error_set_errno(err, e, "kernel module %s", k->name), GRPC_INTERNAL;
+	return 0;
+}
+
+static int create_sandbox(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+			  void *resp, struct error **err)
+{
+	const grpc_CreateSandboxRequest *req = rq;
+	(void)ctx, (void)m, (void)resp;
+	if (sandbox_id)
+		return error_set(err, GRPC_ALREADY_EXISTS, "sandbox %s exists already", sandbox_id),
+		       GRPC_ALREADY_EXISTS;
+	if (req->hostname && *req->hostname && sethostname(req->hostname, strlen(req->hostname)) < 0)
+		return error_set_errno(err, errno, "hostname \"%s\"", req->hostname), GRPC_INVALID_ARGUMENT;
+	if (req->dns_count) {
+		FILE *f = fopen("/etc/resolv.conf", "we");
+		for (size_t i = 0; f && i < req->dns_count; i++)
+			fprintf(f, "%s\n", req->dns[i] ? req->dns[i] : "");
+		if (!f || fclose(f) != 0)
+			return error_set_errno(err, errno, "/etc/resolv.conf"), GRPC_INTERNAL;
+	}
+	for (size_t i = 0; i < req->kernel_modules_count; i++) {
+		int r = load_module(&req->kernel_modules[i], err);
+		if (r)
+			return r;
+	}
+	for (size_t i = 0; i < req->storages_count; i++) {
+		int r = mount_storage(&req->storages[i], err);
+		if (r)
+			return r;
+	}
+	sandbox_id = strdup(req->sandbox_id && *req->sandbox_id ? req->sandbox_id : "sandbox");
+	log_info("sandbox %s created", sandbox_id);
+	return 0;
+}
+
+/* Kill what runs and wait (up to timeout_s, 0: for ever) until it is gone;
+ * with guest_lock held. */
+int guest_stop_container(struct guest_container *c, unsigned timeout_s)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_s;
+	for (struct guest_proc *p = c->procs; p; p = p->next)
+		if (!p->exited && p->pid > 0)
+			kill(p->pid, SIGKILL);
+	for (;;) {
+		bool all = true;
+		for (struct guest_proc *p = c->procs; p; p = p->next)
+			all = all && (p->exited || p->pid <= 0);
+		if (all)
+			return 0;
+		if (timeout_s ? pthread_cond_timedwait(&guest_exit_cond, &guest_lock, &until) == ETIMEDOUT
+			      : pthread_cond_wait(&guest_exit_cond, &guest_lock) != 0)
+			return -1;
+	}
+}
+
+void guest_unlink_container(struct guest_container *c)
+{
+	for (struct guest_container **pp = &guest_containers; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (c->cgroup[0])
+		rmdir(c->cgroup);
+	guest_container_free(c);
+}
+
+static int destroy_sandbox(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+			   void *resp, struct error **err)
+{
+	(void)ctx, (void)m, (void)rq, (void)resp, (void)err;
+	pthread_mutex_lock(&guest_lock);
+	while (guest_containers) {
+		guest_stop_container(guest_containers, 10);
+		guest_unlink_container(guest_containers);
+	}
+	pthread_mutex_unlock(&guest_lock);
+	while (nmounted) {
+		char *p = mounted[--nmounted];
+		umount2(p, MNT_DETACH);
+		free(p);
+	}
+	free(sandbox_id);
+	sandbox_id = NULL;
+	return 0;
+}
+
+const struct rpc_handler guest_sandbox_handlers[] = {
+	{ RPC_AGENT(CreateSandbox), create_sandbox, NULL, false },
+	{ RPC_AGENT(DestroySandbox), destroy_sandbox, NULL, false },
+};
+const size_t guest_nsandbox_handlers = sizeof(guest_sandbox_handlers) / sizeof(guest_sandbox_handlers[0]);
+

@@ -1,0 +1,320 @@
+/* The child side of a container process: namespaces, mounts, pivot_root,
+ * identity, then a wait for the start before exec. Runs in a clone of the
+ * threaded agent, so it only makes system calls on the prepared plan.
+ * The status pipe carries 'P' + pid (an exec's process, from the helper
+ * that joined the PID namespace), 'R' (ready), or 'E' + an error. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <grp.h>
+
+#include "guest/spawn.h"
+#include "util/error.h"
+
+#define READY_TIMEOUT_MS 30000
+
+extern char **environ;
+
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+struct cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+
+static pid_t raw_clone(unsigned long flags)
+{
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
+static _Noreturn void die(int fd, const char *what, int e)
+{
+	char msg[PATH_MAX + 128];
+	int n = snprintf(msg, sizeof(msg), "E%s: %s", what, strerror(e));
+	ssize_t w = write(fd, msg, n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	(void)w;
+	_exit(127);
+}
+
+static void mkdir_p(char *path)
+{
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		mkdir(path, 0755);
+		*s = '/';
+	}
+	mkdir(path, 0755);
+}
+
+static void mount_one(int fd, struct spawn_mount *m)
+{
+	struct stat st;
+	/* a bind mount of a file needs a file to land on */
+	if (m->bind && stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		char *slash = strrchr(m->target, '/');
+		if (slash && slash != m->target) {
+			*slash = 0;
+			mkdir_p(m->target);
+			*slash = '/';
+		}
+		int f = open(m->target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (f >= 0)
+			close(f);
+	} else {
+		mkdir_p(m->target);
+	}
+	unsigned long flags = m->flags & ~(unsigned long)MS_REMOUNT;
+	if (mount(m->source, m->target, m->type, m->bind ? flags & ~(unsigned long)MS_RDONLY : flags,
+		  m->data[0] ? m->data : NULL) < 0)
+		die(fd, m->target, errno);
+	/* a bind mount takes its other flags on a remount */
+	if (m->bind && (flags & ~(unsigned long)(MS_BIND | MS_REC)) &&
+	    mount(NULL, m->target, NULL, flags | MS_REMOUNT, NULL) < 0)
+		die(fd, m->target, errno);
+	if (m->propagation && mount(NULL, m->target, NULL, m->propagation, NULL) < 0)
+		die(fd, m->target, errno);
+}
+
+static void write_file(int fd, const char *path, const char *text)
+{
+	int f = open(path, O_WRONLY | O_CLOEXEC);
+	if (f < 0 || write(f, text, strlen(text)) < 0)
+		die(fd, path, errno);
+	close(f);
+}
+
+static void rootfs(int fd, struct spawn_plan *p)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die(fd, "making / private", errno);
+	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die(fd, p->rootfs, errno);
+	for (size_t i = 0; i < p->nmounts; i++)
+		mount_one(fd, &p->mounts[i]);
+	for (size_t i = 0; i < p->nsysctls; i++)
+		write_file(fd, p->sysctl_keys[i], p->sysctl_values[i]);
+	if (chdir(p->rootfs) < 0)
+		die(fd, p->rootfs, errno);
+	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+		if (umount2(".", MNT_DETACH) < 0)
+			die(fd, "detaching the old root", errno);
+	} else if (errno != EINVAL || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0) {
+		/* EINVAL: the agent's root is an initramfs, which pivot_root
+		 * cannot leave; move the rootfs over it instead, as runc's
+		 * --no-pivot does */
+		die(fd, "pivot_root", errno);
+	}
+	if (chdir("/") < 0)
+		die(fd, "/", errno);
+	for (size_t i = 0; i < p->nmasked; i++) {
+		struct stat st;
+		if (stat(p->masked[i], &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) ? mount("tmpfs", p->masked[i], "tmpfs", MS_RDONLY, NULL)
+					: mount("/dev/null", p->masked[i], NULL, MS_BIND, NULL))
+			die(fd, p->masked[i], errno);
+	}
+	for (size_t i = 0; i < p->nreadonly; i++) {
+		if (mount(p->readonly[i], p->readonly[i], NULL, MS_BIND | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue;
+			die(fd, p->readonly[i], errno);
+		}
+		if (mount(NULL, p->readonly[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+			die(fd, p->readonly[i], errno);
+	}
+	if (p->rootfs_readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		die(fd, "read-only rootfs", errno);
+	if (p->hostname[0] && sethostname(p->hostname, strlen(p->hostname)) < 0)
+		die(fd, "hostname", errno);
+}
+
+static void join(int fd, pid_t pid)
+{
+	static const char *const ns[] = { "ipc", "uts", "mnt" };
+	int fds[3];
+	char path[64];
+	for (int i = 0; i < 3; i++) { /* all opened before the mount namespace changes */
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns[i]);
+		if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			die(fd, path, errno);
+	}
+	for (int i = 0; i < 3; i++)
+		if (setns(fds[i], 0) < 0)
+			die(fd, "joining the container's namespaces", errno);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+}
+
+static void identity(int fd, struct spawn_plan *p)
+{
+	for (size_t i = 0; i < p->nrlimits; i++) {
+		struct rlimit r = { p->rlimits[i].soft, p->rlimits[i].hard };
+		if (setrlimit(p->rlimits[i].resource, &r) < 0)
+			die(fd, "rlimit", errno);
+	}
+	if (p->have_caps) /* drop from the bounding set while we may */
+		for (int c = 0; c <= 63; c++)
+			if (!(p->caps[0] & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
+			    errno != EINVAL)
+				die(fd, "capability bounding set", errno);
+	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+	if (setgroups(p->ngroups, p->groups) < 0)
+		die(fd, "setgroups", errno);
+	if (setgid(p->gid) < 0)
+		die(fd, "setgid", errno);
+	if (setuid(p->uid) < 0)
+		die(fd, "setuid", errno);
+	if (p->have_caps) {
+		struct cap_header h = { 0x20080522, 0 }; /* _LINUX_CAPABILITY_VERSION_3 */
+		struct cap_data d[2];
+		for (int k = 0; k < 2; k++) {
+			d[k].effective = (uint32_t)(p->caps[1] >> (32 * k));
+			d[k].permitted = (uint32_t)(p->caps[2] >> (32 * k));
+			d[k].inheritable = (uint32_t)(p->caps[3] >> (32 * k));
+		}
+		if (syscall(SYS_capset, &h, d) < 0)
+			die(fd, "capset", errno);
+		for (int c = 0; c <= 63; c++)
+			if ((p->caps[4] & (1ull << c)) &&
+			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+				die(fd, "ambient capability", errno);
+	}
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die(fd, "no_new_privs", errno);
+}
+
+static _Noreturn void child(struct spawn_plan *p, int start, int fd)
+{
+	sigset_t none;
+	char go;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL); /* the agent blocks SIGCHLD and SIGPIPE */
+	signal(SIGPIPE, SIG_DFL);
+	setsid();
+	for (int i = 0; i < 3; i++)
+		if (dup2(p->stdio[i], i) < 0)
+			die(fd, "stdio", errno);
+	if (p->terminal && ioctl(0, TIOCSCTTY, 0) < 0)
+		die(fd, "controlling terminal", errno);
+	if (p->init)
+		rootfs(fd, p);
+	else
+		join(fd, p->join_pid);
+	identity(fd, p);
+	if (p->cwd[0] && chdir(p->cwd) < 0)
+		die(fd, p->cwd, errno);
+	syscall(436 /* close_range */, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
+	if (write(fd, "R", 1) != 1 || read(start, &go, 1) != 1)
+		_exit(127); /* the agent gave up on us */
+	environ = p->envp; /* execvp looks up PATH there */
+	execvp(p->argv[0], p->argv);
+	die(fd, p->argv[0], errno);
+}
+
+/* Read the child's next status message into msg. */
+static ssize_t status_read(int fd, char *msg, size_t size)
+{
+	size_t n = 0;
+	while (n < size - 1) {
+		ssize_t r = read(fd, msg + n, size - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (msg[0] == 'R' || (msg[0] == 'P' && n >= 1 + sizeof(pid_t)))
+			break;
+	}
+	msg[n] = 0;
+	return (ssize_t)n;
+}
+
+pid_t guest_spawn(struct spawn_plan *p, int *start, int *status, struct error **err)
+{
+	int st[2], go[2];
+	char msg[PATH_MAX + 128];
+
+	if (pipe2(st, O_CLOEXEC) < 0)
+		return error_set_errno(err, errno, "pipe");
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		close(st[0]);
+		close(st[1]);
+		return error_set_errno(err, errno, "pipe");
+	}
+	pid_t pid = p->init ? raw_clone(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID)
+			    : raw_clone(0);
+	if (pid == 0) {
+		close(st[0]);
+		close(go[1]);
+		if (p->init)
+			child(p, go[0], st[1]);
+		/* exec: join the PID namespace here, start the process as the
+		 * agent's child, tell the agent its pid */
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)p->join_pid);
+		int ns = open(path, O_RDONLY | O_CLOEXEC);
+		if (ns < 0 || setns(ns, CLONE_NEWPID) < 0)
+			die(st[1], "joining the container's PID namespace", errno);
+		pid_t c = raw_clone(CLONE_PARENT);
+		if (c == 0)
+			child(p, go[0], st[1]);
+		char out[1 + sizeof(pid_t)] = { 'P' };
+		memcpy(out + 1, &c, sizeof(c));
+		if (c < 0 || write(st[1], out, sizeof(out)) != (ssize_t)sizeof(out))
+			die(st[1], "starting the process", errno);
+		_exit(0);
+	}
+	close(st[1]);
+	close(go[0]);
+	if (pid < 0) {
+		close(st[0]);
+		close(go[1]);
+		return error_set_errno(err, errno, "clone");
+	}
+	ssize_t n = status_read(st[0], msg, sizeof(msg));
+	if (!p->init && n == 1 + (ssize_t)sizeof(pid_t) && msg[0] == 'P') {
+		memcpy(&pid, msg + 1, sizeof(pid));
+		n = status_read(st[0], msg, sizeof(msg));
+	} else if (!p->init && n > 0 && msg[0] != 'E') {
+		n = 0;
+	}
+	if (n == 1 && msg[0] == 'R') {
+		*start = go[1];
+		*status = st[0];
+		return pid;
+	}
+	close(st[0]);
+	close(go[1]);
+	if (p->init)
+		kill(pid, SIGKILL);
+	return error_set(err, EIO, "%s", n > 1 && msg[0] == 'E' ? msg + 1 : "the process died before it was ready");
+}
+
+int guest_spawn_start(int start, int status, struct error **err)
+{
+	char msg[PATH_MAX + 128];
+	ssize_t w = write(start, "G", 1);
+	close(start);
+	ssize_t n = w == 1 ? status_read(status, msg, sizeof(msg)) : 0;
+	close(status);
+	if (w != 1)
+		return error_set(err, EIO, "the process is gone");
+	if (n > 1 && msg[0] == 'E')
+		return error_set(err, EIO, "%s", msg + 1);
+	return 0;
+}
