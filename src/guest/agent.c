@@ -26,6 +26,8 @@ int guest_handlers(const struct rpc_handler **h, size_t *n, struct error **err)
 		{ guest_sandbox_handlers, guest_nsandbox_handlers },
 		{ guest_process_handlers, guest_nprocess_handlers },
 		{ guest_stdio_handlers, guest_nstdio_handlers },
+		{ guest_cgroup_handlers, guest_ncgroup_handlers },
+		{ guest_vm_handlers, guest_nvm_handlers },
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)

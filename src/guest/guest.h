@@ -42,11 +42,17 @@ int guest_serve_vsock(const struct rpc_handler *h, size_t n, struct error **err)
 
 /* Every handler, in one table (built once by guest/agent.c). */
 int guest_handlers(const struct rpc_handler **h, size_t *n, struct error **err);
-/* The rooms' tables: health.c, container.c, process.c, stdio.c. */
+/* The tables: health.c, container.c, process.c, stdio.c, cgroup.c, vmops.c. */
 extern const struct rpc_handler *const guest_health_handlers;
 extern const size_t guest_nhealth_handlers;
 extern const struct rpc_handler guest_sandbox_handlers[], guest_process_handlers[],
-	guest_stdio_handlers[];
-extern const size_t guest_nsandbox_handlers, guest_nprocess_handlers, guest_nstdio_handlers;
+	guest_stdio_handlers[], guest_cgroup_handlers[], guest_vm_handlers[];
+extern const size_t guest_nsandbox_handlers, guest_nprocess_handlers, guest_nstdio_handlers,
+	guest_ncgroup_handlers, guest_nvm_handlers;
+
+struct buf;
+/* ListProcesses' output: "json" (an array of pids) or "table". */
+int guest_ps_format(struct buf *b, const char *format, const int *pids, const char *const *cmds,
+		    size_t n);
 
 #endif

@@ -95,6 +95,12 @@ bool guest_path_is_clean(const char *p)
 	return clean_path(p);
 }
 
+bool guest_path_is_clean_under(const char *p, const char *root)
+{
+	size_t n = strlen(root);
+	return clean_path(p) && !strncmp(p, root, n) && p[n] == '/' && p[n + 1];
+}
+
 int guest_plan_mount(const char *rootfs, const char *destination, const char *source,
 		     const char *type, char **opts, size_t nopts, struct spawn_mount *m,
 		     struct error **err)

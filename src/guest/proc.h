@@ -27,6 +27,7 @@ struct guest_container {
 	struct guest_proc *init;
 	struct guest_proc *procs; /* init first */
 	bool started;
+	bool paused; /* frozen: an exec would not get to run */
 	struct guest_container *next;
 };
 

@@ -89,7 +89,19 @@ static struct guest_proc *spawn(struct spawn_plan *plan, const char *exec_id, st
 static void cgroup_join(struct guest_container *c, pid_t pid)
 {
 	char procs[300], text[32];
+	static const char *const parents[] = { "/sys/fs/cgroup/cgroup.subtree_control",
+					       "/sys/fs/cgroup/kata/cgroup.subtree_control" };
 	mkdir("/sys/fs/cgroup/kata", 0755);
+	for (size_t i = 0; i < 2; i++) { /* the controllers the RPCs use, one by one */
+		static const char *const ctl[] = { "+cpu", "+memory", "+pids" };
+		for (size_t k = 0; k < 3; k++) {
+			int fd = open(parents[i], O_WRONLY | O_CLOEXEC);
+			if (fd >= 0 && write(fd, ctl[k], strlen(ctl[k])) < 0)
+				log_debug("%s: %s: %s", parents[i], ctl[k], strerror(errno));
+			if (fd >= 0)
+				close(fd);
+		}
+	}
 	snprintf(c->cgroup, sizeof(c->cgroup), "/sys/fs/cgroup/kata/%s", c->id);
 	if (mkdir(c->cgroup, 0755) < 0 && errno != EEXIST) {
 		log_warn("container %s: cgroup %s: %s", c->id, c->cgroup, strerror(errno));
@@ -212,6 +224,9 @@ static int exec_process(const struct rpc_ctx *ctx, const struct rpc_method *m, c
 			       req->exec_id, c->id), GRPC_ALREADY_EXISTS);
 	else if (!c->started || c->init->exited)
 		r = (error_set(err, GRPC_FAILED_PRECONDITION, "container %s is not running", c->id),
+		     GRPC_FAILED_PRECONDITION);
+	else if (c->paused)
+		r = (error_set(err, GRPC_FAILED_PRECONDITION, "container %s is paused", c->id),
 		     GRPC_FAILED_PRECONDITION);
 	if (!r) {
 		plan.join_pid = c->init->pid;

@@ -226,22 +226,37 @@ static _Noreturn void child(struct spawn_plan *p, int start, int fd)
 	die(fd, p->argv[0], errno);
 }
 
-/* Read the child's next status message into msg. */
-static ssize_t status_read(int fd, char *msg, size_t size)
+static bool read_all(int fd, void *buf, size_t n)
 {
-	size_t n = 0;
-	while (n < size - 1) {
-		ssize_t r = read(fd, msg + n, size - 1 - n);
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (msg[0] == 'R' || (msg[0] == 'P' && n >= 1 + sizeof(pid_t)))
-			break;
+			return false;
+		got += (size_t)r;
 	}
+	return true;
+}
+
+/* The next status message: its type ('P' with *pid, 'R', 'E' with the
+ * error in msg, which ends the stream), or 0 at EOF. */
+static char status_next(int fd, pid_t *pid, char *msg, size_t size)
+{
+	char type;
+	if (!read_all(fd, &type, 1))
+		return 0;
+	if (type == 'P')
+		return read_all(fd, pid, sizeof(*pid)) ? 'P' : 0;
+	if (type != 'E')
+		return type;
+	size_t n = 0;
+	ssize_t r;
+	while (n < size - 1 && ((r = read(fd, msg + n, size - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
+		n += r > 0 ? (size_t)r : 0;
 	msg[n] = 0;
-	return (ssize_t)n;
+	return 'E';
 }
 
 pid_t guest_spawn(struct spawn_plan *p, int *start, int *status, struct error **err)
@@ -286,14 +301,23 @@ pid_t guest_spawn(struct spawn_plan *p, int *start, int *status, struct error **
 		close(go[1]);
 		return error_set_errno(err, errno, "clone");
 	}
-	ssize_t n = status_read(st[0], msg, sizeof(msg));
-	if (!p->init && n == 1 + (ssize_t)sizeof(pid_t) && msg[0] == 'P') {
-		memcpy(&pid, msg + 1, sizeof(pid));
-		n = status_read(st[0], msg, sizeof(msg));
-	} else if (!p->init && n > 0 && msg[0] != 'E') {
-		n = 0;
+	/* an exec's helper says the pid ('P') and the process says 'R', in
+	 * either order */
+	bool have_pid = p->init, ready = false;
+	char t = 0;
+	while (!(have_pid && ready)) {
+		pid_t got;
+		t = status_next(st[0], &got, msg, sizeof(msg));
+		if (t == 'P' && !p->init) {
+			pid = got;
+			have_pid = true;
+		} else if (t == 'R') {
+			ready = true;
+		} else {
+			break;
+		}
 	}
-	if (n == 1 && msg[0] == 'R') {
+	if (have_pid && ready) {
 		*start = go[1];
 		*status = st[0];
 		return pid;
@@ -302,19 +326,20 @@ pid_t guest_spawn(struct spawn_plan *p, int *start, int *status, struct error **
 	close(go[1]);
 	if (p->init)
 		kill(pid, SIGKILL);
-	return error_set(err, EIO, "%s", n > 1 && msg[0] == 'E' ? msg + 1 : "the process died before it was ready");
+	return error_set(err, EIO, "%s", t == 'E' ? msg : "the process died before it was ready");
 }
 
 int guest_spawn_start(int start, int status, struct error **err)
 {
 	char msg[PATH_MAX + 128];
+	pid_t pid;
 	ssize_t w = write(start, "G", 1);
 	close(start);
-	ssize_t n = w == 1 ? status_read(status, msg, sizeof(msg)) : 0;
+	char t = w == 1 ? status_next(status, &pid, msg, sizeof(msg)) : 0;
 	close(status);
 	if (w != 1)
 		return error_set(err, EIO, "the process is gone");
-	if (n > 1 && msg[0] == 'E')
-		return error_set(err, EIO, "%s", msg + 1);
+	if (t == 'E')
+		return error_set(err, EIO, "%s", msg);
 	return 0;
 }

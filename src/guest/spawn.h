@@ -72,5 +72,7 @@ int guest_plan_mount(const char *rootfs, const char *destination, const char *so
 		     const char *type, char **opts, size_t nopts, struct spawn_mount *m,
 		     struct error **err);
 bool guest_path_is_clean(const char *p);
+/* Clean, and strictly below root ("/run/x/y" is below "/run/x"). */
+bool guest_path_is_clean_under(const char *p, const char *root);
 
 #endif

@@ -89,7 +89,7 @@ rootfs() { # CID...
 	for c in "$@"; do
 		mkdir -p "$T/share/$c/rootfs/bin"
 		cp /bin/busybox "$T/share/$c/rootfs/bin/busybox"
-		for a in sh echo cat sleep id ps hostname pwd; do
+		for a in sh echo cat sleep id ps hostname pwd date stty; do
 			ln -sf busybox "$T/share/$c/rootfs/bin/$a"
 		done
 	done
@@ -139,6 +139,57 @@ agent destroy ok"
 	nothing_left "$T/run"
 }
 
+# The container's cgroup (v2 in the guest): pause freezes it (seen from
+# another container), update sets its limits (seen inside it), stats and ps
+# read it. The VM: a hot-added vCPU is brought online, entropy reseeded,
+# details given, the clock set, a file copied in; a terminal resized before
+# its process starts.
+test_cgroups_and_vm_calls() {
+	image
+	rootfs c1 c2 c5
+	run "$tool" "$T/run" "$(toml "")
+default_maxvcpus = 2" "share:$T/share" start agent:sandbox \
+		agent:create:c1:sleep,100 agent:start:c1 agent:pause:c1 \
+		agent:create:c2:sleep,100 agent:start:c2 \
+		"agent:exec:c2:e1:cat,/sys/fs/cgroup/kata/c1/cgroup.events" agent:out:c2:e1 \
+		agent:resume:c1 agent:update:c1:67108864:20 \
+		"agent:exec:c1:e2:cat,/sys/fs/cgroup/kata/c1/memory.max,/sys/fs/cgroup/kata/c1/pids.max,/sys/devices/system/cpu/online" \
+		agent:out:c1:e2 agent:stats:c1 agent:ps:c1:json agent:ps:c1:table \
+		cpu+ agent:online:1 "agent:exec:c1:e3:cat,/sys/devices/system/cpu/online" agent:out:c1:e3 \
+		agent:reseed agent:details agent:time:2000000000 "agent:exec:c1:e4:date,+%s" \
+		agent:out:c1:e4 agent:copy:/run/kata-containers/shared/containers/c1/rootfs/sub/copied:hello-copy \
+		"agent:exec:c1:e5:cat,/sub/copied" agent:out:c1:e5 \
+		"agent:create-tty:c5:stty,size" agent:resize:c5:30:100 agent:start:c5 agent:out:c5 stop
+	expect_rc 0
+	expect_in "$out" "agent out [populated 1
+frozen 1
+]"
+	expect_in "$out" "agent out [67108864
+20
+0
+]
+agent stats cpu used memory used limit 67108864 pids "
+	expect_in "$out" " limit 20
+agent ps [["
+	expect_in "$out" "agent ps [  PID CMD
+"
+	expect_in "$out" " sleep 100
+]"
+	expect_in "$out" "agent online:1 ok
+agent exec:c1:e3:cat,/sys/devices/system/cpu/online ok
+agent out [0-1
+]"
+	expect_in "$out" "agent reseed ok
+agent details block 134217728 probe 0 version $("$B/kata-runtime" version | sed -n 's/^kata-runtime *: //p') init 1 storages 3"
+	expect_in "$out" "agent out [2000000000
+]"
+	expect_in "$out" "agent out [hello-copy]"
+	expect_eq "$(cat "$T/share/c1/rootfs/sub/copied")" hello-copy
+	expect_eq "$(stat -c %a "$T/share/c1/rootfs/sub/copied") $(stat -c %a "$T/share/c1/rootfs/sub")" "640 750"
+	expect_in "$out" "agent out [30 100"
+	nothing_left "$T/run"
+}
+
 # Bad requests get the documented statuses, and the agent stays up.
 test_container_errors() {
 	image
@@ -153,12 +204,22 @@ test_container_errors() {
 		"agent:raw-create:bad/id:/x|container_id \"bad/id\": not a valid id" \
 		"agent:exec:nosuch:e1:sh|container nosuch does not exist" \
 		"agent:wait:c1:nosuch|process nosuch of container c1 does not exist" \
-		"agent:signal:c1:99|signal 99: not a signal"; do
+		"agent:signal:c1:99|signal 99: not a signal" \
+		"agent:ps:c1:yaml|format \"yaml\": table or json" \
+		"agent:update:nosuch:1:1|container nosuch does not exist" \
+		"agent:copy:/etc/passwd:x|copy: \"/etc/passwd\" is not a path below /run/kata-containers" \
+		"agent:copy:/run/kata-containers/../etc/x:x|is not a path below /run/kata-containers" \
+		"agent:copy:/run/kata-containers:x|is not a path below /run/kata-containers" \
+		"agent:copy:run/kata-containers/x:x|is not a path below /run/kata-containers"; do
 		run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
 			agent:create:c1:sleep,100 "${call%%|*}" agent:check
 		expect_rc 1
 		expect_in "$err" "${call#*|}"
 	done
+	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
+		agent:create:c1:sleep,100 agent:start:c1 agent:pause:c1 agent:exec:c1:e1:true
+	expect_rc 1
+	expect_in "$err" "error: container c1 is paused"
 	rootfs c6
 	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
 		agent:create:c6:nonexistent agent:start:c6

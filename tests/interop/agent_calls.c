@@ -8,7 +8,11 @@
  *   exec:CID:EID:ARGS, wait:CID[:EID], out:CID[:EID] and err:CID[:EID]
  *   (read to EOF), in:CID:TEXT[:EID], close:CID[:EID],
  *   signal:CID:SIG[:EID] (EID "" signals every process), remove:CID,
- *   raw-create:CID:ROOT (a spec with that root path, for errors). */
+ *   raw-create:CID:ROOT (a spec with that root path, for errors),
+ *   pause:CID, resume:CID, update:CID:MEMORY_MAX:PIDS_MAX, stats:CID,
+ *   ps:CID:FORMAT, online:NCPUS, reseed, details, time:SECONDS,
+ *   copy:PATH:TEXT, resize:CID:ROWS:COLUMNS.
+ * Containers also get the cgroup2 hierarchy at /sys/fs/cgroup (read-only). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +100,7 @@ static int create(char *cid, char *args, bool tty, const char *root, struct erro
 	grpc_Mount mounts[] = {
 		{ "/proc", "proc", "proc", 3, ro },
 		{ "/sys", "sysfs", "sysfs", 4, ro },
+		{ "/sys/fs/cgroup", "cgroup2", "cgroup2", 4, ro },
 		{ "/tmp", "tmpfs", "tmpfs", 2, rw },
 	};
 	snprintf(rootfs, sizeof(rootfs), "%s%s/rootfs", SHARED, cid);
@@ -104,7 +109,7 @@ static int create(char *cid, char *args, bool tty, const char *root, struct erro
 	s->has_Process = s->has_Root = true;
 	s->Root.Path = (char *)(root ? root : rootfs);
 	s->Hostname = cid;
-	s->Mounts_count = 3;
+	s->Mounts_count = 4;
 	s->Mounts = mounts;
 	s->Process.Terminal = tty;
 	s->Process.Args_count = (pb_size_t)split_args(args, argv);
@@ -205,6 +210,73 @@ static int container_call(const char *call, struct error **err)
 	} else if (!strcmp(c, "remove")) {
 		grpc_RemoveContainerRequest req = { .container_id = f[1], .timeout = 10 };
 		r = empty_call(RPC_AGENT(RemoveContainer), &req, err);
+	} else if (!strcmp(c, "pause") || !strcmp(c, "resume")) {
+		grpc_PauseContainerRequest req = { .container_id = f[1] };
+		r = empty_call(c[0] == 'p' ? RPC_AGENT(PauseContainer) : RPC_AGENT(ResumeContainer), &req, err);
+	} else if (!strcmp(c, "update")) {
+		grpc_UpdateContainerRequest req = { .container_id = f[1], .has_resources = true };
+		req.resources.has_Memory = req.resources.has_Pids = true;
+		req.resources.Memory.Limit = atoll(f[2]);
+		req.resources.Pids.Limit = atoll(f[3]);
+		r = empty_call(RPC_AGENT(UpdateContainer), &req, err);
+	} else if (!strcmp(c, "stats")) {
+		grpc_StatsContainerRequest req = { .container_id = f[1] };
+		grpc_StatsContainerResponse resp = { 0 };
+		if (rpc_call(&client, RPC_AGENT(StatsContainer), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+			return -1;
+		const grpc_CgroupStats *st = &resp.cgroup_stats;
+		printf("agent stats cpu %s memory %s limit %llu pids %llu limit %llu\n",
+		       st->cpu_stats.cpu_usage.total_usage > 0 ? "used" : "none",
+		       st->memory_stats.usage.usage > 0 ? "used" : "none",
+		       (unsigned long long)st->memory_stats.usage.limit,
+		       (unsigned long long)st->pids_stats.current, (unsigned long long)st->pids_stats.limit);
+		pb_release(grpc_StatsContainerResponse_fields, &resp);
+		return 0;
+	} else if (!strcmp(c, "ps")) {
+		struct buf b = BUF_INIT(1 << 20);
+		grpc_ListProcessesRequest req = { .container_id = f[1], .format = f[2] };
+		grpc_ListProcessesResponse resp = { 0 };
+		pb_bytes_in(&resp.process_list, &b);
+		r = rpc_call(&client, RPC_AGENT(ListProcesses), &req, &resp, CALL_TIMEOUT_MS, err);
+		if (r == 0)
+			printf("agent ps [%s]\n", b.data ? b.data : "");
+		buf_free(&b);
+		return r ? -1 : 0;
+	} else if (!strcmp(c, "online")) {
+		grpc_OnlineCPUMemRequest req = { .nb_cpus = (uint32_t)atoi(f[1]) };
+		r = empty_call(RPC_AGENT(OnlineCPUMem), &req, err);
+	} else if (!strcmp(c, "reseed")) {
+		unsigned char seed[64];
+		for (size_t i = 0; i < sizeof(seed); i++)
+			seed[i] = (unsigned char)(i * 37 + 11);
+		struct pb_bytes_view v = { seed, sizeof(seed) };
+		grpc_ReseedRandomDevRequest req = { 0 };
+		pb_bytes_out(&req.data, &v);
+		r = empty_call(RPC_AGENT(ReseedRandomDev), &req, err);
+	} else if (!strcmp(c, "details")) {
+		grpc_GuestDetailsRequest req = { .mem_block_size = true, .mem_hotplug_probe = true };
+		grpc_GuestDetailsResponse resp = { 0 };
+		if (rpc_call(&client, RPC_AGENT(GetGuestDetails), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+			return -1;
+		printf("agent details block %llu probe %d version %s init %d storages %u\n",
+		       (unsigned long long)resp.mem_block_size_bytes, resp.support_mem_hotplug_probe,
+		       resp.agent_details.version ? resp.agent_details.version : "",
+		       resp.agent_details.init_daemon, (unsigned)resp.agent_details.storage_handlers_count);
+		pb_release(grpc_GuestDetailsResponse_fields, &resp);
+		return 0;
+	} else if (!strcmp(c, "time")) {
+		grpc_SetGuestDateTimeRequest req = { .Sec = atoll(f[1]) };
+		r = empty_call(RPC_AGENT(SetGuestDateTime), &req, err);
+	} else if (!strcmp(c, "copy")) {
+		struct pb_bytes_view v = { f[2], strlen(f[2]) };
+		grpc_CopyFileRequest req = { .path = f[1], .file_size = (int64_t)strlen(f[2]),
+					     .file_mode = 0640, .dir_mode = 0750 };
+		pb_bytes_out(&req.data, &v);
+		r = empty_call(RPC_AGENT(CopyFile), &req, err);
+	} else if (!strcmp(c, "resize")) {
+		grpc_TtyWinResizeRequest req = { .container_id = f[1], .row = (uint32_t)atoi(f[2]),
+						 .column = (uint32_t)atoi(f[3]) };
+		r = empty_call(RPC_AGENT(TtyWinResize), &req, err);
 	} else
 		return error_set(err, EINVAL, "unknown agent call %s", call);
 	if (r == 0)

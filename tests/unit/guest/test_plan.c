@@ -1,6 +1,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "guest/guest.h"
 #include "guest/plan.h"
 #include "harness.h"
 #include "util/error.h"
@@ -118,4 +119,26 @@ TEST(guest_plan_container_from_spec)
 	CHECK_CONTAINS(err ? err->msg : NULL, "process.args: empty");
 	guest_plan_free(&p);
 	error_free(err);
+}
+
+TEST(guest_ps_formats)
+{
+	struct buf b = BUF_INIT(0);
+	int pids[] = { 1, 42 };
+	const char *cmds[] = { "sleep 100", "sh -c x" };
+
+	CHECK(guest_ps_format(&b, "json", pids, cmds, 2) == 0);
+	CHECK_STR(b.data, "[1,42]\n");
+	b.len = 0;
+	CHECK(guest_ps_format(&b, "json", pids, cmds, 0) == 0);
+	CHECK_STR(b.data, "[]\n");
+	b.len = 0;
+	CHECK(guest_ps_format(&b, "table", pids, cmds, 2) == 0);
+	CHECK_STR(b.data, "  PID CMD\n    1 sleep 100\n   42 sh -c x\n");
+	buf_free(&b);
+	CHECK(guest_path_is_clean_under("/run/kata-containers/a", "/run/kata-containers"));
+	CHECK(!guest_path_is_clean_under("/run/kata-containers", "/run/kata-containers"));
+	CHECK(!guest_path_is_clean_under("/run/kata-containers/", "/run/kata-containers"));
+	CHECK(!guest_path_is_clean_under("/run/kata-containersX/a", "/run/kata-containers"));
+	CHECK(!guest_path_is_clean_under("/run/kata-containers/../a", "/run/kata-containers"));
 }

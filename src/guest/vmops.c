@@ -1,0 +1,223 @@
+/* grpc.AgentService on the VM itself: hot-added CPUs and memory online,
+ * entropy, guest details, the clock, memory probing, copying files in. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "agent.pb.h"
+#include "grpc/grpc.h"
+#include "guest/guest.h"
+#include "guest/proc.h"
+#include "guest/spawn.h"
+#include "rpc/pbbytes.h"
+#include "rpc/rpc.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "version.h"
+
+#define COPY_ROOT "/run/kata-containers"
+#define ONLINE_WAIT_MS 5000
+
+static bool write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Bring online what is offline in pattern (".../online" files take "1",
+ * memory "state" files "online"); returns how many came online. */
+static int online(const char *pattern, const char *offline, const char *on)
+{
+	glob_t g;
+	int n = 0;
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char *text = NULL;
+		if (fs_read_file(g.gl_pathv[i], 64, &text, NULL, NULL) == 0 &&
+		    !strncmp(text, offline, strlen(offline)) && write_text(g.gl_pathv[i], on))
+			n++;
+		free(text);
+	}
+	globfree(&g);
+	return n;
+}
+
+static int online_cpu_mem(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+			  void *resp, struct error **err)
+{
+	const grpc_OnlineCPUMemRequest *req = rq;
+	(void)ctx, (void)m, (void)resp;
+	/* hot-added CPUs show up a moment after the host added them */
+	int cpus = 0;
+	for (int waited = 0; waited <= ONLINE_WAIT_MS; waited += 50) {
+		cpus += online("/sys/devices/system/cpu/cpu[0-9]*/online", "0", "1");
+		if (cpus >= (int)req->nb_cpus)
+			break;
+		usleep(50 * 1000);
+	}
+	if (cpus < (int)req->nb_cpus)
+		return error_set(err, GRPC_DEADLINE_EXCEEDED, "%d of %u CPUs came online", cpus,
+				 req->nb_cpus), GRPC_DEADLINE_EXCEEDED;
+	int mem = req->cpu_only ? 0 : online("/sys/devices/system/memory/memory*/state", "offline",
+					     "online");
+	log_info("online: %d CPUs, %d memory blocks", cpus, mem);
+	return 0;
+}
+
+struct rand_pool {
+	int entropy_count; /* bits */
+	int buf_size;
+	unsigned char buf[4096];
+};
+
+static int reseed(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+		  struct error **err)
+{
+	const grpc_ReseedRandomDevRequest *req = rq;
+	const struct buf *data = req->data.arg;
+	struct rand_pool pool;
+	(void)ctx, (void)m, (void)resp;
+	if (!data || !data->len || data->len > sizeof(pool.buf))
+		return error_set(err, GRPC_INVALID_ARGUMENT, "reseed: 1 to %zu bytes of data",
+				 sizeof(pool.buf)), GRPC_INVALID_ARGUMENT;
+	pool.entropy_count = (int)data->len * 8;
+	pool.buf_size = (int)data->len;
+	memcpy(pool.buf, data->data, data->len);
+	int fd = open("/dev/random", O_RDWR | O_CLOEXEC);
+	/* RNDADDENTROPY, then RNDRESEEDCRNG */
+	int r = fd < 0 ? -1 : ioctl(fd, 0x40085203, &pool);
+	if (r == 0)
+		r = ioctl(fd, 0x5207);
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	return r < 0 ? (error_set_errno(err, e, "reseeding /dev/random"), GRPC_INTERNAL) : 0;
+}
+
+static void reseed_prepare(void *req, struct buf *scratch)
+{
+	pb_bytes_in(&((grpc_ReseedRandomDevRequest *)req)->data, scratch);
+}
+
+static int details(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+		   struct error **err)
+{
+	const grpc_GuestDetailsRequest *req = rq;
+	grpc_GuestDetailsResponse *out = resp;
+	char *text = NULL;
+	(void)ctx, (void)m;
+	if (req->mem_block_size) {
+		if (fs_read_file("/sys/devices/system/memory/block_size_bytes", 64, &text, NULL, err) < 0)
+			return GRPC_INTERNAL;
+		out->mem_block_size_bytes = strtoull(text, NULL, 16);
+		free(text);
+	}
+	if (req->mem_hotplug_probe)
+		out->support_mem_hotplug_probe = access("/sys/devices/system/memory/probe", W_OK) == 0;
+	static char *storages[] = { "9p", "ephemeral", "local" };
+	out->has_agent_details = true;
+	out->agent_details.version = strdup(UKATA_VERSION);
+	out->agent_details.init_daemon = getpid() == 1;
+	out->agent_details.storage_handlers_count = 3;
+	out->agent_details.storage_handlers = calloc(3, sizeof(char *));
+	for (int i = 0; out->agent_details.storage_handlers && i < 3; i++)
+		out->agent_details.storage_handlers[i] = strdup(storages[i]);
+	return 0;
+}
+
+static int set_time(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+		    struct error **err)
+{
+	const grpc_SetGuestDateTimeRequest *req = rq;
+	struct timeval tv = { (time_t)req->Sec, (suseconds_t)req->Usec };
+	(void)ctx, (void)m, (void)resp;
+	if (req->Usec < 0 || req->Usec >= 1000000 || req->Sec < 0)
+		return error_set(err, GRPC_INVALID_ARGUMENT, "time %" PRId64 ".%06" PRId64 ": out of range",
+				 req->Sec, req->Usec), GRPC_INVALID_ARGUMENT;
+	return settimeofday(&tv, NULL) < 0 ? (error_set_errno(err, errno, "settimeofday"), GRPC_INTERNAL) : 0;
+}
+
+static int probe(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+		 struct error **err)
+{
+	const grpc_MemHotplugByProbeRequest *req = rq;
+	(void)ctx, (void)m, (void)resp;
+	for (size_t i = 0; i < req->memHotplugProbeAddr_count; i++) {
+		char addr[32];
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, req->memHotplugProbeAddr[i]);
+		if (!write_text("/sys/devices/system/memory/probe", addr))
+			return error_set_errno(err, errno, "probing memory at %s", addr), GRPC_INTERNAL;
+	}
+	return 0;
+}
+
+/* CopyFile: only below COPY_ROOT; chunks at their offsets into PATH.tmp,
+ * renamed to PATH once the last byte came. */
+
+static int copy_file(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+		     void *resp, struct error **err)
+{
+	const grpc_CopyFileRequest *req = rq;
+	const struct buf *data = req->data.arg;
+	char tmp[4200];
+	(void)ctx, (void)m, (void)resp;
+	if (!req->path || !guest_path_is_clean_under(req->path, COPY_ROOT))
+		return error_set(err, GRPC_INVALID_ARGUMENT, "copy: \"%s\" is not a path below %s",
+				 req->path ? req->path : "", COPY_ROOT), GRPC_INVALID_ARGUMENT;
+	size_t len = data ? data->len : 0;
+	if (req->offset < 0 || req->file_size < 0 || (uint64_t)req->offset + len > (uint64_t)req->file_size)
+		return error_set(err, GRPC_INVALID_ARGUMENT, "copy %s: %zu bytes at %" PRId64
+				 " do not fit in %" PRId64, req->path, len, req->offset, req->file_size),
+		       GRPC_INVALID_ARGUMENT;
+	snprintf(tmp, sizeof(tmp), "%s", req->path);
+	for (char *s = tmp + 1; *s; s++) /* the parents, with dir_mode */
+		if (*s == '/') {
+			*s = 0;
+			if (mkdir(tmp, req->dir_mode ? req->dir_mode : 0755) < 0 && errno != EEXIST)
+				return error_set_errno(err, errno, "copy: %s", tmp), GRPC_INTERNAL;
+			*s = '/';
+		}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", req->path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC | (req->offset ? 0 : O_TRUNC),
+		      req->file_mode ? req->file_mode & 07777 : 0644);
+	ssize_t w = fd < 0 ? -1 : len ? pwrite(fd, data->data, len, req->offset) : 0;
+	int e = errno;
+	if (fd >= 0 && (w < 0 || fchown(fd, req->uid, req->gid) < 0))
+		e = errno, w = -1;
+	if (fd >= 0)
+		close(fd);
+	if (w < 0 || (size_t)w != len)
+		return error_set_errno(err, e, "copy: %s", tmp), GRPC_INTERNAL;
+	if ((uint64_t)req->offset + len == (uint64_t)req->file_size && rename(tmp, req->path) < 0)
+		return error_set_errno(err, errno, "copy: %s", req->path), GRPC_INTERNAL;
+	return 0;
+}
+
+static void copy_prepare(void *req, struct buf *scratch)
+{
+	pb_bytes_in(&((grpc_CopyFileRequest *)req)->data, scratch);
+}
+
+const struct rpc_handler guest_vm_handlers[] = {
+	{ RPC_AGENT(OnlineCPUMem), online_cpu_mem, NULL, false },
+	{ RPC_AGENT(ReseedRandomDev), reseed, reseed_prepare, true },
+	{ RPC_AGENT(GetGuestDetails), details, NULL, true },
+	{ RPC_AGENT(SetGuestDateTime), set_time, NULL, true },
+	{ RPC_AGENT(MemHotplugByProbe), probe, NULL, true },
+	{ RPC_AGENT(CopyFile), copy_file, copy_prepare, false },
+};
+const size_t guest_nvm_handlers = sizeof(guest_vm_handlers) / sizeof(guest_vm_handlers[0]);
