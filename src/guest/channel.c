@@ -66,6 +66,20 @@ static void wait_host(int fd)
 	}
 }
 
+/* VmRSS of this process, or -1. */
+static long guest_rss_kib(void)
+{
+	char *text = NULL;
+	long kib = -1;
+	if (fs_read_file("/proc/self/status", 1 << 16, &text, NULL, NULL) == 0) {
+		const char *p = strstr(text, "VmRSS:");
+		if (p)
+			kib = strtol(p + 6, NULL, 10);
+		free(text);
+	}
+	return kib;
+}
+
 static void on_stream(void *ud, int fd)
 {
 	if (rpc_server_serve(ud, fd) < 0)
@@ -86,7 +100,7 @@ int guest_serve_serial(const char *name, const struct rpc_handler *h, size_t n,
 		return error_set_errno(err, errno, "%s", dev);
 	for (;;) {
 		wait_host(fd);
-		log_info("serving on %s (%s)", dev, name);
+		log_info("serving on %s (%s); resident memory %ld KiB", dev, name, guest_rss_kib());
 		int s = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* the mux closes its own */
 		struct yamux_mux *m = s < 0 ? NULL : yamux_mux_start(s, false, on_stream, srv, err);
 		if (!m) {
