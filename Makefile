@@ -207,6 +207,12 @@ install: $(BIN)
 	ln -sf kata-runtime $(DESTDIR)$(PREFIX)/bin/kata-agent
 	install -m 0644 configs/configuration.toml \
 	  $(DESTDIR)/usr/share/defaults/kata-containers/configuration.toml
+	@# the guest image (make guest), where the shipped configuration looks
+	if [ -f $(O)/guest/initrd.img ]; then \
+	  install -d $(DESTDIR)/usr/share/kata-containers && \
+	  install -m 0644 $(O)/guest/vmlinux $(DESTDIR)/usr/share/kata-containers/vmlinuz.container && \
+	  install -m 0644 $(O)/guest/initrd.img \
+	    $(DESTDIR)/usr/share/kata-containers/kata-containers-initrd.img; fi
 
 deps:
 	@sh scripts/deps.sh

@@ -28,6 +28,8 @@ int guest_handlers(const struct rpc_handler **h, size_t *n, struct error **err)
 		{ guest_stdio_handlers, guest_nstdio_handlers },
 		{ guest_cgroup_handlers, guest_ncgroup_handlers },
 		{ guest_vm_handlers, guest_nvm_handlers },
+		{ guest_net_handlers, guest_nnet_handlers },
+		{ guest_route_handlers, guest_nroute_handlers },
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -74,8 +76,10 @@ int cmd_agent(struct cli_ctx *ctx, const struct command *cmd, int argc, char **a
 		return 1;
 	}
 	free(cmdline);
-	if (pid1)
+	if (pid1) {
 		guest_console(o.debug);
+		guest_loopback_up();
+	}
 	log_info("kata-agent %s starting (channel: %s)", "ukata",
 		 o.use_vsock ? "vsock" : o.channel);
 	const struct rpc_handler *h;

@@ -192,8 +192,8 @@ static int list_processes(const struct rpc_ctx *ctx, const struct rpc_method *m,
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	if (fs_read_file(path, 1 << 20, &text, NULL, err) < 0)
 		return GRPC_INTERNAL;
-	int pids[1024];
-	char *cmds[1024];
+	int pids[1024] = { 0 };
+	char *cmds[1024] = { 0 };
 	size_t n = 0;
 	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < 1024; l = strtok_r(NULL, "\n", &save)) {
 		char *cmd = NULL;

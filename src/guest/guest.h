@@ -25,6 +25,8 @@ int guest_cmdline_parse(const char *text, struct guest_opts *o, struct error **e
  * cgroup2, and load the modules listed in dir/load (finit_module, in that
  * order). Each failure is logged; the agent carries on with what works. */
 void guest_init_system(const char *modules_dir);
+/* Bring the loopback interface up (containers share the VM's network). */
+void guest_loopback_up(void);
 /* Open the console (hvc0, else /dev/console) for logging. */
 void guest_console(bool debug);
 /* Reap every child whose status nobody waits for (PID 1 adopts orphans).
@@ -42,13 +44,15 @@ int guest_serve_vsock(const struct rpc_handler *h, size_t n, struct error **err)
 
 /* Every handler, in one table (built once by guest/agent.c). */
 int guest_handlers(const struct rpc_handler **h, size_t *n, struct error **err);
-/* The tables: health.c, container.c, process.c, stdio.c, cgroup.c, vmops.c. */
+/* The tables: health.c, container.c, process.c, stdio.c, cgroup.c, vmops.c,
+ * network.c, routes.c. */
 extern const struct rpc_handler *const guest_health_handlers;
 extern const size_t guest_nhealth_handlers;
 extern const struct rpc_handler guest_sandbox_handlers[], guest_process_handlers[],
-	guest_stdio_handlers[], guest_cgroup_handlers[], guest_vm_handlers[];
+	guest_stdio_handlers[], guest_cgroup_handlers[], guest_vm_handlers[], guest_net_handlers[],
+	guest_route_handlers[];
 extern const size_t guest_nsandbox_handlers, guest_nprocess_handlers, guest_nstdio_handlers,
-	guest_ncgroup_handlers, guest_nvm_handlers;
+	guest_ncgroup_handlers, guest_nvm_handlers, guest_nnet_handlers, guest_nroute_handlers;
 
 struct buf;
 /* ListProcesses' output: "json" (an array of pids) or "table". */

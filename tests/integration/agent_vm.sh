@@ -89,7 +89,7 @@ rootfs() { # CID...
 	for c in "$@"; do
 		mkdir -p "$T/share/$c/rootfs/bin"
 		cp /bin/busybox "$T/share/$c/rootfs/bin/busybox"
-		for a in sh echo cat sleep id ps hostname pwd date stty; do
+		for a in sh echo cat sleep id ps hostname pwd date stty ip; do
 			ln -sf busybox "$T/share/$c/rootfs/bin/$a"
 		done
 	done
@@ -187,6 +187,46 @@ agent details block 134217728 probe 0 version $("$B/kata-runtime" version | sed 
 	expect_eq "$(cat "$T/share/c1/rootfs/sub/copied")" hello-copy
 	expect_eq "$(stat -c %a "$T/share/c1/rootfs/sub/copied") $(stat -c %a "$T/share/c1/rootfs/sub")" "640 750"
 	expect_in "$out" "agent out [30 100"
+	nothing_left "$T/run"
+}
+
+# Networking: a NIC hot-plugged by the host (QMP) is found by its MAC
+# address, renamed, given an MTU, an address and brought up; routes are
+# replaced (a default route through a gateway, a subnet); an ARP
+# neighbour is added; the container (which shares the VM's network) sees
+# all of it with busybox ip; lo is up from the start.
+test_network() {
+	image
+	rootfs c1
+	run "$tool" "$T/run" "$(toml "")
+pcie_root_port = 1" "share:$T/share" start agent:sandbox agent:ifaces \
+		'qmp:netdev_add={"type":"user","id":"net0"}' \
+		'qmp:device_add={"driver":"virtio-net-pci","netdev":"net0","mac":"52:54:00:12:34:56","bus":"rp0","id":"nic0"}' \
+		agent:iface:52-54-00-12-34-56:eth9:10.0.2.15/24:1400 \
+		"agent:setroutes:default@10.0.2.2@eth9;10.9.0.0/16@@eth9" \
+		agent:arp:10.0.2.3:52-54-00-aa-bb-cc:eth9 agent:routes \
+		agent:create:c1:sleep,100 agent:start:c1 "agent:exec:c1:e1:ip,addr,show,eth9" agent:out:c1:e1 \
+		"agent:exec:c1:e2:ip,route" agent:out:c1:e2 "agent:exec:c1:e3:ip,neigh" agent:out:c1:e3 stop
+	expect_rc 0
+	expect_in "$out" "agent iface lo mac 00:00:00:00:00:00 mtu 65536 up 1 127.0.0.1/8"
+	expect_in "$out" "agent iface eth9 mac 52:54:00:12:34:56 mtu 1400 up 1 10.0.2.15/24"
+	expect_in "$out" "agent route [] via [10.0.2.2] dev [eth9] src [] scope 0
+agent route [10.0.2.0/24] via [] dev [eth9] src [10.0.2.15] scope 253
+agent route [10.9.0.0/16] via [] dev [eth9] src [] scope 0
+agent arp ok"
+	expect_in "$out" "mtu 1400"
+	expect_in "$out" "inet 10.0.2.15/24 scope global eth9"
+	expect_in "$out" "default via 10.0.2.2 dev eth9"
+	expect_in "$out" "10.0.2.3 dev eth9 lladdr 52:54:00:aa:bb:cc"
+	expect_in "$out" "PERMANENT"
+	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
+		agent:iface:52-54-00-00-00-99:eth9:10.0.2.15/24:1400
+	expect_rc 1
+	expect_in "$err" "no interface with MAC address 52:54:00:00:00:99"
+	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
+		agent:iface:00-00-00-00-00-00:lo:300.1.1.1/8:0
+	expect_rc 1
+	expect_in "$err" "address 300.1.1.1/8: not an IP address and prefix"
 	nothing_left "$T/run"
 }
 

@@ -11,7 +11,9 @@
  *   raw-create:CID:ROOT (a spec with that root path, for errors),
  *   pause:CID, resume:CID, update:CID:MEMORY_MAX:PIDS_MAX, stats:CID,
  *   ps:CID:FORMAT, online:NCPUS, reseed, details, time:SECONDS,
- *   copy:PATH:TEXT, resize:CID:ROWS:COLUMNS.
+ *   copy:PATH:TEXT, resize:CID:ROWS:COLUMNS, ifaces, routes (list them),
+ *   iface:MAC:NAME:ADDR/PREFIX:MTU (MAC with '-' for ':'),
+ *   setroutes:DEST@GW@DEV;... (UpdateRoutes), arp:IP:MAC:DEV.
  * Containers also get the cgroup2 hierarchy at /sys/fs/cgroup (read-only). */
 #include <errno.h>
 #include <stdio.h>
@@ -160,11 +162,117 @@ static int drain(const struct rpc_method *m, char *cid, char *eid, struct error 
 	return 0;
 }
 
+static void dashes_to_colons(char *s)
+{
+	for (; *s; s++)
+		if (*s == '-')
+			*s = ':';
+}
+
+static void print_ifaces(const types_Interface *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		printf("agent iface %s mac %s mtu %llu up %d", v[i].name ? v[i].name : "",
+		       v[i].hwAddr ? v[i].hwAddr : "", (unsigned long long)v[i].mtu, (int)(v[i].raw_flags & 1));
+		for (size_t k = 0; k < v[i].IPAddresses_count; k++)
+			printf(" %s/%s", v[i].IPAddresses[k].address, v[i].IPAddresses[k].mask);
+		printf("\n");
+	}
+}
+
+static void print_routes(const grpc_Routes *r)
+{
+	for (size_t i = 0; i < r->Routes_count; i++)
+		printf("agent route [%s] via [%s] dev [%s] src [%s] scope %u\n", r->Routes[i].dest,
+		       r->Routes[i].gateway, r->Routes[i].device, r->Routes[i].source, r->Routes[i].scope);
+}
+
+static int net_call(char **f, struct error **err)
+{
+	const char *c = f[0];
+	if (!strcmp(c, "ifaces")) {
+		grpc_ListInterfacesRequest req = { 0 };
+		grpc_Interfaces resp = { 0 };
+		if (rpc_call(&client, RPC_AGENT(ListInterfaces), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+			return -1;
+		print_ifaces(resp.Interfaces, resp.Interfaces_count);
+		pb_release(grpc_Interfaces_fields, &resp);
+		return 0;
+	}
+	if (!strcmp(c, "routes")) {
+		grpc_ListRoutesRequest req = { 0 };
+		grpc_Routes resp = { 0 };
+		if (rpc_call(&client, RPC_AGENT(ListRoutes), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+			return -1;
+		print_routes(&resp);
+		pb_release(grpc_Routes_fields, &resp);
+		return 0;
+	}
+	if (!strcmp(c, "iface")) {
+		char *addr = f[3], *slash = strchr(addr, '/'), *mtu = slash ? strchr(slash, ':') : NULL;
+		if (mtu)
+			*mtu++ = 0;
+		if (slash)
+			*slash++ = 0;
+		dashes_to_colons(f[1]);
+		types_IPAddress ip = { types_IPFamily_v4, addr, slash ? slash : "32" };
+		grpc_UpdateInterfaceRequest req = { .has_interface = true };
+		req.interface.hwAddr = f[1];
+		req.interface.name = f[2];
+		req.interface.IPAddresses_count = *addr ? 1 : 0;
+		req.interface.IPAddresses = &ip;
+		req.interface.mtu = mtu ? strtoull(mtu, NULL, 10) : 0;
+		types_Interface resp = { 0 };
+		if (rpc_call(&client, RPC_AGENT(UpdateInterface), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+			return -1;
+		print_ifaces(&resp, 1);
+		pb_release(types_Interface_fields, &resp);
+		return 0;
+	}
+	if (!strcmp(c, "setroutes")) {
+		types_Route rt[8];
+		size_t n = 0;
+		for (char *save = NULL, *one = strtok_r(f[1], ";", &save); one && n < 8; one = strtok_r(NULL, ";", &save)) {
+			char *gw = strchr(one, '@'), *dev = gw ? strchr(gw + 1, '@') : NULL;
+			if (gw)
+				*gw++ = 0;
+			if (dev)
+				*dev++ = 0;
+			rt[n++] = (types_Route){ one, gw ? gw : "", dev ? dev : "", "", 0 };
+		}
+		grpc_UpdateRoutesRequest req = { .has_routes = true };
+		req.routes.Routes_count = (pb_size_t)n;
+		req.routes.Routes = rt;
+		grpc_Routes resp = { 0 };
+		if (rpc_call(&client, RPC_AGENT(UpdateRoutes), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+			return -1;
+		print_routes(&resp);
+		pb_release(grpc_Routes_fields, &resp);
+		return 0;
+	}
+	if (!strcmp(c, "arp")) {
+		dashes_to_colons(f[2]);
+		types_ARPNeighbor a = { .has_toIPAddress = true, .device = f[3], .lladdr = f[2] };
+		a.toIPAddress = (types_IPAddress){ types_IPFamily_v4, f[1], "" };
+		grpc_AddARPNeighborsRequest req = { .has_neighbors = true };
+		req.neighbors.ARPNeighbors_count = 1;
+		req.neighbors.ARPNeighbors = &a;
+		if (empty_call(RPC_AGENT(AddARPNeighbors), &req, err) < 0)
+			return -1;
+		printf("agent arp ok\n");
+		return 0;
+	}
+	return 1;
+}
+
 static int container_call(const char *call, struct error **err)
 {
 	char copy[1024], *f[4];
 	snprintf(copy, sizeof(copy), "%s", call);
 	fields(copy, f, 4);
+	int nr = net_call(f, err);
+	if (nr <= 0)
+		return nr;
 	const char *c = f[0];
 	int r;
 	if (!strcmp(c, "sandbox"))
