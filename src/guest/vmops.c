@@ -27,6 +27,7 @@
 
 #define COPY_ROOT "/run/kata-containers"
 #define ONLINE_WAIT_MS 5000
+#define MEM_WAIT_MS 1000
 
 static bool write_text(const char *path, const char *text)
 {
@@ -72,8 +73,15 @@ static int online_cpu_mem(const struct rpc_ctx *ctx, const struct rpc_method *m,
 	if (cpus < (int)req->nb_cpus)
 		return error_set(err, GRPC_DEADLINE_EXCEEDED, "%d of %u CPUs came online", cpus,
 				 req->nb_cpus), GRPC_DEADLINE_EXCEEDED;
-	int mem = req->cpu_only ? 0 : online("/sys/devices/system/memory/memory*/state", "offline",
-					     "online");
+	/* the request does not say how much memory came: a block the host has
+	 * just added may still be on its way, so look again for a moment */
+	int mem = 0;
+	for (int waited = 0; !req->cpu_only && waited <= MEM_WAIT_MS; waited += 50) {
+		mem += online("/sys/devices/system/memory/memory*/state", "offline", "online");
+		if (mem)
+			break;
+		usleep(50 * 1000);
+	}
 	log_info("online: %d CPUs, %d memory blocks", cpus, mem);
 	return 0;
 }

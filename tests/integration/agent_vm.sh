@@ -89,7 +89,7 @@ rootfs() { # CID...
 	for c in "$@"; do
 		mkdir -p "$T/share/$c/rootfs/bin"
 		cp /bin/busybox "$T/share/$c/rootfs/bin/busybox"
-		for a in sh echo cat sleep id ps hostname pwd date stty ip; do
+		for a in sh echo cat sleep id ps hostname pwd date stty ip head grep yes; do
 			ln -sf busybox "$T/share/$c/rootfs/bin/$a"
 		done
 	done
@@ -159,8 +159,28 @@ default_maxvcpus = 2" "share:$T/share" start agent:sandbox \
 		agent:reseed agent:details agent:time:2000000000 "agent:exec:c1:e4:date,+%s" \
 		agent:out:c1:e4 agent:copy:/run/kata-containers/shared/containers/c1/rootfs/sub/copied:hello-copy \
 		"agent:exec:c1:e5:cat,/sub/copied" agent:out:c1:e5 \
-		"agent:create-tty:c5:stty,size" agent:resize:c5:30:100 agent:start:c5 agent:out:c5 stop
+		"agent:create-tty:c5:stty,size" agent:resize:c5:30:100 agent:start:c5 agent:out:c5 \
+		"agent:exec:c1:e6:sh,-c,cat /sys/devices/system/memory/memory*/state | grep -c online" \
+		agent:out:c1:e6 mem+:128 agent:online:0 \
+		"agent:exec:c1:e7:sh,-c,cat /sys/devices/system/memory/memory*/state | grep -c online" \
+		agent:out:c1:e7 \
+		"agent:exec:c1:e8:sh,-c,yes | head -c 3000000; echo done >&2" agent:running:c1:e8 \
+		agent:outlen:c1:e8 agent:err:c1:e8 agent:wait:c1:e8 stop
 	expect_rc 0
+	# memory: one more block online after the hot-add
+	expect_in "$out" "agent out [2
+]
+added dimm0
+agent online:0 ok"
+	expect_in "$out" "agent out [3
+]"
+	# 3 MB of output: the writer blocks on the full pipe until the host
+	# reads (it cannot end before), and nothing is lost
+	expect_in "$out" "agent running:c1:e8 still running
+agent out 3000000 bytes
+agent err [done
+]
+agent wait:c1:e8 exited 0"
 	expect_in "$out" "agent out [populated 1
 frozen 1
 ]"
@@ -237,38 +257,44 @@ test_container_errors() {
 	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
 		agent:wait:nosuch
 	expect_rc 1
-	expect_in "$err" "error: container nosuch does not exist"
-	for call in "agent:start:nosuch|container nosuch does not exist" \
-		"agent:raw-create:c9:relative/root|root.path \"relative/root\" is not an absolute path" \
-		"agent:raw-create:c9:/run/../etc|root.path \"/run/../etc\" is not an absolute path" \
-		"agent:raw-create:bad/id:/x|container_id \"bad/id\": not a valid id" \
-		"agent:exec:nosuch:e1:sh|container nosuch does not exist" \
-		"agent:wait:c1:nosuch|process nosuch of container c1 does not exist" \
-		"agent:signal:c1:99|signal 99: not a signal" \
-		"agent:ps:c1:yaml|format \"yaml\": table or json" \
-		"agent:update:nosuch:1:1|container nosuch does not exist" \
-		"agent:copy:/etc/passwd:x|copy: \"/etc/passwd\" is not a path below /run/kata-containers" \
+	expect_in "$err" "error: status 5: container nosuch does not exist"
+	# gRPC codes: 3 INVALID_ARGUMENT, 5 NOT_FOUND, 6 ALREADY_EXISTS,
+	# 9 FAILED_PRECONDITION, 13 INTERNAL
+	for call in "agent:start:nosuch|status 5: container nosuch does not exist" \
+		"agent:raw-create:c9:relative/root|status 3: container c9: OCI spec: root.path \"relative/root\" is not an absolute path" \
+		"agent:raw-create:c9:/run/../etc|status 3: container c9: OCI spec: root.path \"/run/../etc\" is not an absolute path" \
+		"agent:raw-create:bad/id:/x|status 3: container_id \"bad/id\": not a valid id" \
+		"agent:exec:nosuch:e1:sh|status 5: container nosuch does not exist" \
+		"agent:wait:c1:nosuch|status 5: process nosuch of container c1 does not exist" \
+		"agent:signal:c1:99|status 3: signal 99: not a signal" \
+		"agent:ps:c1:yaml|status 3: format \"yaml\": table or json" \
+		"agent:update:nosuch:1:1|status 5: container nosuch does not exist" \
+		"agent:copy:/etc/passwd:x|status 3: copy: \"/etc/passwd\" is not a path below /run/kata-containers" \
 		"agent:copy:/run/kata-containers/../etc/x:x|is not a path below /run/kata-containers" \
 		"agent:copy:/run/kata-containers:x|is not a path below /run/kata-containers" \
-		"agent:copy:run/kata-containers/x:x|is not a path below /run/kata-containers"; do
+		"agent:copy:run/kata-containers/x:x|is not a path below /run/kata-containers" \
+		"agent:create:c1:sleep,1|status 6: container c1 exists already" \
+		"agent:probe:0x100000000|status 13: probing memory at 0x100000000: No such file or directory" \
+		"agent:destroy,agent:sandbox:nosuchmodule|status 5: kernel module /lib/modules/nosuchmodule.ko: No such file or directory"; do
+		steps=$(echo "${call%%|*}" | tr ',' ' ')
+		# shellcheck disable=SC2086
 		run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
-			agent:create:c1:sleep,100 "${call%%|*}" agent:check
+			agent:create:c1:sleep,100 $steps agent:check
 		expect_rc 1
 		expect_in "$err" "${call#*|}"
 	done
 	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
 		agent:create:c1:sleep,100 agent:start:c1 agent:pause:c1 agent:exec:c1:e1:true
 	expect_rc 1
-	expect_in "$err" "error: container c1 is paused"
+	expect_in "$err" "error: status 9: container c1 is paused"
 	rootfs c6
 	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
 		agent:create:c6:nonexistent agent:start:c6
 	expect_rc 1
-	expect_in "$err" "container c6: nonexistent: No such file or directory"
-	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox \
-		agent:create:c6:sleep,1 agent:create:c6:sleep,1
-	expect_rc 1
-	expect_in "$err" "container c6 exists already"
+	expect_in "$err" "status 9: container c6: nonexistent: No such file or directory"
+	# a module that is there (and loaded already) is fine
+	run "$tool" "$T/run" "$(toml "")" "share:$T/share" start agent:sandbox:virtio_net agent:check stop
+	expect_rc 0
 	nothing_left "$T/run"
 }
 

@@ -1,8 +1,8 @@
 /* Agent calls for vm-tool: "agent:CALL" steps talk to the guest agent of
  * the VM over its channel (kata.sock in the run directory: yamux, one
  * stream, our gRPC client), as the runtime will. CALL is one of
- *   check, version, sandbox (with the 9p share at
- *   /run/kata-containers/shared/containers/), destroy,
+ *   check, version, sandbox[:MODULE] (with the 9p share at
+ *   /run/kata-containers/shared/containers/, and a kernel module), destroy,
  *   create:CID:ARGS (ARGS comma-separated; rootfs CID/rootfs in the share;
  *   proc, sysfs and a tmpfs mounted), create-tty:CID:ARGS, start:CID,
  *   exec:CID:EID:ARGS, wait:CID[:EID], out:CID[:EID] and err:CID[:EID]
@@ -12,6 +12,8 @@
  *   pause:CID, resume:CID, update:CID:MEMORY_MAX:PIDS_MAX, stats:CID,
  *   ps:CID:FORMAT, online:NCPUS, reseed, details, time:SECONDS,
  *   copy:PATH:TEXT, resize:CID:ROWS:COLUMNS, ifaces, routes (list them),
+ *   outlen:CID[:EID] (read to EOF, print the length), probe:ADDR,
+ *   running:CID[:EID] (WaitProcess with a 2 s deadline: "still running"),
  *   iface:MAC:NAME:ADDR/PREFIX:MTU (MAC with '-' for ':'),
  *   setroutes:DEST@GW@DEV;... (UpdateRoutes), arp:IP:MAC:DEV.
  * Containers also get the cgroup2 hierarchy at /sys/fs/cgroup (read-only). */
@@ -79,19 +81,31 @@ static size_t split_args(char *s, char **argv)
 	return n;
 }
 
+/* rpc_call, with the gRPC status code in the error ("status 5: ..."). */
+static int status_call(const struct rpc_method *m, void *req, void *resp, struct error **err)
+{
+	int r = rpc_call(&client, m, req, resp, CALL_TIMEOUT_MS, err);
+	if (r > 0)
+		error_wrap(err, "status %d", r);
+	return r != 0 ? -1 : 0;
+}
+
 static int empty_call(const struct rpc_method *m, void *req, struct error **err)
 {
 	google_protobuf_Empty resp = { 0 };
-	return rpc_call(&client, m, req, &resp, CALL_TIMEOUT_MS, err) != 0 ? -1 : 0;
+	return status_call(m, req, &resp, err);
 }
 
-static int sandbox(struct error **err)
+static int sandbox(const char *module, struct error **err)
 {
+	grpc_KernelModule km = { .name = (char *)module };
 	char *opts[] = { "trans=virtio", "version=9p2000.L", "cache=mmap", "nodev", "msize=8192" };
 	grpc_Storage st = { .driver = "9p", .source = "kataShared", .fstype = "9p",
 			    .options_count = 5, .options = opts, .mount_point = SHARED };
 	grpc_CreateSandboxRequest req = { .hostname = "ukata-test", .storages_count = 1,
-					  .storages = &st, .sandbox_id = "sb1" };
+					  .storages = &st, .sandbox_id = "sb1",
+					  .kernel_modules_count = module && *module ? 1 : 0,
+					  .kernel_modules = &km };
 	return empty_call(RPC_AGENT(CreateSandbox), &req, err);
 }
 
@@ -135,7 +149,7 @@ static int exec_process(char *cid, char *eid, char *args, struct error **err)
 }
 
 /* Read a stream to its EOF and print it. */
-static int drain(const struct rpc_method *m, char *cid, char *eid, struct error **err)
+static int drain(const struct rpc_method *m, char *cid, char *eid, bool count_only, struct error **err)
 {
 	struct buf all = BUF_INIT(0);
 	for (;;) {
@@ -157,7 +171,10 @@ static int drain(const struct rpc_method *m, char *cid, char *eid, struct error 
 			return -1;
 		}
 	}
-	printf("agent %s [%s]\n", m == RPC_AGENT(ReadStdout) ? "out" : "err", all.data ? all.data : "");
+	if (count_only)
+		printf("agent %s %zu bytes\n", m == RPC_AGENT(ReadStdout) ? "out" : "err", all.len);
+	else
+		printf("agent %s [%s]\n", m == RPC_AGENT(ReadStdout) ? "out" : "err", all.data ? all.data : "");
 	buf_free(&all);
 	return 0;
 }
@@ -223,7 +240,7 @@ static int net_call(char **f, struct error **err)
 		req.interface.IPAddresses = &ip;
 		req.interface.mtu = mtu ? strtoull(mtu, NULL, 10) : 0;
 		types_Interface resp = { 0 };
-		if (rpc_call(&client, RPC_AGENT(UpdateInterface), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+		if (status_call(RPC_AGENT(UpdateInterface), &req, &resp, err) < 0)
 			return -1;
 		print_ifaces(&resp, 1);
 		pb_release(types_Interface_fields, &resp);
@@ -276,7 +293,7 @@ static int container_call(const char *call, struct error **err)
 	const char *c = f[0];
 	int r;
 	if (!strcmp(c, "sandbox"))
-		r = sandbox(err);
+		r = sandbox(f[1], err);
 	else if (!strcmp(c, "destroy")) {
 		grpc_DestroySandboxRequest req = { 0 };
 		r = empty_call(RPC_AGENT(DestroySandbox), &req, err);
@@ -293,12 +310,27 @@ static int container_call(const char *call, struct error **err)
 	else if (!strcmp(c, "wait")) {
 		grpc_WaitProcessRequest req = { .container_id = f[1], .exec_id = f[2] };
 		grpc_WaitProcessResponse resp = { 0 };
-		if (rpc_call(&client, RPC_AGENT(WaitProcess), &req, &resp, CALL_TIMEOUT_MS, err) != 0)
+		if (status_call(RPC_AGENT(WaitProcess), &req, &resp, err) < 0)
 			return -1;
 		printf("agent %s exited %d\n", call, resp.status);
 		return 0;
-	} else if (!strcmp(c, "out") || !strcmp(c, "err"))
-		return drain(c[0] == 'o' ? RPC_AGENT(ReadStdout) : RPC_AGENT(ReadStderr), f[1], f[2], err);
+	} else if (!strcmp(c, "running")) { /* WaitProcess must not return within 2 s */
+		grpc_WaitProcessRequest req = { .container_id = f[1], .exec_id = f[2] };
+		grpc_WaitProcessResponse resp = { 0 };
+		struct error *e = NULL;
+		r = rpc_call(&client, RPC_AGENT(WaitProcess), &req, &resp, 2000, &e);
+		error_free(e);
+		printf("agent %s %s\n", call, r == GRPC_DEADLINE_EXCEEDED ? "still running" : "ended");
+		return 0;
+	} else if (!strcmp(c, "out") || !strcmp(c, "err") || !strcmp(c, "outlen"))
+		return drain(c[0] == 'o' ? RPC_AGENT(ReadStdout) : RPC_AGENT(ReadStderr), f[1], f[2],
+			     c[3] == 'l', err);
+	else if (!strcmp(c, "probe")) {
+		uint64_t addr = strtoull(f[1], NULL, 0);
+		grpc_MemHotplugByProbeRequest req = { .memHotplugProbeAddr_count = 1,
+						      .memHotplugProbeAddr = &addr };
+		r = empty_call(RPC_AGENT(MemHotplugByProbe), &req, err);
+	}
 	else if (!strcmp(c, "in")) {
 		struct pb_bytes_view v = { f[2], strlen(f[2]) };
 		grpc_WriteStreamRequest req = { .container_id = f[1], .exec_id = f[3] };
@@ -345,7 +377,7 @@ static int container_call(const char *call, struct error **err)
 		grpc_ListProcessesRequest req = { .container_id = f[1], .format = f[2] };
 		grpc_ListProcessesResponse resp = { 0 };
 		pb_bytes_in(&resp.process_list, &b);
-		r = rpc_call(&client, RPC_AGENT(ListProcesses), &req, &resp, CALL_TIMEOUT_MS, err);
+		r = status_call(RPC_AGENT(ListProcesses), &req, &resp, err);
 		if (r == 0)
 			printf("agent ps [%s]\n", b.data ? b.data : "");
 		buf_free(&b);
