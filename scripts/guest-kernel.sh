@@ -6,13 +6,13 @@
 # OUTDIR/modules/load listing them in an order insmod accepts.
 # Usage: scripts/guest-kernel.sh OUTDIR [MODULE...]
 # Without modules named: those the guest image needs (console, block, net,
-# 9p and vsock, over virtio PCI).
+# 9p and vsock, over virtio PCI; vsock's loopback for in-guest tests).
 set -eu
 out=$1
 shift
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-want=${*:-virtio_pci virtio_console virtio_blk virtio_net 9pnet_virtio 9p vmw_vsock_virtio_transport}
+want=${*:-virtio_pci virtio_console virtio_blk virtio_net 9pnet_virtio 9p vmw_vsock_virtio_transport vsock_loopback}
 have() { [ -s "$out/vmlinux" ] && [ -f "$out/modules/load" ] && [ "$(cat "$out/modules/wanted" 2> /dev/null)" = "$want" ]; }
 have && exit 0
 work=$(mktemp -d /tmp/ukata-kernel.XXXXXX)

@@ -41,11 +41,12 @@ const struct command cli_commands[] = {
 			 cmd_not_implemented },)
 	IF_CMD_FACTORY({ "factory", NULL, "manage the VM factory and VM cache",
 			 "<init|destroy|status>", NULL, cmd_not_implemented },)
-	IF_AGENT_APPLET({ "agent", NULL, "run as the guest agent (PID 1 in the VM)", "",
+	IF_AGENT_APPLET({ "agent", NULL, "run as the guest agent (PID 1 in the VM)", "[--use-vsock]",
 			  "Serves grpc.AgentService and grpc.Health on the virtio-serial port\n"
 			  "agent.channel.0 (yamux), or on vsock port 1024 with agent.use_vsock=true\n"
 			  "on the kernel command line. As PID 1 it mounts the file systems and\n"
-			  "loads the modules listed in /lib/modules/load first.\n",
+			  "loads the modules listed in /lib/modules/load first.\n\n"
+			  "Options:\n  --use-vsock   serve on vsock whatever the kernel command line says\n",
 			  cmd_agent },)
 	{ "version", NULL, "print the version, commit, OCI spec version and built-in features",
 	  "", NULL, cmd_version },

@@ -76,6 +76,9 @@ int cmd_agent(struct cli_ctx *ctx, const struct command *cmd, int argc, char **a
 		return 1;
 	}
 	free(cmdline);
+	for (int i = 0; i < argc; i++) /* outside a VM's init, for tests */
+		if (!strcmp(argv[i], "--use-vsock"))
+			o.use_vsock = true;
 	if (pid1) {
 		guest_console(o.debug);
 		guest_loopback_up();

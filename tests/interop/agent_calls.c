@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pb_decode.h>
 
@@ -35,13 +36,14 @@
 #define CALL_TIMEOUT_MS 30000
 
 static struct rpc_client client;
-static struct yamux_mux *mux;
+static struct yamux_mux *mux; /* NULL on vsock */
+static bool connected;
 
 static int connect_agent(const char *run_dir, struct error **err)
 {
 	char path[4200];
 
-	if (mux)
+	if (connected)
 		return 0;
 	snprintf(path, sizeof(path), "%s/kata.sock", run_dir);
 	int fd = unix_connect(path, err);
@@ -51,6 +53,7 @@ static int connect_agent(const char *run_dir, struct error **err)
 	int s = mux ? yamux_mux_open(mux, err) : -1;
 	if (s < 0 || rpc_client_connect_fd(&client, s, err) < 0)
 		return error_wrap(err, "agent channel %s", path);
+	connected = true;
 	return 0;
 }
 
@@ -297,9 +300,11 @@ static int container_call(const char *call, struct error **err)
 	else if (!strcmp(c, "destroy")) {
 		grpc_DestroySandboxRequest req = { 0 };
 		r = empty_call(RPC_AGENT(DestroySandbox), &req, err);
-	} else if (!strcmp(c, "create") || !strcmp(c, "create-tty"))
-		r = create(f[1], f[2], c[6] == '-', NULL, err);
-	else if (!strcmp(c, "raw-create")) {
+	} else if (!strcmp(c, "create") || !strcmp(c, "create-tty")) {
+		snprintf(copy, sizeof(copy), "%s", call); /* the args may hold ':' */
+		fields(copy, f, 3);
+		r = create(f[1], f[2], f[0][6] == '-', NULL, err);
+	} else if (!strcmp(c, "raw-create")) {
 		char sh[] = "sh";
 		r = create(f[1], sh, false, f[2], err);
 	} else if (!strcmp(c, "start")) {
@@ -424,6 +429,32 @@ static int container_call(const char *call, struct error **err)
 	return r;
 }
 
+/* Talk to an agent on vsock instead (plain gRPC, no yamux), retrying the
+ * connection for 10 s. */
+int agent_vsock(const char *where, struct error **err)
+{
+	uint32_t cid, port;
+	if (vsock_parse(where, &cid, &port, err) < 0)
+		return -1;
+	for (int i = 0;; i++) {
+		struct error *e = NULL;
+		int fd = vsock_connect(cid, port, &e);
+		if (fd >= 0) {
+			error_free(e);
+			if (rpc_client_connect_fd(&client, fd, err) < 0)
+				return -1;
+			connected = true;
+			return 0;
+		}
+		if (i == 200) {
+			*err = e;
+			return -1;
+		}
+		error_free(e);
+		usleep(50 * 1000);
+	}
+}
+
 int agent_step(const char *run_dir, const char *call, struct error **err)
 {
 	if (connect_agent(run_dir, err) < 0)
@@ -452,9 +483,11 @@ int agent_step(const char *run_dir, const char *call, struct error **err)
 
 void agent_disconnect(void)
 {
-	if (!mux)
+	if (!connected)
 		return;
 	rpc_client_close(&client);
-	yamux_mux_stop(mux);
+	if (mux)
+		yamux_mux_stop(mux);
 	mux = NULL;
+	connected = false;
 }

@@ -8,6 +8,7 @@
  * the configured accel), probe:ACCEL (a probe boot), guest:TEXT (waits for a console line
  * containing TEXT, after the last one found), qmp:CMD[=ARGS] (any command
  * on the driver's monitor), agent:CALL (tests/interop/agent_calls.c),
+ * agent-vsock:CID:PORT (the agent calls go to vsock from now on),
  * agent-disconnect (leaves the agent channel; the next call reconnects).
  * Prints one line per step; an error prints "error: ..." and exits 1 after
  * stopping the VM (as a runtime would). */
@@ -24,6 +25,7 @@
 #include "util/fs.h"
 
 int agent_step(const char *run_dir, const char *call, struct error **err);
+int agent_vsock(const char *where, struct error **err);
 void agent_disconnect(void);
 
 /* Wait for a console.log line containing text, after the last match. */
@@ -127,6 +129,12 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 		return queries(vm, err);
 	if (!strncmp(s, "agent:", 6))
 		return agent_step(run_dir, s + 6, err);
+	if (!strncmp(s, "agent-vsock:", 12)) {
+		int r = agent_vsock(s + 12, err);
+		if (r == 0)
+			printf("agent on vsock://%s\n", s + 12);
+		return r;
+	}
 	if (!strcmp(s, "agent-disconnect")) {
 		agent_disconnect();
 		printf("agent disconnected\n");
