@@ -18,6 +18,7 @@
 #include "guest/proc.h"
 #include "rpc/rpc.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 #define ID_MAX 256
@@ -56,15 +57,9 @@ static int mount_storage(const grpc_Storage *s, struct error **err)
 	const char *type = s->fstype && *s->fstype ? s->fstype : s->driver;
 	if (s->driver && !strcmp(s->driver, "ephemeral"))
 		type = "tmpfs";
-	char path[4096];
-	snprintf(path, sizeof(path), "%s", s->mount_point);
-	for (char *p = path + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	mkdir(path, 0755);
+	const char *path = s->mount_point;
+	if (fs_mkdir_p(path, 0755, false) < 0)
+		return error_set_errno(err, errno, "storage mount point %s", path), GRPC_INTERNAL;
 	if (mount(s->source && *s->source ? s->source : "none", path, type ? type : "none", m.flags,
 		  m.data[0] ? m.data : NULL) < 0)
 		return error_set_errno(err, errno, "mount %s (%s) on %s", s->source ? s->source : "",

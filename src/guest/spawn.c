@@ -20,6 +20,7 @@
 
 #include "guest/spawn.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 #define READY_TIMEOUT_MS 30000
 
@@ -47,34 +48,17 @@ static _Noreturn void die(int fd, const char *what, int e)
 	_exit(127);
 }
 
-static void mkdir_p(char *path)
-{
-	for (char *s = path + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		mkdir(path, 0755);
-		*s = '/';
-	}
-	mkdir(path, 0755);
-}
-
 static void mount_one(int fd, struct spawn_mount *m)
 {
 	struct stat st;
 	/* a bind mount of a file needs a file to land on */
 	if (m->bind && stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		char *slash = strrchr(m->target, '/');
-		if (slash && slash != m->target) {
-			*slash = 0;
-			mkdir_p(m->target);
-			*slash = '/';
-		}
+		fs_mkdir_p(m->target, 0755, true);
 		int f = open(m->target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (f >= 0)
 			close(f);
 	} else {
-		mkdir_p(m->target);
+		fs_mkdir_p(m->target, 0755, false);
 	}
 	unsigned long flags = m->flags & ~(unsigned long)MS_REMOUNT;
 	if (mount(m->source, m->target, m->type, m->bind ? flags & ~(unsigned long)MS_RDONLY : flags,

@@ -191,14 +191,8 @@ static int copy_file(const struct rpc_ctx *ctx, const struct rpc_method *m, cons
 		return error_set(err, GRPC_INVALID_ARGUMENT, "copy %s: %zu bytes at %" PRId64
 				 " do not fit in %" PRId64, req->path, len, req->offset, req->file_size),
 		       GRPC_INVALID_ARGUMENT;
-	snprintf(tmp, sizeof(tmp), "%s", req->path);
-	for (char *s = tmp + 1; *s; s++) /* the parents, with dir_mode */
-		if (*s == '/') {
-			*s = 0;
-			if (mkdir(tmp, req->dir_mode ? req->dir_mode : 0755) < 0 && errno != EEXIST)
-				return error_set_errno(err, errno, "copy: %s", tmp), GRPC_INTERNAL;
-			*s = '/';
-		}
+	if (fs_mkdir_p(req->path, req->dir_mode ? req->dir_mode : 0755, true) < 0)
+		return error_set_errno(err, errno, "copy: the directories of %s", req->path), GRPC_INTERNAL;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", req->path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC | (req->offset ? 0 : O_TRUNC),
 		      req->file_mode ? req->file_mode & 07777 : 0644);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -132,4 +133,28 @@ bool fs_exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
+}
+
+int fs_mkdir_p(const char *path, unsigned mode, bool parents_only)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(path);
+	if (n >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(p, path, n + 1);
+	for (char *s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		bool last = !*s;
+		if (last && parents_only)
+			return 0;
+		*s = 0;
+		if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST)
+			return -1;
+		if (last)
+			return 0;
+		*s = '/';
+	}
 }

@@ -17,6 +17,12 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct e
 int fs_list_files(const char *dir, size_t max, char ***names, size_t *n, struct error **err);
 void fs_names_free(char **names, size_t n);
 
+/* mkdir -p: path and its missing parents with mode (no allocation: safe in
+ * a child after clone). With parents_only the last component is left out.
+ * Returns 0, or -1 with errno from the first mkdir that failed otherwise
+ * than EEXIST. */
+int fs_mkdir_p(const char *path, unsigned mode, bool parents_only);
+
 bool fs_is_file(const char *path);
 bool fs_exists(const char *path);
 

@@ -108,3 +108,22 @@ TEST(proc_capture_all_has_stderr)
 	CHECK_STR(out, "before\n");
 	error_free(err);
 }
+
+TEST(fs_mkdir_p_makes_parents)
+{
+	char dir[] = "/tmp/ukata-mkdir.XXXXXX", path[256];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	CHECK(fs_mkdir_p(path, 0750, true) == 0);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	CHECK(fs_exists(path));
+	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	CHECK(!fs_exists(path));
+	CHECK(fs_mkdir_p(path, 0750, false) == 0);
+	CHECK(fs_exists(path));
+	CHECK(fs_mkdir_p(path, 0750, false) == 0); /* there already */
+	CHECK(fs_mkdir_p("/proc/ukata-no/x", 0750, false) < 0);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
