@@ -173,15 +173,13 @@ int guest_ps_format(struct buf *b, const char *format, const int *pids, const ch
 	return b->data ? 0 : -1;
 }
 
-static __thread struct buf ps_out;
-static __thread struct pb_bytes_view ps_view;
-
 static int list_processes(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			  void *resp, struct error **err)
 {
 	const grpc_ListProcessesRequest *req = rq;
 	char dir[256], path[300], *text = NULL;
-	(void)ctx, (void)m;
+	struct buf *out = ctx->scratch; /* lives until the response is sent */
+	(void)m;
 	const char *format = req->format && *req->format ? req->format : "table";
 	if (strcmp(format, "table") && strcmp(format, "json"))
 		return error_set(err, GRPC_INVALID_ARGUMENT, "format \"%s\": table or json", format),
@@ -208,14 +206,13 @@ static int list_processes(const struct rpc_ctx *ctx, const struct rpc_method *m,
 		cmds[n++] = cmd;
 	}
 	free(text);
-	ps_out.len = 0;
-	r = guest_ps_format(&ps_out, format, pids, (const char *const *)cmds, n);
+	out->len = 0;
+	r = guest_ps_format(out, format, pids, (const char *const *)cmds, n);
 	for (size_t i = 0; i < n; i++)
 		free(cmds[i]);
 	if (r < 0)
 		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "out of memory"), GRPC_RESOURCE_EXHAUSTED;
-	ps_view = (struct pb_bytes_view){ ps_out.data, ps_out.len };
-	pb_bytes_out(&((grpc_ListProcessesResponse *)resp)->process_list, &ps_view);
+	pb_bytes_out_buf(&((grpc_ListProcessesResponse *)resp)->process_list, out);
 	return 0;
 }
 

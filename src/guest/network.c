@@ -142,20 +142,21 @@ static int list_interfaces(const struct rpc_ctx *ctx, const struct rpc_method *m
 {
 	grpc_Interfaces *out = resp;
 	struct rtnl r;
-	static __thread struct links l;
+	struct links *l = calloc(1, sizeof(*l));
 	(void)ctx, (void)m, (void)rq;
-	if (rtnl_open(&r, err) < 0)
-		return GRPC_INTERNAL;
-	int rc = list_links(&r, &l, err);
+	if (!l)
+		return error_set(err, ENOMEM, "out of memory"), GRPC_RESOURCE_EXHAUSTED;
+	int rc = rtnl_open(&r, err) < 0 ? -1 : list_links(&r, l, err);
 	rtnl_close(&r);
-	if (rc < 0)
-		return GRPC_INTERNAL;
-	out->Interfaces = calloc(l.n ? l.n : 1, sizeof(*out->Interfaces));
-	for (size_t i = 0; out->Interfaces && i < l.n; i++, out->Interfaces_count++)
-		if (iface_of(&l.v[i], &out->Interfaces[i]) < 0)
-			break;
-	links_free(&l);
-	return 0;
+	if (rc == 0) {
+		out->Interfaces = calloc(l->n ? l->n : 1, sizeof(*out->Interfaces));
+		for (size_t i = 0; out->Interfaces && i < l->n; i++, out->Interfaces_count++)
+			if (iface_of(&l->v[i], &out->Interfaces[i]) < 0)
+				break;
+		links_free(l);
+	}
+	free(l);
+	return rc < 0 ? GRPC_INTERNAL : 0;
 }
 
 static int prefix(const char *mask, int family, uint8_t *len)
@@ -215,7 +216,7 @@ static int update_interface(const struct rpc_ctx *ctx, const struct rpc_method *
 	const grpc_UpdateInterfaceRequest *req = rq;
 	const types_Interface *in = &req->interface;
 	struct rtnl r;
-	static __thread struct links l;
+	struct links *l;
 	(void)ctx, (void)m;
 	if (!req->has_interface || ((!in->hwAddr || !*in->hwAddr) && (!in->name || !*in->name)))
 		return error_set(err, GRPC_INVALID_ARGUMENT, "interface: neither hwAddr nor name"),
@@ -223,19 +224,23 @@ static int update_interface(const struct rpc_ctx *ctx, const struct rpc_method *
 	if (in->name && strlen(in->name) >= IFNAMSIZ)
 		return error_set(err, GRPC_INVALID_ARGUMENT, "interface name \"%s\": too long", in->name),
 		       GRPC_INVALID_ARGUMENT;
-	if (rtnl_open(&r, err) < 0)
+	if (!(l = calloc(1, sizeof(*l))))
+		return error_set(err, ENOMEM, "out of memory"), GRPC_RESOURCE_EXHAUSTED;
+	if (rtnl_open(&r, err) < 0) {
+		free(l);
 		return GRPC_INTERNAL;
+	}
 	int rc = GRPC_INTERNAL;
 	struct link *k = NULL;
 	/* a NIC the host has just hot-plugged shows up a moment later */
 	for (int waited = 0; !k && waited <= LINK_WAIT_MS; waited += 50) {
-		links_free(&l);
-		if (list_links(&r, &l, err) < 0)
+		links_free(l);
+		if (list_links(&r, l, err) < 0)
 			goto out;
-		for (size_t i = 0; i < l.n && !k; i++)
-			if (in->hwAddr && *in->hwAddr ? !strcasecmp(l.v[i].mac, in->hwAddr)
-						      : !strcmp(l.v[i].name, in->name))
-				k = &l.v[i];
+		for (size_t i = 0; i < l->n && !k; i++)
+			if (in->hwAddr && *in->hwAddr ? !strcasecmp(l->v[i].mac, in->hwAddr)
+						      : !strcmp(l->v[i].name, in->name))
+				k = &l->v[i];
 		if (!k)
 			usleep(50 * 1000);
 	}
@@ -260,15 +265,16 @@ static int update_interface(const struct rpc_ctx *ctx, const struct rpc_method *
 	if (link_set(&r, k->index, NULL, 0, true, err) < 0)
 		goto out;
 	int index = k->index;
-	links_free(&l);
-	if (list_links(&r, &l, err) < 0)
+	links_free(l);
+	if (list_links(&r, l, err) < 0)
 		goto out;
-	for (size_t i = 0; i < l.n; i++)
-		if (l.v[i].index == index)
-			iface_of(&l.v[i], resp);
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].index == index)
+			iface_of(&l->v[i], resp);
 	rc = 0;
 out:
-	links_free(&l);
+	links_free(l);
+	free(l);
 	rtnl_close(&r);
 	return rc;
 }

@@ -90,16 +90,20 @@ static int fill(const struct routes *r, grpc_Routes *out)
 static int list_routes(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		       void *resp, struct error **err)
 {
-	static __thread struct routes r;
+	struct routes *r = calloc(1, sizeof(*r));
 	struct rtnl nl;
 	(void)ctx, (void)m, (void)rq;
-	if (rtnl_open(&nl, err) < 0)
-		return GRPC_INTERNAL;
-	int rc = list(&nl, &r, err);
-	rtnl_close(&nl);
-	if (rc < 0)
-		return GRPC_INTERNAL;
-	return fill(&r, resp) < 0 ? (error_set(err, ENOMEM, "out of memory"), GRPC_RESOURCE_EXHAUSTED) : 0;
+	if (!r)
+		return error_set(err, ENOMEM, "out of memory"), GRPC_RESOURCE_EXHAUSTED;
+	int rc = rtnl_open(&nl, err) < 0 ? GRPC_INTERNAL : 0;
+	if (!rc) {
+		rc = list(&nl, r, err) < 0 ? GRPC_INTERNAL : 0;
+		rtnl_close(&nl);
+	}
+	if (!rc && fill(r, resp) < 0)
+		rc = (error_set(err, ENOMEM, "out of memory"), GRPC_RESOURCE_EXHAUSTED);
+	free(r);
+	return rc;
 }
 
 /* "a.b.c.d/n", "a.b.c.d" (a host), "default" or "" (the default route). */
@@ -156,24 +160,28 @@ static int update_routes(const struct rpc_ctx *ctx, const struct rpc_method *m, 
 			 void *resp, struct error **err)
 {
 	const grpc_UpdateRoutesRequest *req = rq;
-	static __thread struct routes r;
+	struct routes *rr = calloc(1, sizeof(*rr));
 	struct rtnl nl;
 	(void)ctx, (void)m;
-	if (rtnl_open(&nl, err) < 0)
+	if (!rr)
+		return error_set(err, ENOMEM, "out of memory"), GRPC_RESOURCE_EXHAUSTED;
+	if (rtnl_open(&nl, err) < 0) {
+		free(rr);
 		return GRPC_INTERNAL;
+	}
 	int rc = GRPC_INTERNAL;
-	if (list(&nl, &r, err) < 0)
+	if (list(&nl, rr, err) < 0)
 		goto out;
-	for (size_t i = 0; i < r.n; i++) {
-		if (r.v[i].h.protocol == RTPROT_KERNEL)
+	for (size_t i = 0; i < rr->n; i++) {
+		if (rr->v[i].h.protocol == RTPROT_KERNEL)
 			continue;
 		struct buf b = BUF_INIT(0);
 		uint8_t dst[16];
-		struct rtmsg_ h = r.v[i].h;
-		int has = r.v[i].dest[0] ? dest_of(r.v[i].dest, &h, dst, NULL) : 0;
+		struct rtmsg_ h = rr->v[i].h;
+		int has = rr->v[i].dest[0] ? dest_of(rr->v[i].dest, &h, dst, NULL) : 0;
 		if (nl_begin(&b, RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK, &h, sizeof(h)) == 0 &&
 		    (has <= 0 || nl_attr(&b, RTA_DST, dst, h.family == AF_INET ? 4 : 16) == 0) &&
-		    (!r.v[i].oif || nl_attr_u32(&b, RTA_OIF, (uint32_t)r.v[i].oif) == 0))
+		    (!rr->v[i].oif || nl_attr_u32(&b, RTA_OIF, (uint32_t)rr->v[i].oif) == 0))
 			rtnl_request(&nl, &b, NULL);
 		buf_free(&b);
 	}
@@ -188,11 +196,12 @@ static int update_routes(const struct rpc_ctx *ctx, const struct rpc_method *m, 
 				goto out;
 			}
 		}
-	if (list(&nl, &r, err) < 0)
+	if (list(&nl, rr, err) < 0)
 		goto out;
-	rc = fill(&r, resp) < 0 ? (error_set(err, ENOMEM, "out of memory"), GRPC_RESOURCE_EXHAUSTED) : 0;
+	rc = fill(rr, resp) < 0 ? (error_set(err, ENOMEM, "out of memory"), GRPC_RESOURCE_EXHAUSTED) : 0;
 out:
 	rtnl_close(&nl);
+	free(rr);
 	return rc;
 }
 

@@ -47,23 +47,22 @@ static int fd_of(const char *cid, const char *eid, enum which w, int *code, stru
 	return fd;
 }
 
-static __thread struct buf out_buf;
-static __thread struct pb_bytes_view out_view;
-
-static int read_stream(const grpc_ReadStreamRequest *req, grpc_ReadStreamResponse *resp,
-		       enum which w, struct error **err)
+/* The bytes go to the call's scratch, which lives until they are sent. */
+static int read_stream(const struct rpc_ctx *ctx, const grpc_ReadStreamRequest *req,
+		       grpc_ReadStreamResponse *resp, enum which w, struct error **err)
 {
+	struct buf *out = ctx->scratch;
 	int code, fd = fd_of(req->container_id, req->exec_id, w, &code, err);
 	if (fd < 0)
 		return code;
 	size_t len = req->len && req->len < READ_MAX ? req->len : READ_MAX;
-	out_buf.len = 0;
-	if (buf_reserve(&out_buf, len) < 0) {
+	out->len = 0;
+	if (buf_reserve(out, len) < 0) {
 		close(fd);
 		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "out of memory"), GRPC_RESOURCE_EXHAUSTED;
 	}
 	ssize_t n;
-	while ((n = read(fd, out_buf.data, len)) < 0 && errno == EINTR)
+	while ((n = read(fd, out->data, len)) < 0 && errno == EINTR)
 		;
 	close(fd);
 	if (n < 0 && errno == EIO) /* a terminal whose other side is closed */
@@ -72,15 +71,15 @@ static int read_stream(const grpc_ReadStreamRequest *req, grpc_ReadStreamRespons
 		return error_set_errno(err, errno, "read"), GRPC_INTERNAL;
 	if (n == 0)
 		return error_set(err, GRPC_OUT_OF_RANGE, "EOF"), GRPC_OUT_OF_RANGE;
-	out_view = (struct pb_bytes_view){ out_buf.data, (size_t)n };
-	pb_bytes_out(&resp->data, &out_view);
+	out->len = (size_t)n;
+	pb_bytes_out_buf(&resp->data, out);
 	return 0;
 }
 
 static int read_stdout(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		       void *resp, struct error **err)
 {
-	(void)ctx, (void)m;
+	(void)m;
 	const grpc_ReadStreamRequest *req = rq;
 	/* a terminal's output is the stdout */
 	pthread_mutex_lock(&guest_lock);
@@ -88,14 +87,14 @@ static int read_stdout(const struct rpc_ctx *ctx, const struct rpc_method *m, co
 					       req->exec_id);
 	bool tty = p && p->pty >= 0;
 	pthread_mutex_unlock(&guest_lock);
-	return read_stream(req, resp, tty ? PTY : OUT, err);
+	return read_stream(ctx, req, resp, tty ? PTY : OUT, err);
 }
 
 static int read_stderr(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		       void *resp, struct error **err)
 {
-	(void)ctx, (void)m;
-	return read_stream(rq, resp, ERR, err);
+	(void)m;
+	return read_stream(ctx, rq, resp, ERR, err);
 }
 
 static void write_prepare(void *req, struct buf *scratch)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -132,12 +133,13 @@ static int send_msg(struct rtnl *r, struct buf *b, struct error **err)
 	return 0;
 }
 
-/* Read replies to the last request until done (ack, error or NLMSG_DONE). */
-static int replies(struct rtnl *r, size_t hdr_len, rtnl_fn fn, void *ud, struct error **err)
+#define REPLY_BUF 32768
+
+static int replies_in(struct rtnl *r, uint8_t *in, size_t hdr_len, rtnl_fn fn, void *ud,
+		      struct error **err)
 {
-	static __thread uint8_t in[32768];
 	for (;;) {
-		ssize_t n = recv(r->fd, in, sizeof(in), 0);
+		ssize_t n = recv(r->fd, in, REPLY_BUF, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -156,6 +158,15 @@ static int replies(struct rtnl *r, size_t hdr_len, rtnl_fn fn, void *ud, struct 
 		if (k < 0)
 			return error_set(err, EPROTO, "netlink: a malformed reply");
 	}
+}
+
+/* Read replies to the last request until done (ack, error or NLMSG_DONE). */
+static int replies(struct rtnl *r, size_t hdr_len, rtnl_fn fn, void *ud, struct error **err)
+{
+	uint8_t *in = malloc(REPLY_BUF);
+	int rc = in ? replies_in(r, in, hdr_len, fn, ud, err) : error_set(err, ENOMEM, "out of memory");
+	free(in);
+	return rc;
 }
 
 int rtnl_request(struct rtnl *r, struct buf *b, struct error **err)

@@ -80,6 +80,10 @@ struct rpc_ctx {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	/* The call's scratch memory (also given to the handler's prepare):
+	 * it lives until the response is encoded, so a handler may put
+	 * response bytes there (pb_bytes_out_buf). */
+	struct buf *scratch;
 };
 
 /* A handler fills resp from req. Returns 0 for OK, or a gRPC status code

@@ -174,6 +174,7 @@ static void run_handler(struct job *j, struct result *r)
 		r->message = strdup("cannot decode the request");
 		goto out;
 	}
+	j->ctx.scratch = &scratch;
 	r->status = j->h->fn(&j->ctx, m, req, resp, &err);
 	if (r->status != GRPC_OK) {
 		r->message = strdup(err ? err->msg : "");
@@ -358,7 +359,7 @@ static void dispatch(struct sconn *c, struct scall *s)
 		return trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
 	*j = (struct job){ NULL, srv, c->id, s->id, s->h, s->req,
 			   { srv->user, s->deadline, c->has_cred, c->cred.pid, c->cred.uid,
-			     c->cred.gid } };
+			     c->cred.gid, NULL } };
 	s->req = (struct buf)BUF_INIT(0);
 	if (s->h->quick) { /* here and now: its result is s's to send */
 		struct result *r = calloc(1, sizeof(*r));
