@@ -23,6 +23,16 @@ expect_in() { case "$1" in *"$2"*) ;; *) fail "expected to find [$2] in [$1]";; 
 expect_not_in() { case "$1" in *"$2"*) fail "did not expect [$2] in [$1]";; esac; }
 expect_rc() { [ "$rc" = "$1" ] || fail "exit status $rc, expected $1; stderr: $err"; }
 
+# A VM started by vm-tool in RUN_DIR left no socket, pid file or QEMU.
+nothing_left() { # RUN_DIR
+	for f in qmp.sock kata.sock pid; do
+		[ -e "$1/$f" ] && fail "$f left behind"
+	done
+	pgrep -f "qemu-system-x86_64 -name sandbox-test .*$1/" > /dev/null &&
+		fail "a QEMU of this test still runs"
+	true
+}
+
 run_suite() {
 	suite=$1
 	for t in $(grep -o '^test_[a-z0-9_]*' "$0"); do

@@ -21,15 +21,6 @@ toml() { # [KERNEL_PARAMS]
 		"$B/guest/vmlinux" "$B/guest/initrd.img" "$1"
 }
 
-nothing_left() { # RUN_DIR
-	for f in qmp.sock kata.sock pid; do
-		[ -e "$1/$f" ] && fail "$f left behind"
-	done
-	pgrep -f "qemu-system-x86_64 -name sandbox-test .*$1/" > /dev/null &&
-		fail "a QEMU of this test still runs"
-	true
-}
-
 # The image holds the agent and the modules, nothing else, and the same
 # inputs give the same bytes.
 test_image_is_small_and_reproducible() {

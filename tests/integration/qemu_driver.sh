@@ -20,15 +20,6 @@ fixture() {
 		fail "guest fixture: $(cat "$T/fixture.log")"
 }
 
-nothing_left() { # RUN_DIR
-	for f in qmp.sock kata.sock pid; do
-		[ -e "$1/$f" ] && fail "$f left behind"
-	done
-	pgrep -f "qemu-system-x86_64 -name sandbox-test .*$1/" > /dev/null &&
-		fail "a QEMU of this test still runs"
-	true
-}
-
 test_vm_lifecycle() {
 	fixture
 	run "$tool" "$T/run" "$(toml "$B/guest/vmlinux" "$B/guest/initrd-idle.img")" \
