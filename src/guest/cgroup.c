@@ -39,12 +39,9 @@ static int put(const char *dir, const char *file, const char *text, struct error
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
-	int e = errno;
-	if (fd >= 0)
-		close(fd);
-	return n < 0 ? (error_set_errno(err, e, "%s: %s", path, text), GRPC_INTERNAL) : 0;
+	return fs_write_text(path, text) < 0
+		       ? (error_set_errno(err, errno, "%s: %s", path, text), GRPC_INTERNAL)
+		       : 0;
 }
 
 static uint64_t get(const char *dir, const char *file, const char *key)

@@ -16,6 +16,7 @@
 #include "guest/proc.h"
 #include "rpc/rpc.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 /* Pipes (or a terminal) for the plan's stdio, our ends into proc. */
@@ -85,36 +86,36 @@ static struct guest_proc *spawn(struct spawn_plan *plan, const char *exec_id, st
 	return p;
 }
 
+/* Put pid in the container's cgroup, when it has one. */
+static void cgroup_add(const struct guest_container *c, pid_t pid)
+{
+	char procs[300], text[32];
+	if (!c->cgroup[0])
+		return;
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", c->cgroup);
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	if (fs_write_text(procs, text) < 0)
+		log_warn("container %s: %s: %s", c->id, procs, strerror(errno));
+}
+
 /* The container's cgroup: /sys/fs/cgroup/kata/<id>, with pid in it. */
 static void cgroup_join(struct guest_container *c, pid_t pid)
 {
-	char procs[300], text[32];
 	static const char *const parents[] = { "/sys/fs/cgroup/cgroup.subtree_control",
 					       "/sys/fs/cgroup/kata/cgroup.subtree_control" };
+	static const char *const ctl[] = { "+cpu", "+memory", "+pids" };
 	mkdir("/sys/fs/cgroup/kata", 0755);
-	for (size_t i = 0; i < 2; i++) { /* the controllers the RPCs use, one by one */
-		static const char *const ctl[] = { "+cpu", "+memory", "+pids" };
-		for (size_t k = 0; k < 3; k++) {
-			int fd = open(parents[i], O_WRONLY | O_CLOEXEC);
-			if (fd >= 0 && write(fd, ctl[k], strlen(ctl[k])) < 0)
+	for (size_t i = 0; i < 2; i++) /* the controllers the RPCs use, one by one */
+		for (size_t k = 0; k < 3; k++)
+			if (fs_write_text(parents[i], ctl[k]) < 0)
 				log_debug("%s: %s: %s", parents[i], ctl[k], strerror(errno));
-			if (fd >= 0)
-				close(fd);
-		}
-	}
 	snprintf(c->cgroup, sizeof(c->cgroup), "/sys/fs/cgroup/kata/%s", c->id);
 	if (mkdir(c->cgroup, 0755) < 0 && errno != EEXIST) {
 		log_warn("container %s: cgroup %s: %s", c->id, c->cgroup, strerror(errno));
 		c->cgroup[0] = 0;
 		return;
 	}
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", c->cgroup);
-	int fd = open(procs, O_WRONLY | O_CLOEXEC);
-	int n = snprintf(text, sizeof(text), "%d", (int)pid);
-	if (fd < 0 || write(fd, text, (size_t)n) < 0)
-		log_warn("container %s: %s: %s", c->id, procs, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	cgroup_add(c, pid);
 }
 
 static int create_container(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
@@ -234,16 +235,7 @@ static int exec_process(const struct rpc_ctx *ctx, const struct rpc_method *m, c
 		r = p ? 0 : (error_wrap(err, "exec %s", req->exec_id), GRPC_FAILED_PRECONDITION);
 	}
 	if (p) {
-		if (c->cgroup[0]) {
-			char procs[300], text[32];
-			snprintf(procs, sizeof(procs), "%s/cgroup.procs", c->cgroup);
-			int fd = open(procs, O_WRONLY | O_CLOEXEC), n = snprintf(text, sizeof(text), "%d", (int)p->pid);
-			if (fd >= 0) {
-				if (write(fd, text, (size_t)n) < 0)
-					log_warn("exec %s: %s: %s", req->exec_id, procs, strerror(errno));
-				close(fd);
-			}
-		}
+		cgroup_add(c, p->pid);
 		p->next = c->init->next;
 		c->init->next = p;
 		r = start(p, c->id, err);

@@ -74,10 +74,8 @@ static void mount_one(int fd, struct spawn_mount *m)
 
 static void write_file(int fd, const char *path, const char *text)
 {
-	int f = open(path, O_WRONLY | O_CLOEXEC);
-	if (f < 0 || write(f, text, strlen(text)) < 0)
+	if (fs_write_text(path, text) < 0)
 		die(fd, path, errno);
-	close(f);
 }
 
 static void rootfs(int fd, struct spawn_plan *p)

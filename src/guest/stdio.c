@@ -79,15 +79,8 @@ static int read_stream(const struct rpc_ctx *ctx, const grpc_ReadStreamRequest *
 static int read_stdout(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		       void *resp, struct error **err)
 {
-	(void)m;
-	const grpc_ReadStreamRequest *req = rq;
-	/* a terminal's output is the stdout */
-	pthread_mutex_lock(&guest_lock);
-	struct guest_proc *p = guest_proc_find(guest_container_find(req->container_id ? req->container_id : ""),
-					       req->exec_id);
-	bool tty = p && p->pty >= 0;
-	pthread_mutex_unlock(&guest_lock);
-	return read_stream(ctx, req, resp, tty ? PTY : OUT, err);
+	(void)m; /* with a terminal, out is the terminal's master */
+	return read_stream(ctx, rq, resp, OUT, err);
 }
 
 static int read_stderr(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,

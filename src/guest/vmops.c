@@ -29,15 +29,6 @@
 #define ONLINE_WAIT_MS 5000
 #define MEM_WAIT_MS 1000
 
-static bool write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /* Bring online what is offline in pattern (".../online" files take "1",
  * memory "state" files "online"); returns how many came online. */
 static int online(const char *pattern, const char *offline, const char *on)
@@ -49,7 +40,7 @@ static int online(const char *pattern, const char *offline, const char *on)
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		char *text = NULL;
 		if (fs_read_file(g.gl_pathv[i], 64, &text, NULL, NULL) == 0 &&
-		    !strncmp(text, offline, strlen(offline)) && write_text(g.gl_pathv[i], on))
+		    !strncmp(text, offline, strlen(offline)) && fs_write_text(g.gl_pathv[i], on) == 0)
 			n++;
 		free(text);
 	}
@@ -167,7 +158,7 @@ static int probe(const struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 	for (size_t i = 0; i < req->memHotplugProbeAddr_count; i++) {
 		char addr[32];
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, req->memHotplugProbeAddr[i]);
-		if (!write_text("/sys/devices/system/memory/probe", addr))
+		if (fs_write_text("/sys/devices/system/memory/probe", addr) < 0)
 			return error_set_errno(err, errno, "probing memory at %s", addr), GRPC_INTERNAL;
 	}
 	return 0;

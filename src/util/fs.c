@@ -158,3 +158,18 @@ int fs_mkdir_p(const char *path, unsigned mode, bool parents_only)
 		*s = '/';
 	}
 }
+
+int fs_write_text(const char *path, const char *text)
+{
+	size_t n = strlen(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, text, n);
+	int e = errno;
+	close(fd);
+	if (w == (ssize_t)n)
+		return 0;
+	errno = w < 0 ? e : EIO;
+	return -1;
+}

@@ -22,6 +22,9 @@ void fs_names_free(char **names, size_t n);
  * Returns 0, or -1 with errno from the first mkdir that failed otherwise
  * than EEXIST. */
 int fs_mkdir_p(const char *path, unsigned mode, bool parents_only);
+/* Write text to an existing file (sysfs, procfs, cgroupfs) in one write;
+ * 0, or -1 with errno. No allocation: safe in a child after clone. */
+int fs_write_text(const char *path, const char *text);
 
 bool fs_is_file(const char *path);
 bool fs_exists(const char *path);
