@@ -3,31 +3,78 @@
 #include "autoconf.h"
 #include "cli/cli.h"
 
-#define LIFECYCLE(n, a, s, u) \
-	IF_CMD_LIFECYCLE({ n, a, s, u, NULL, cmd_not_implemented },)
+#define LIFECYCLE(n, s, u, h, fn) IF_CMD_LIFECYCLE({ n, NULL, s, u, h, fn },)
 
 const struct command cli_commands[] = {
-	LIFECYCLE("create", NULL, "create a container", "[options] <container-id>")
-	LIFECYCLE("start", NULL, "start created containers", "<container-id> [container-id...]")
-	LIFECYCLE("run", NULL, "create and run a container", "[options] <container-id>")
-	LIFECYCLE("state", NULL, "output the state of a container", "<container-id>")
-	LIFECYCLE("kill", NULL, "send a signal to the container's init process",
-		  "[--all] <container-id> [signal]")
-	LIFECYCLE("delete", NULL, "delete resources held by containers",
-		  "[--force] <container-id> [container-id...]")
-	LIFECYCLE("exec", NULL, "execute a new process inside the container",
-		  "[options] <container-id> <command> [args...]")
-	LIFECYCLE("ps", NULL, "list processes running inside the container",
-		  "[--format table|json] <container-id> [ps options]")
-	LIFECYCLE("list", NULL, "list containers started with the given root",
-		  "[--format table|json] [--quiet]")
-	LIFECYCLE("pause", NULL, "suspend all processes in a container", "<container-id>")
-	LIFECYCLE("resume", NULL, "resume all processes in a container", "<container-id>")
-	LIFECYCLE("events", NULL, "display container events such as OOM and statistics",
-		  "[--stats] [--interval 5s] <container-id>")
-	LIFECYCLE("update", NULL, "update container resource constraints",
-		  "[--resources FILE|-] [options] <container-id>")
-	LIFECYCLE("spec", NULL, "create a new specification file", "[--bundle DIR]")
+	LIFECYCLE("create", "create a container", "[options] <container-id>",
+		  "Boots the container's VM, creates the container in it (not started) and\n"
+		  "starts its shim, the host process whose pid stands for the container.\n\n"
+		  "Options:\n"
+		  "  --bundle, -b DIR        the bundle (config.json and rootfs; default .)\n"
+		  "  --console-socket PATH   send the master of a new pty there (process.terminal)\n"
+		  "  --pid-file FILE         write the shim's pid there (no newline)\n"
+		  "  --no-pivot, --no-new-keyring   accepted (the VM is the isolation)\n",
+		  cmd_create)
+	LIFECYCLE("start", "start created containers", "<container-id> [container-id...]", NULL,
+		  cmd_start)
+	LIFECYCLE("run", "create and run a container", "[options] <container-id>",
+		  "create and start; without --detach, stays attached to the container's\n"
+		  "stdio, deletes it when it ends, and exits with its exit status.\n\n"
+		  "Options: those of create, and\n"
+		  "  --detach, -d   return once the container runs\n",
+		  cmd_run)
+	LIFECYCLE("state", "output the state of a container", "<container-id>", NULL, cmd_state)
+	LIFECYCLE("kill", "send a signal to the container's init process",
+		  "[--all] <container-id> [signal]",
+		  "The signal by number or name (KILL or SIGKILL; default SIGTERM).\n\n"
+		  "Options:\n  --all, -a   signal every process of the container\n",
+		  cmd_kill)
+	LIFECYCLE("delete", "delete resources held by containers",
+		  "[--force] <container-id> [container-id...]",
+		  "Options:\n  --force, -f   delete a running container too (it is killed)\n",
+		  cmd_delete)
+	LIFECYCLE("exec", "execute a new process inside the container",
+		  "[options] <container-id> <command> [args...]",
+		  "Options:\n"
+		  "  --process, -p FILE      the process as OCI JSON (instead of a command)\n"
+		  "  --tty, -t               allocate a terminal\n"
+		  "  --console-socket PATH   send the pty master there\n"
+		  "  --detach, -d            do not wait for the process\n"
+		  "  --pid-file FILE         write its shim's pid there\n"
+		  "  --env, -e VAR=VALUE     add to the environment (repeatable)\n"
+		  "  --cwd DIR               working directory\n"
+		  "  --user, -u UID[:GID]    user\n"
+		  "  --cap, -c CAP           add a capability (repeatable)\n"
+		  "  --no-new-privs          set no_new_privileges\n",
+		  cmd_exec)
+	LIFECYCLE("ps", "list processes running inside the container",
+		  "[--format table|json] <container-id> [ps options]",
+		  "json: the host pids standing for the container's processes (its shims);\n"
+		  "table: the processes in the VM, as the agent lists them.\n",
+		  cmd_ps)
+	LIFECYCLE("list", "list containers started with the given root",
+		  "[--format table|json] [--quiet]", NULL, cmd_list)
+	LIFECYCLE("pause", "suspend all processes in a container", "<container-id>", NULL,
+		  cmd_pause)
+	LIFECYCLE("resume", "resume all processes in a container", "<container-id>", NULL,
+		  cmd_pause)
+	LIFECYCLE("events", "display container events such as OOM and statistics",
+		  "[--stats] [--interval 5s] <container-id>",
+		  "Options:\n  --stats          print one statistics event and exit\n"
+		  "  --interval DUR   stream one every DUR (default 5s)\n",
+		  cmd_events)
+	LIFECYCLE("update", "update container resource constraints",
+		  "[--resources FILE|-] [options] <container-id>",
+		  "Options:\n  --resources, -r FILE|-   LinuxResources JSON\n"
+		  "  --memory, -m SIZE, --memory-reservation SIZE, --memory-swap SIZE\n"
+		  "  --cpu-share N, --cpu-quota N, --cpu-period N, --cpuset-cpus L, --cpuset-mems L\n"
+		  "  --pids-limit N, --blkio-weight N\n",
+		  cmd_update)
+	LIFECYCLE("spec", "create a new specification file", "[--bundle DIR]", NULL, cmd_spec)
+	LIFECYCLE("shim", "(internal) stand for one container process on the host",
+		  "--agent URL --container ID [--exec-id ID] [--terminal]", NULL, cmd_shim)
+	LIFECYCLE("proxy", "(internal) share a sandbox's agent channel",
+		  "[--ready-fd N] <sandbox-dir>", NULL, cmd_proxy)
 	IF_CMD_CHECK({ "check", "kata-check", "test that the host can run Kata Containers",
 		       "[options]", NULL, cmd_not_implemented },)
 	IF_CMD_ENV({ "env", "kata-env", "show the effective configuration and host facts",

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <grp.h>
 
@@ -78,6 +79,34 @@ static void write_file(int fd, const char *path, const char *text)
 		die(fd, path, errno);
 }
 
+/* The devices runc puts in a container's /dev (a tmpfs in most specs), and
+ * its links; best effort: a /dev the spec provides otherwise stays. Paths
+ * relative to the rootfs, which is the working directory. */
+static void default_devices(void)
+{
+	static const struct {
+		const char *path;
+		unsigned major, minor;
+	} devs[] = { { "dev/null", 1, 3 },    { "dev/zero", 1, 5 },    { "dev/full", 1, 7 },
+		     { "dev/random", 1, 8 },  { "dev/urandom", 1, 9 }, { "dev/tty", 5, 0 } };
+	static const char *const links[][2] = {
+		{ "pts/ptmx", "dev/ptmx" },	     { "/proc/self/fd", "dev/fd" },
+		{ "/proc/self/fd/0", "dev/stdin" }, { "/proc/self/fd/1", "dev/stdout" },
+		{ "/proc/self/fd/2", "dev/stderr" },
+	};
+	struct stat st;
+
+	if (mkdir("dev", 0755) < 0 && errno != EEXIST)
+		return;
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (lstat(devs[i].path, &st) < 0 &&
+		    mknod(devs[i].path, S_IFCHR | 0666, makedev(devs[i].major, devs[i].minor)) == 0)
+			chmod(devs[i].path, 0666);
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (lstat(links[i][1], &st) < 0 && symlink(links[i][0], links[i][1]) < 0)
+			continue;
+}
+
 static void rootfs(int fd, struct spawn_plan *p)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -90,6 +119,7 @@ static void rootfs(int fd, struct spawn_plan *p)
 		write_file(fd, p->sysctl_keys[i], p->sysctl_values[i]);
 	if (chdir(p->rootfs) < 0)
 		die(fd, p->rootfs, errno);
+	default_devices();
 	if (syscall(SYS_pivot_root, ".", ".") == 0) {
 		if (umount2(".", MNT_DETACH) < 0)
 			die(fd, "detaching the old root", errno);
@@ -170,9 +200,11 @@ static void identity(int fd, struct spawn_plan *p)
 		}
 		if (syscall(SYS_capset, &h, d) < 0)
 			die(fd, "capset", errno);
+		/* As runc: an ambient capability the kernel refuses (not in
+		 * the inheritable set, as in runc's default spec) is left out. */
 		for (int c = 0; c <= 63; c++)
 			if ((p->caps[4] & (1ull << c)) &&
-			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EPERM)
 				die(fd, "ambient capability", errno);
 	}
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

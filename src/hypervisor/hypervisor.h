@@ -29,6 +29,13 @@ struct hypervisor_ops {
 	 * failure nothing of the VM is left (process, sockets, pid file). */
 	int (*start)(struct vm *vm, const struct config_qemu *c, const struct qemu_launch *l,
 		     struct error **err);
+	/* A VM that another process started, from its run directory: its
+	 * pid (checked to be that VM's QEMU), and with monitor a connection
+	 * to its monitor. ESRCH when the VM is gone. */
+	int (*attach)(struct vm *vm, const char *id, const char *run_dir, bool monitor,
+		      struct error **err);
+	/* Leave the monitor; the VM runs on. */
+	void (*detach)(struct vm *vm);
 	int (*pause)(struct vm *vm, struct error **err);
 	int (*resume)(struct vm *vm, struct error **err);
 	/* quit, then SIGTERM, then SIGKILL, with bounded waits; removes the

@@ -202,7 +202,57 @@ static int qemu_stop(struct vm *vm, struct error **err)
 	return 0;
 }
 
+/* The pid file's process is a QEMU of this run directory (not a pid
+ * reused since): its command line names our monitor socket. */
+static bool ours(struct vm *vm)
+{
+	char p[64], qmp[PATH_MAX + 16], *cmd = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)vm->pid);
+	path(qmp, sizeof(qmp), vm, "qmp.sock");
+	if (fs_read_file(p, 1 << 20, &cmd, &n, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i += strlen(cmd + i) + 1)
+		found = strstr(cmd + i, qmp) != NULL;
+	free(cmd);
+	return found;
+}
+
+static int qemu_attach(struct vm *vm, const char *id, const char *run_dir, bool monitor,
+		       struct error **err)
+{
+	char qmp[PATH_MAX + 16];
+
+	memset(vm, 0, sizeof(*vm));
+	snprintf(vm->id, sizeof(vm->id), "%s", id);
+	snprintf(vm->run_dir, sizeof(vm->run_dir), "%s", run_dir);
+	if (read_pid(vm, err) < 0)
+		return -1;
+	if (!alive(vm->pid) || !ours(vm)) {
+		vm->pid = 0;
+		return error_set(err, ESRCH, "VM %s: QEMU is gone", id);
+	}
+	if (!monitor)
+		return 0;
+	path(qmp, sizeof(qmp), vm, "qmp.sock");
+	if (qmp_connect(&vm->qmp, qmp, QMP_TIMEOUT_MS, err) < 0)
+		return error_wrap(err, "VM %s", vm->id);
+	vm->qmp_open = true;
+	return 0;
+}
+
+static void qemu_detach(struct vm *vm)
+{
+	if (vm->qmp_open)
+		qmp_close(&vm->qmp);
+	vm->qmp_open = false;
+}
+
 const struct hypervisor_ops qemu_ops = {
+	.attach = qemu_attach,
+	.detach = qemu_detach,
 	.name = "qemu",
 	.start = qemu_start,
 	.pause = qemu_pause,

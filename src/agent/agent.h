@@ -1,0 +1,86 @@
+/* The guest agent as the host sees it: a narrow ops table over one
+ * connection. kata_agent_ops speaks Kata 1.x's grpc.AgentService over our
+ * gRPC client, on a unix socket (the proxy's, or any agent's) or vsock. An
+ * agent connection is safe to share between threads: a blocking call (a
+ * WaitProcess, a ReadStdout) does not hold up the others. */
+#ifndef AGENT_AGENT_H
+#define AGENT_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "oci/spec.h"
+#include "rpc/rpc.h"
+#include "util/buf.h"
+
+struct error;
+
+struct agent {
+	struct rpc_client rpc;
+	bool open;
+	int timeout_ms; /* of each call but the waits and reads (0: none) */
+};
+
+/* What CreateSandbox needs: the 9p share is mounted at the guest's
+ * AGENT_SHARED_DIR. */
+#define AGENT_SHARED_DIR "/run/kata-containers/shared/containers"
+struct agent_sandbox {
+	const char *id, *hostname;
+	const struct oci_strs *kernel_modules; /* "name param=value ..." each */
+	uint32_t msize_9p;
+};
+
+/* Container statistics (from the agent's cgroup). */
+struct agent_stats {
+	uint64_t cpu_total_ns, cpu_user_ns, cpu_kernel_ns;
+	uint64_t mem_usage, mem_max_usage, mem_limit, mem_failcnt, mem_cache;
+	uint64_t pids_current, pids_limit;
+};
+
+struct agent_ops {
+	const char *name;
+	/* "unix:///path", "/path" or "vsock://CID:PORT". */
+	int (*connect)(struct agent *a, const char *url, struct error **err);
+	void (*close)(struct agent *a);
+	int (*check)(struct agent *a, struct error **err);
+	int (*create_sandbox)(struct agent *a, const struct agent_sandbox *sb, struct error **err);
+	int (*destroy_sandbox)(struct agent *a, struct error **err);
+	/* spec's root.path is replaced by rootfs (the guest's path). */
+	int (*create_container)(struct agent *a, const char *cid, const struct oci_spec *spec,
+				const char *rootfs, struct error **err);
+	int (*start_container)(struct agent *a, const char *cid, struct error **err);
+	/* Waits up to timeout_s for the processes to end (0: for ever). */
+	int (*remove_container)(struct agent *a, const char *cid, uint32_t timeout_s,
+				struct error **err);
+	int (*exec_process)(struct agent *a, const char *cid, const char *eid,
+			    const struct oci_process *p, struct error **err);
+	/* eid "" signals every process of the container. */
+	int (*signal_process)(struct agent *a, const char *cid, const char *eid, int sig,
+			      struct error **err);
+	/* Blocks until the process ends: its status (128+signal if killed). */
+	int (*wait_process)(struct agent *a, const char *cid, const char *eid, int *status,
+			    struct error **err);
+	/* Appends what the process wrote to out (blocks until some comes):
+	 * 1 with bytes, 0 at EOF, -1 on error. */
+	int (*read_output)(struct agent *a, const char *cid, const char *eid, bool err_stream,
+			   struct buf *out, struct error **err);
+	int (*write_stdin)(struct agent *a, const char *cid, const char *eid, const void *data,
+			   size_t len, struct error **err);
+	int (*close_stdin)(struct agent *a, const char *cid, const char *eid, struct error **err);
+	int (*tty_resize)(struct agent *a, const char *cid, const char *eid, uint32_t rows,
+			  uint32_t columns, struct error **err);
+	int (*pause)(struct agent *a, const char *cid, struct error **err);
+	int (*resume)(struct agent *a, const char *cid, struct error **err);
+	int (*update)(struct agent *a, const char *cid, const struct oci_resources *r,
+		      struct error **err);
+	int (*stats)(struct agent *a, const char *cid, struct agent_stats *s, struct error **err);
+	/* ps: "json" (an array of pids) or "table" (with args), into out. */
+	int (*ps)(struct agent *a, const char *cid, const char *format, char *const *args,
+		  size_t nargs, struct buf *out, struct error **err);
+};
+
+extern const struct agent_ops kata_agent_ops;
+
+#endif

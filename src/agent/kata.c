@@ -1,0 +1,305 @@
+/* The Kata 1.x agent over gRPC (agent.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pb_decode.h>
+
+#include "agent.pb.h"
+#include "agent/agent.h"
+#include "agent/spec.h"
+#include "grpc/grpc.h"
+#include "health.pb.h"
+#include "rpc/pbbytes.h"
+#include "transport/transport.h"
+#include "util/error.h"
+
+#define READ_CHUNK 65536
+
+static int kata_connect(struct agent *a, const char *url, struct error **err)
+{
+	int fd;
+
+	if (!strncmp(url, "vsock://", 8)) {
+		uint32_t cid, port;
+		if (vsock_parse(url, &cid, &port, err) < 0)
+			return -1;
+		fd = vsock_connect(cid, port, err);
+	} else {
+		fd = unix_connect(!strncmp(url, "unix://", 7) ? url + 7 : url, err);
+	}
+	if (fd < 0 || rpc_client_connect_fd(&a->rpc, fd, err) < 0)
+		return error_wrap(err, "agent %s", url);
+	a->open = true;
+	return 0;
+}
+
+static void kata_close(struct agent *a)
+{
+	if (a->open)
+		rpc_client_close(&a->rpc);
+	a->open = false;
+}
+
+/* One call: 0, or -1 with *err (the gRPC status code in *status when given). */
+static int call(struct agent *a, const struct rpc_method *m, const void *req, void *resp,
+		int timeout_ms, int *status, struct error **err)
+{
+	if (!a->open)
+		return error_set(err, ENOTCONN, "agent: not connected");
+	int r = rpc_call(&a->rpc, m, req, resp, timeout_ms, err);
+	if (status)
+		*status = r > 0 ? r : 0;
+	if (r == 0)
+		return 0;
+	return error_wrap(err, "agent %s", strrchr(m->path, '/') + 1);
+}
+
+static int empty(struct agent *a, const struct rpc_method *m, const void *req,
+		 struct error **err)
+{
+	google_protobuf_Empty resp = { 0 };
+	return call(a, m, req, &resp, a->timeout_ms, NULL, err);
+}
+
+static int kata_check(struct agent *a, struct error **err)
+{
+	grpc_CheckRequest req = { .service = "" };
+	grpc_HealthCheckResponse resp = { 0 };
+	if (call(a, RPC_HEALTH(Check), &req, &resp, a->timeout_ms, NULL, err) < 0)
+		return -1;
+	if (resp.status != grpc_HealthCheckResponse_ServingStatus_SERVING)
+		return error_set(err, EIO, "agent: not serving (status %d)", (int)resp.status);
+	return 0;
+}
+
+static int kata_create_sandbox(struct agent *a, const struct agent_sandbox *sb,
+			       struct error **err)
+{
+	char msize[32], *opts[] = { "trans=virtio", "version=9p2000.L", "cache=mmap", "nodev",
+				    msize };
+	grpc_Storage st = { .driver = "9p", .source = "kataShared", .fstype = "9p",
+			    .options_count = 5, .options = opts,
+			    .mount_point = AGENT_SHARED_DIR };
+	grpc_CreateSandboxRequest req = { .hostname = (char *)sb->hostname, .storages_count = 1,
+					  .storages = &st, .sandbox_id = (char *)sb->id };
+	size_t n = sb->kernel_modules ? sb->kernel_modules->n : 0;
+	grpc_KernelModule km[16];
+	char *params[16][8];
+
+	snprintf(msize, sizeof(msize), "msize=%u", sb->msize_9p ? sb->msize_9p : 8192);
+	if (n > 16)
+		return error_set(err, E2BIG, "agent.kernel_modules: more than 16");
+	/* "name p1=v1 p2=v2": split in a copy. */
+	char *copy[16] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		char *save = NULL;
+		copy[i] = strdup(sb->kernel_modules->v[i]);
+		km[i] = (grpc_KernelModule){ copy[i] ? strtok_r(copy[i], " ", &save) : NULL, 0,
+					     params[i] };
+		for (char *p; km[i].name && km[i].parameters_count < 8 &&
+			      (p = strtok_r(NULL, " ", &save));)
+			params[i][km[i].parameters_count++] = p;
+	}
+	req.kernel_modules_count = (pb_size_t)n;
+	req.kernel_modules = km;
+	int r = -1;
+	for (size_t i = 0; i < n; i++)
+		if (!km[i].name) {
+			error_set(err, EINVAL, "agent.kernel_modules: empty entry %zu", i);
+			goto out;
+		}
+	r = empty(a, RPC_AGENT(CreateSandbox), &req, err);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(copy[i]);
+	return r;
+}
+
+static int kata_destroy_sandbox(struct agent *a, struct error **err)
+{
+	grpc_DestroySandboxRequest req = { 0 };
+	return empty(a, RPC_AGENT(DestroySandbox), &req, err);
+}
+
+static int kata_create_container(struct agent *a, const char *cid, const struct oci_spec *spec,
+				 const char *rootfs, struct error **err)
+{
+	grpc_CreateContainerRequest req = { .container_id = (char *)cid, .exec_id = (char *)cid,
+					    .has_OCI = true };
+	if (agent_spec_to_pb(&req.OCI, spec, rootfs, err) < 0)
+		return -1;
+	int r = empty(a, RPC_AGENT(CreateContainer), &req, err);
+	agent_spec_release(&req.OCI);
+	return r;
+}
+
+static int kata_start_container(struct agent *a, const char *cid, struct error **err)
+{
+	grpc_StartContainerRequest req = { .container_id = (char *)cid };
+	return empty(a, RPC_AGENT(StartContainer), &req, err);
+}
+
+static int kata_remove_container(struct agent *a, const char *cid, uint32_t timeout_s,
+				 struct error **err)
+{
+	grpc_RemoveContainerRequest req = { (char *)cid, timeout_s };
+	google_protobuf_Empty resp = { 0 };
+	return call(a, RPC_AGENT(RemoveContainer), &req, &resp,
+		    timeout_s ? (int)timeout_s * 1000 + a->timeout_ms : 0, NULL, err);
+}
+
+static int kata_exec_process(struct agent *a, const char *cid, const char *eid,
+			     const struct oci_process *p, struct error **err)
+{
+	grpc_ExecProcessRequest req = { .container_id = (char *)cid, .exec_id = (char *)eid,
+					.has_process = true };
+	grpc_POSIXRlimit *rl = p->nrlimits ? calloc(p->nrlimits, sizeof(*rl)) : NULL;
+	if (p->nrlimits && !rl)
+		return error_set(err, ENOMEM, "out of memory");
+	agent_process_to_pb(&req.process, p, rl);
+	int r = empty(a, RPC_AGENT(ExecProcess), &req, err);
+	free(rl);
+	return r;
+}
+
+static int kata_signal_process(struct agent *a, const char *cid, const char *eid, int sig,
+			       struct error **err)
+{
+	grpc_SignalProcessRequest req = { (char *)cid, (char *)eid, (uint32_t)sig };
+	return empty(a, RPC_AGENT(SignalProcess), &req, err);
+}
+
+static int kata_wait_process(struct agent *a, const char *cid, const char *eid, int *status,
+			     struct error **err)
+{
+	grpc_WaitProcessRequest req = { (char *)cid, (char *)eid };
+	grpc_WaitProcessResponse resp = { 0 };
+	if (call(a, RPC_AGENT(WaitProcess), &req, &resp, 0, NULL, err) < 0)
+		return -1;
+	*status = resp.status;
+	return 0;
+}
+
+static int kata_read_output(struct agent *a, const char *cid, const char *eid, bool err_stream,
+			    struct buf *out, struct error **err)
+{
+	grpc_ReadStreamRequest req = { .container_id = (char *)cid, .exec_id = (char *)eid,
+				       .len = READ_CHUNK };
+	grpc_ReadStreamResponse resp = { 0 };
+	struct error *e = NULL;
+	int status;
+	size_t before = out->len;
+
+	pb_bytes_in(&resp.data, out);
+	if (call(a, err_stream ? RPC_AGENT(ReadStderr) : RPC_AGENT(ReadStdout), &req, &resp, 0,
+		 &status, &e) == 0)
+		return out->len > before ? 1 : 0;
+	if (status == GRPC_OUT_OF_RANGE && strstr(e->msg, "EOF")) {
+		error_free(e);
+		return 0;
+	}
+	if (err)
+		*err = e;
+	else
+		error_free(e);
+	return -1;
+}
+
+static int kata_write_stdin(struct agent *a, const char *cid, const char *eid, const void *data,
+			    size_t len, struct error **err)
+{
+	grpc_WriteStreamRequest req = { .container_id = (char *)cid, .exec_id = (char *)eid };
+	grpc_WriteStreamResponse resp = { 0 };
+	struct pb_bytes_view v = { data, len };
+	pb_bytes_out(&req.data, &v);
+	return call(a, RPC_AGENT(WriteStdin), &req, &resp, 0, NULL, err);
+}
+
+static int kata_close_stdin(struct agent *a, const char *cid, const char *eid,
+			    struct error **err)
+{
+	grpc_CloseStdinRequest req = { (char *)cid, (char *)eid };
+	return empty(a, RPC_AGENT(CloseStdin), &req, err);
+}
+
+static int kata_tty_resize(struct agent *a, const char *cid, const char *eid, uint32_t rows,
+			   uint32_t columns, struct error **err)
+{
+	grpc_TtyWinResizeRequest req = { (char *)cid, (char *)eid, rows, columns };
+	return empty(a, RPC_AGENT(TtyWinResize), &req, err);
+}
+
+static int kata_pause(struct agent *a, const char *cid, struct error **err)
+{
+	grpc_PauseContainerRequest req = { (char *)cid };
+	return empty(a, RPC_AGENT(PauseContainer), &req, err);
+}
+
+static int kata_resume(struct agent *a, const char *cid, struct error **err)
+{
+	grpc_ResumeContainerRequest req = { (char *)cid };
+	return empty(a, RPC_AGENT(ResumeContainer), &req, err);
+}
+
+static int kata_update(struct agent *a, const char *cid, const struct oci_resources *r,
+		       struct error **err)
+{
+	grpc_UpdateContainerRequest req = { .container_id = (char *)cid, .has_resources = true };
+	agent_resources_to_pb(&req.resources, r);
+	return empty(a, RPC_AGENT(UpdateContainer), &req, err);
+}
+
+static int kata_stats(struct agent *a, const char *cid, struct agent_stats *s,
+		      struct error **err)
+{
+	grpc_StatsContainerRequest req = { (char *)cid };
+	grpc_StatsContainerResponse resp = { 0 };
+	if (call(a, RPC_AGENT(StatsContainer), &req, &resp, a->timeout_ms, NULL, err) < 0)
+		return -1;
+	const grpc_CgroupStats *c = &resp.cgroup_stats;
+	*s = (struct agent_stats){
+		c->cpu_stats.cpu_usage.total_usage, c->cpu_stats.cpu_usage.usage_in_usermode,
+		c->cpu_stats.cpu_usage.usage_in_kernelmode, c->memory_stats.usage.usage,
+		c->memory_stats.usage.max_usage, c->memory_stats.usage.limit,
+		c->memory_stats.usage.failcnt, c->memory_stats.cache, c->pids_stats.current,
+		c->pids_stats.limit,
+	};
+	pb_release(RPC_AGENT(StatsContainer)->resp, &resp);
+	return 0;
+}
+
+static int kata_ps(struct agent *a, const char *cid, const char *format, char *const *args,
+		   size_t nargs, struct buf *out, struct error **err)
+{
+	grpc_ListProcessesRequest req = { (char *)cid, (char *)format, (pb_size_t)nargs,
+					  (char **)args };
+	grpc_ListProcessesResponse resp = { 0 };
+	pb_bytes_in(&resp.process_list, out);
+	return call(a, RPC_AGENT(ListProcesses), &req, &resp, a->timeout_ms, NULL, err);
+}
+
+const struct agent_ops kata_agent_ops = {
+	.name = "kata",
+	.connect = kata_connect,
+	.close = kata_close,
+	.check = kata_check,
+	.create_sandbox = kata_create_sandbox,
+	.destroy_sandbox = kata_destroy_sandbox,
+	.create_container = kata_create_container,
+	.start_container = kata_start_container,
+	.remove_container = kata_remove_container,
+	.exec_process = kata_exec_process,
+	.signal_process = kata_signal_process,
+	.wait_process = kata_wait_process,
+	.read_output = kata_read_output,
+	.write_stdin = kata_write_stdin,
+	.close_stdin = kata_close_stdin,
+	.tty_resize = kata_tty_resize,
+	.pause = kata_pause,
+	.resume = kata_resume,
+	.update = kata_update,
+	.stats = kata_stats,
+	.ps = kata_ps,
+};

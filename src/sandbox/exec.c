@@ -1,0 +1,175 @@
+/* Processes in a running container: exec (with a shim of its own, recorded
+ * in DIR/exec-EID), ps, update and stats. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "sandbox/sandbox.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+#define AGENT_TIMEOUT_MS 30000
+
+static int with_agent(const struct sb_env *env, const char *id, bool need_running,
+		      struct sb_state *s, int *lock, struct agent *a, struct error **err)
+{
+	if (sb_state_open(env->root, id, s, lock, err) < 0)
+		return -1;
+	enum sb_status st = sb_state_status(s);
+	if ((need_running && st != SB_RUNNING) ||
+	    (!need_running && st != SB_RUNNING && st != SB_PAUSED && st != SB_CREATED)) {
+		sb_state_free(s);
+		close(*lock);
+		return error_set(err, ESRCH, "container %s is %s: container not running", id,
+				 sb_status_names[st]);
+	}
+	memset(a, 0, sizeof(*a));
+	a->timeout_ms = AGENT_TIMEOUT_MS;
+	if (kata_agent_ops.connect(a, s->agent_url, err) < 0) {
+		sb_state_free(s);
+		close(*lock);
+		return error_wrap(err, "container %s", id);
+	}
+	return 0;
+}
+
+static void done(struct sb_state *s, int lock, struct agent *a)
+{
+	kata_agent_ops.close(a);
+	sb_state_free(s);
+	close(lock);
+}
+
+static int record(const char *dir, const char *eid, const struct sb_proc *p, struct error **err)
+{
+	char path[PATH_MAX + 80], text[64];
+	snprintf(path, sizeof(path), "%s/exec-%s", dir, eid);
+	snprintf(text, sizeof(text), "%d %llu\n", (int)p->pid, p->start);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return error_set_errno(err, e, "%s", path);
+	}
+	close(fd);
+	return 0;
+}
+
+/* The exec shims recorded in dir, alive or not. */
+static size_t exec_shims(const char *dir, struct sb_proc *out, size_t max)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d && n < max && (e = readdir(d))) {
+		char path[PATH_MAX + 300], *text = NULL;
+		if (strncmp(e->d_name, "exec-", 5))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (fs_read_file(path, 64, &text, NULL, NULL) == 0 &&
+		    sscanf(text, "%d %llu", &out[n].pid, &out[n].start) == 2)
+			n++;
+		free(text);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+void sb_exec_kill_all(const char *dir)
+{
+	struct sb_proc p[256];
+	size_t n = exec_shims(dir, p, 256);
+	for (size_t i = 0; i < n; i++)
+		sb_kill_proc(&p[i]);
+}
+
+int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *p,
+	    const struct sb_stdio *io, pid_t *shim, struct error **err)
+{
+	struct sb_state s;
+	struct agent a;
+	struct sb_proc proc;
+	unsigned char rnd[8];
+	char eid[32];
+	int lock;
+
+	if (p->terminal && io->detach && !io->console_socket)
+		return error_set(err, EINVAL, "exec: a terminal for a detached process needs "
+				 "--console-socket");
+	if (with_agent(env, id, true, &s, &lock, &a, err) < 0)
+		return -1;
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		memset(rnd, (int)getpid(), sizeof(rnd));
+	snprintf(eid, sizeof(eid), "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+		 rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	int r = kata_agent_ops.exec_process(&a, id, eid, p, err);
+	if (r == 0 && (r = sb_spawn_shim(env, s.agent_url, id, eid, p->terminal, io, shim, err)) == 0) {
+		sb_proc_set(&proc, *shim);
+		r = record(s.dir, eid, &proc, err);
+	}
+	if (r < 0)
+		error_wrap(err, "exec in container %s", id);
+	done(&s, lock, &a);
+	return r;
+}
+
+int sb_ps(const struct sb_env *env, const char *id, const char *format, char *const *args,
+	  size_t nargs, struct buf *out, struct error **err)
+{
+	struct sb_state s;
+	struct agent a;
+	int lock, r = 0;
+
+	if (with_agent(env, id, false, &s, &lock, &a, err) < 0)
+		return -1;
+	if (!strcmp(format, "json")) { /* the shims stand for the processes on the host */
+		struct sb_proc p[256];
+		size_t n = exec_shims(s.dir, p, 256);
+		buf_printf(out, "[%d", (int)s.shim.pid);
+		for (size_t i = 0; i < n; i++)
+			if (sb_proc_alive(&p[i]))
+				buf_printf(out, ",%d", (int)p[i].pid);
+		buf_puts(out, "]\n");
+	} else {
+		r = kata_agent_ops.ps(&a, id, format, args, nargs, out, err);
+	}
+	done(&s, lock, &a);
+	return r;
+}
+
+int sb_update(const struct sb_env *env, const char *id, const struct oci_resources *res,
+	      struct error **err)
+{
+	struct sb_state s;
+	struct agent a;
+	int lock;
+
+	if (with_agent(env, id, false, &s, &lock, &a, err) < 0)
+		return -1;
+	int r = kata_agent_ops.update(&a, id, res, err);
+	done(&s, lock, &a);
+	return r;
+}
+
+int sb_stats(const struct sb_env *env, const char *id, struct agent_stats *st,
+	     struct error **err)
+{
+	struct sb_state s;
+	struct agent a;
+	int lock;
+
+	if (with_agent(env, id, false, &s, &lock, &a, err) < 0)
+		return -1;
+	int r = kata_agent_ops.stats(&a, id, st, err);
+	done(&s, lock, &a);
+	return r;
+}

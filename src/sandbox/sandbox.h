@@ -1,0 +1,87 @@
+/* Sandboxes: one VM per container, its agent, proxy and shims, and its
+ * state under --root. The only room that sees the hypervisor and the agent
+ * together. Every function locks the container for as long as it acts, and
+ * on failure leaves nothing behind of what it started. */
+#ifndef SANDBOX_SANDBOX_H
+#define SANDBOX_SANDBOX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "agent/agent.h"
+#include "config/config.h"
+#include "oci/spec.h"
+#include "sandbox/state.h"
+#include "util/buf.h"
+
+struct error;
+
+/* What every command gives the sandbox. */
+struct sb_env {
+	const char *root;
+	const struct config *config;
+	const char *self; /* this binary, run as the proxy and the shims */
+	/* Global options passed on to the proxy and the shims. */
+	const char *log_path, *log_format;
+	bool debug;
+};
+
+/* How a shim gets its stdio: inherited, or a new pty whose master goes to
+ * console_socket (the shim's stdio is then the pty, in its own session). */
+struct sb_stdio {
+	const char *console_socket;
+	bool detach; /* the shim outlives the command: its own session */
+};
+
+struct sb_create_opts {
+	const char *bundle;
+	struct sb_stdio io;
+};
+
+/* create: VM, proxy, CreateSandbox, CreateContainer, shim. The shim's pid in
+ * *shim. */
+int sb_create(const struct sb_env *env, const char *id, const struct sb_create_opts *o,
+	      pid_t *shim, struct error **err);
+int sb_start(const struct sb_env *env, const char *id, struct error **err);
+/* sig to the container's first process, or with all to all of them. */
+int sb_kill(const struct sb_env *env, const char *id, int sig, bool all, struct error **err);
+/* Without force, only a created or stopped container. */
+int sb_delete(const struct sb_env *env, const char *id, bool force, struct error **err);
+int sb_pause(const struct sb_env *env, const char *id, bool pause, struct error **err);
+/* exec: ExecProcess and a shim for it (its pid in *shim). */
+int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *p,
+	    const struct sb_stdio *io, pid_t *shim, struct error **err);
+/* The state with the status checked now (no lock kept). */
+int sb_state_get(const struct sb_env *env, const char *id, struct sb_state *s,
+		 struct error **err);
+/* "json": the host pids standing for the container's processes (its
+ * shims); "table": the agent's listing of the processes in the guest. */
+int sb_ps(const struct sb_env *env, const char *id, const char *format, char *const *args,
+	  size_t nargs, struct buf *out, struct error **err);
+int sb_update(const struct sb_env *env, const char *id, const struct oci_resources *r,
+	      struct error **err);
+int sb_stats(const struct sb_env *env, const char *id, struct agent_stats *st,
+	     struct error **err);
+
+/* The share (sandbox/share.c). setup bind-mounts spec's rootfs and host
+ * bind mounts under dir/shared, rewriting their sources to the guest's
+ * paths, and puts the guest's rootfs path in rootfs. */
+int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, char *rootfs,
+		   size_t size, struct error **err);
+/* The mount points under dir/shared, innermost last. */
+int sb_share_mounts(const char *dir, char ***out, size_t *n, struct error **err);
+int sb_share_teardown(const char *dir, struct error **err);
+
+/* Processes (sandbox/spawn.c). */
+int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct error **err);
+int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *cid,
+		  const char *eid, bool terminal, const struct sb_stdio *io, pid_t *pid,
+		  struct error **err);
+/* SIGKILL p if it is still that process, and reap it if it is our child. */
+void sb_kill_proc(const struct sb_proc *p);
+/* SIGKILL every exec shim recorded in dir (sandbox/exec.c). */
+void sb_exec_kill_all(const char *dir);
+/* Remove dir and everything in it (after checking nothing is mounted there). */
+int sb_remove_dir(const char *dir, struct error **err);
+
+#endif

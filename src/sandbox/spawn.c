@@ -1,0 +1,216 @@
+/* The proxy and the shims are this binary again, started with argv arrays. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/sandbox.h"
+#include "transport/transport.h"
+#include "util/error.h"
+
+#define PROXY_READY_MS 10000
+
+/* [self, global options..., cmd, NULL] in argv (room for more after). */
+static int base_argv(const struct sb_env *env, const char **argv, const char *cmd)
+{
+	int n = 0;
+	argv[n++] = env->self;
+	if (env->log_path) {
+		argv[n++] = "--log";
+		argv[n++] = env->log_path;
+	}
+	if (env->log_format) {
+		argv[n++] = "--log-format";
+		argv[n++] = env->log_format;
+	}
+	if (env->debug)
+		argv[n++] = "--debug";
+	argv[n++] = "--root";
+	argv[n++] = env->root;
+	argv[n++] = cmd;
+	return n;
+}
+
+static void null_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct error **err)
+{
+	const char *argv[20];
+	int p[2], n = base_argv(env, argv, "proxy");
+	char c = 0;
+
+	argv[n++] = "--ready-fd";
+	argv[n++] = "3";
+	argv[n++] = dir;
+	argv[n] = NULL;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return error_set_errno(err, errno, "pipe");
+	pid_t child = fork();
+	if (child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return error_set_errno(err, errno, "fork");
+	}
+	if (child == 0) {
+		setsid();
+		null_stdio();
+		dup2(p[1], 3); /* dup2 clears close-on-exec */
+		execv(env->self, (char **)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	struct pollfd pf = { p[0], POLLIN, 0 };
+	int r = poll(&pf, 1, PROXY_READY_MS);
+	ssize_t got = r > 0 ? read(p[0], &c, 1) : 0;
+	close(p[0]);
+	*pid = child;
+	if (got == 1 && c == '1')
+		return 0;
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	*pid = 0;
+	return error_set(err, EIO, "the proxy for %s did not start%s", dir,
+			 r == 0 ? " in 10 s" : " (see the log)");
+}
+
+/* Send the pty master to the console socket as runc does: one message, the
+ * pty's name as data and the fd in SCM_RIGHTS. */
+static int send_console(const char *sock, int master, const char *name, struct error **err)
+{
+	int fd = unix_connect(sock, err);
+	if (fd < 0)
+		return error_wrap(err, "--console-socket");
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { (void *)name, strlen(name) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	ssize_t r = sendmsg(fd, &m, MSG_NOSIGNAL);
+	int e = errno;
+	close(fd);
+	return r < 0 ? error_set_errno(err, e, "--console-socket %s: sendmsg", sock) : 0;
+}
+
+int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *cid,
+		  const char *eid, bool terminal, const struct sb_stdio *io, pid_t *pid,
+		  struct error **err)
+{
+	const char *argv[24];
+	int n = base_argv(env, argv, "shim"), master = -1, slave = -1;
+	char name[64] = "";
+
+	argv[n++] = "--agent";
+	argv[n++] = agent_url;
+	argv[n++] = "--container";
+	argv[n++] = cid;
+	argv[n++] = "--exec-id";
+	argv[n++] = eid;
+	if (terminal)
+		argv[n++] = "--terminal";
+	argv[n] = NULL;
+	if (terminal && io->console_socket) {
+		if (openpty(&master, &slave, name, NULL, NULL) < 0)
+			return error_set_errno(err, errno, "openpty");
+		fcntl(master, F_SETFD, FD_CLOEXEC);
+		fcntl(slave, F_SETFD, FD_CLOEXEC);
+		int r = send_console(io->console_socket, master, name, err);
+		close(master);
+		if (r < 0) {
+			close(slave);
+			return -1;
+		}
+	}
+	pid_t child = fork();
+	if (child < 0) {
+		if (slave >= 0)
+			close(slave);
+		return error_set_errno(err, errno, "fork");
+	}
+	if (child == 0) {
+		if (io->detach || slave >= 0)
+			setsid();
+		if (slave >= 0) {
+			ioctl(slave, TIOCSCTTY, 0);
+			dup2(slave, 0);
+			dup2(slave, 1);
+			dup2(slave, 2);
+		}
+		execv(env->self, (char **)argv);
+		_exit(127);
+	}
+	if (slave >= 0)
+		close(slave);
+	*pid = child;
+	return 0;
+}
+
+void sb_kill_proc(const struct sb_proc *p)
+{
+	if (!sb_proc_alive(p))
+		return;
+	kill(p->pid, SIGKILL);
+	for (int i = 0; i < 200 && sb_proc_alive(p); i++) {
+		waitpid(p->pid, NULL, WNOHANG);
+		usleep(10 * 1000);
+	}
+}
+
+static int remove_tree(int dirfd, const char *name, int depth)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return unlinkat(dirfd, name, 0);
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while (depth < 16 && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_tree(fd, e->d_name, depth + 1);
+	closedir(d);
+	return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+int sb_remove_dir(const char *dir, struct error **err)
+{
+	char **mounts;
+	size_t n;
+
+	/* Never walk into a mount: it would be the user's rootfs. */
+	if (sb_share_mounts(dir, &mounts, &n, err) < 0)
+		return -1;
+	struct oci_strs s = { mounts, n };
+	oci_strs_free(&s);
+	if (n)
+		return error_set(err, EBUSY, "%s: %zu mounts remain; not removing it", dir, n);
+	if (remove_tree(AT_FDCWD, dir, 0) < 0 && errno != ENOENT)
+		return error_set_errno(err, errno, "remove %s", dir);
+	return 0;
+}

@@ -1,0 +1,308 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json/writer.h"
+#include "oci/read.h"
+#include "sandbox/state.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+#define STATE_MAX (1 << 20)
+#define ID_MAX 100
+/* ROOT/ID/proxy.sock must fit a sockaddr_un (108 bytes). */
+#define SOCK_PATH_MAX 107
+
+const char *const sb_status_names[] = { "creating", "created", "running", "paused", "stopped" };
+
+int sb_check_id(const char *id, struct error **err)
+{
+	size_t n = strlen(id);
+	if (!n || n > ID_MAX ||
+	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+.-") != n ||
+	    !strcmp(id, ".") || !strcmp(id, ".."))
+		return error_set(err, EINVAL, "invalid container id \"%.*s\": it must be 1 to %d "
+				 "of A-Z a-z 0-9 _ + . -", ID_MAX + 1, id, ID_MAX);
+	return 0;
+}
+
+int sb_dir(const char *root, const char *id, char *out, size_t size, struct error **err)
+{
+	int n = snprintf(out, size, "%s/%s", root, id);
+	if (n < 0 || (size_t)n >= size || n + (int)strlen("/proxy.sock") > SOCK_PATH_MAX)
+		return error_set(err, ENAMETOOLONG, "--root %s with container %s: the path of the "
+				 "container's sockets would be longer than %d bytes", root, id,
+				 SOCK_PATH_MAX);
+	return 0;
+}
+
+static int lock_dir(const char *dir, const char *id, int *lock_fd, struct error **err)
+{
+	struct stat st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? error_set(err, ENOENT, "container \"%s\" does not exist", id)
+				       : error_set_errno(err, errno, "container %s: %s", id, dir);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			return error_set_errno(err, e, "container %s: lock %s", id, dir);
+		}
+	/* Deleted while we waited for the lock. */
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+		close(fd);
+		return error_set(err, ENOENT, "container \"%s\" does not exist", id);
+	}
+	*lock_fd = fd;
+	return 0;
+}
+
+int sb_state_create(const char *root, const char *id, int *lock_fd, struct error **err)
+{
+	char dir[PATH_MAX];
+
+	if (sb_check_id(id, err) < 0 || sb_dir(root, id, dir, sizeof(dir), err) < 0)
+		return -1;
+	if (fs_mkdir_p(root, 0711, false) < 0)
+		return error_set_errno(err, errno, "--root %s", root);
+	if (mkdir(dir, 0700) < 0)
+		return errno == EEXIST ? error_set(err, EEXIST, "container \"%s\" exists already", id)
+				       : error_set_errno(err, errno, "container %s: %s", id, dir);
+	return lock_dir(dir, id, lock_fd, err);
+}
+
+static void str_into(const struct json_doc *d, int obj, const char *key, char *out, size_t size)
+{
+	struct buf b = BUF_INIT(size - 1);
+	int t = json_get(d, obj, key);
+	*out = 0;
+	if (t >= 0 && json_text(d, t, &b) == 0 && b.data)
+		memcpy(out, b.data, b.len + 1);
+	buf_free(&b);
+}
+
+static long long num(const struct json_doc *d, int obj, const char *key)
+{
+	long long v = 0;
+	int t = json_get(d, obj, key);
+	return t >= 0 && json_number(d, t, &v) == 0 ? v : 0;
+}
+
+static int parse(struct sb_state *s, const char *text, size_t len, struct error **err)
+{
+	struct json_doc d;
+	char status[16];
+	struct oci_strs k = { 0 }, v = { 0 };
+
+	if (json_parse(&d, text, len, err) < 0)
+		return -1;
+	str_into(&d, 0, "bundle", s->bundle, sizeof(s->bundle));
+	str_into(&d, 0, "rootfs", s->rootfs, sizeof(s->rootfs));
+	str_into(&d, 0, "created", s->created, sizeof(s->created));
+	str_into(&d, 0, "agent", s->agent_url, sizeof(s->agent_url));
+	str_into(&d, 0, "status", status, sizeof(status));
+	s->status = SB_STOPPED;
+	for (int i = SB_CREATING; i <= SB_STOPPED; i++)
+		if (!strcmp(status, sb_status_names[i]))
+			s->status = (enum sb_status)i;
+	s->shim = (struct sb_proc){ (pid_t)num(&d, 0, "shim_pid"),
+				    (unsigned long long)num(&d, 0, "shim_start") };
+	s->proxy = (struct sb_proc){ (pid_t)num(&d, 0, "proxy_pid"),
+				     (unsigned long long)num(&d, 0, "proxy_start") };
+	s->vsock_cid = (uint32_t)num(&d, 0, "vsock_cid");
+	s->terminal = num(&d, 0, "terminal") != 0;
+	int r = oci_get_map(&d, 0, "", "annotations", &k, &v, err);
+	json_doc_free(&d);
+	s->ann_keys = k.v;
+	s->ann_values = v.v;
+	s->nann = k.n < v.n ? k.n : v.n;
+	return r;
+}
+
+int sb_state_open(const char *root, const char *id, struct sb_state *s, int *lock_fd,
+		  struct error **err)
+{
+	char path[PATH_MAX + 16], *text = NULL;
+	size_t len;
+
+	memset(s, 0, sizeof(*s));
+	*lock_fd = -1;
+	if (sb_check_id(id, err) < 0 || sb_dir(root, id, s->dir, sizeof(s->dir), err) < 0 ||
+	    lock_dir(s->dir, id, lock_fd, err) < 0)
+		return -1;
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	snprintf(path, sizeof(path), "%s/state.json", s->dir);
+	if (fs_read_file(path, STATE_MAX, &text, &len, NULL) < 0) {
+		/* A create killed before its first write: only delete can act. */
+		s->status = SB_CREATING;
+		return 0;
+	}
+	int r = parse(s, text, len, err);
+	free(text);
+	if (r < 0) {
+		close(*lock_fd);
+		*lock_fd = -1;
+		sb_state_free(s);
+		return error_wrap(err, "container %s: %s", id, path);
+	}
+	return 0;
+}
+
+int sb_state_write(const struct sb_state *s, struct error **err)
+{
+	struct buf b = BUF_INIT(STATE_MAX);
+	struct json_writer w;
+	char tmp[PATH_MAX + 32], path[PATH_MAX + 16];
+
+	json_begin(&w, &b, true);
+	json_obj_begin(&w);
+	json_key(&w, "id"), json_str(&w, s->id);
+	json_key(&w, "status"), json_str(&w, sb_status_names[s->status]);
+	json_key(&w, "bundle"), json_str(&w, s->bundle);
+	json_key(&w, "rootfs"), json_str(&w, s->rootfs);
+	json_key(&w, "created"), json_str(&w, s->created);
+	json_key(&w, "agent"), json_str(&w, s->agent_url);
+	json_key(&w, "shim_pid"), json_int(&w, s->shim.pid);
+	json_key(&w, "shim_start"), json_uint(&w, s->shim.start);
+	json_key(&w, "proxy_pid"), json_int(&w, s->proxy.pid);
+	json_key(&w, "proxy_start"), json_uint(&w, s->proxy.start);
+	json_key(&w, "vsock_cid"), json_uint(&w, s->vsock_cid);
+	json_key(&w, "terminal"), json_int(&w, s->terminal);
+	json_key(&w, "annotations");
+	json_obj_begin(&w);
+	for (size_t i = 0; i < s->nann; i++)
+		json_key(&w, s->ann_keys[i]), json_str(&w, s->ann_values[i]);
+	json_obj_end(&w);
+	json_obj_end(&w);
+	if (json_end(&w) < 0 || buf_putc(&b, '\n') < 0) {
+		buf_free(&b);
+		return error_set(err, ENOMEM, "container %s: state too large", s->id);
+	}
+	snprintf(tmp, sizeof(tmp), "%s/state.json.tmp", s->dir);
+	snprintf(path, sizeof(path), "%s/state.json", s->dir);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r = fd < 0 ? -1 : (int)write(fd, b.data, b.len);
+	bool ok = r == (int)b.len && fsync(fd) == 0;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	buf_free(&b);
+	if (!ok || rename(tmp, path) < 0) {
+		e = ok ? errno : e;
+		unlink(tmp);
+		return error_set_errno(err, e ? e : EIO, "container %s: write %s", s->id, path);
+	}
+	return 0;
+}
+
+void sb_state_free(struct sb_state *s)
+{
+	struct oci_strs k = { s->ann_keys, s->nann }, v = { s->ann_values, s->nann };
+	oci_strs_free(&k);
+	oci_strs_free(&v);
+	s->ann_keys = s->ann_values = NULL;
+	s->nann = 0;
+}
+
+unsigned long long sb_proc_start(pid_t pid)
+{
+	char p[64], *stat = NULL;
+	unsigned long long start = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || fs_read_file(p, 4096, &stat, NULL, NULL) < 0)
+		return 0;
+	const char *rp = strrchr(stat, ')'), *s = rp ? rp + 1 : NULL;
+	/* A zombie is gone already. After "(comm)": state is field 3,
+	 * starttime field 22. */
+	if (s && s[0] == ' ' && s[1] && !strchr("ZX", s[1])) {
+		for (int field = 3; s && field < 22; field++)
+			s = strchr(s + 1, ' ');
+		if (s)
+			start = strtoull(s + 1, NULL, 10);
+	}
+	free(stat);
+	return start;
+}
+
+bool sb_proc_alive(const struct sb_proc *p)
+{
+	if (p->pid <= 0)
+		return false;
+	unsigned long long now = sb_proc_start(p->pid);
+	return now && (!p->start || now == p->start);
+}
+
+void sb_proc_set(struct sb_proc *p, pid_t pid)
+{
+	p->pid = pid;
+	p->start = sb_proc_start(pid);
+}
+
+enum sb_status sb_state_status(const struct sb_state *s)
+{
+	char pidfile[PATH_MAX + 8], *text = NULL;
+	struct sb_proc qemu = { 0 };
+
+	if (s->status == SB_CREATING || s->status == SB_STOPPED)
+		return s->status;
+	if (!sb_proc_alive(&s->shim))
+		return SB_STOPPED;
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", s->dir);
+	if (fs_read_file(pidfile, 64, &text, NULL, NULL) == 0)
+		qemu.pid = (pid_t)atoi(text);
+	free(text);
+	return sb_proc_alive(&qemu) ? s->status : SB_STOPPED;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sb_state_list(const char *root, char ***ids, size_t *n, struct error **err)
+{
+	struct oci_strs out = { 0 };
+	DIR *d = opendir(root);
+	struct dirent *e;
+
+	*ids = NULL;
+	*n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : error_set_errno(err, errno, "--root %s", root);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && sb_check_id(e->d_name, NULL) == 0 &&
+		    e->d_type == DT_DIR && oci_strs_push(&out, e->d_name) < 0) {
+			closedir(d);
+			oci_strs_free(&out);
+			return error_set(err, ENOMEM, "--root %s: too many containers", root);
+		}
+	closedir(d);
+	if (out.n)
+		qsort(out.v, out.n, sizeof(char *), cmp);
+	*ids = out.v;
+	*n = out.n;
+	return 0;
+}
+
+void sb_now_rfc3339(char *out, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, size, "%s.%09ldZ", base, ts.tv_nsec);
+}

@@ -1,0 +1,210 @@
+/* kata-runtime shim: the host process standing for one container process
+ * (its pid is the one in --pid-file and in `state`). It relays its stdin,
+ * stdout and stderr through the agent, forwards the signals it gets
+ * (SIGWINCH becomes TtyWinResize), and exits with the process's exit
+ * status, so that whoever reaps it sees the container's status. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "util/error.h"
+
+struct shim {
+	struct agent agent;
+	const struct agent_ops *ops;
+	const char *cid, *eid;
+	bool terminal;
+};
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+struct output {
+	struct shim *s;
+	bool err_stream;
+};
+
+static void *output_thread(void *arg)
+{
+	struct output *o = arg;
+	struct shim *s = o->s;
+	int fd = o->err_stream ? 2 : 1;
+	bool out_ok = true;
+
+	for (;;) {
+		struct buf b = BUF_INIT(1 << 20);
+		struct error *err = NULL;
+		int r = s->ops->read_output(&s->agent, s->cid, s->eid, o->err_stream, &b, &err);
+		if (r > 0 && out_ok && write_all(fd, b.data, b.len) < 0)
+			out_ok = false; /* keep draining, so the process is not blocked */
+		buf_free(&b);
+		if (r <= 0) {
+			if (r < 0)
+				log_debug("shim %s/%s: reading output: %s", s->cid, s->eid, err->msg);
+			error_free(err);
+			return NULL;
+		}
+	}
+}
+
+static void *input_thread(void *arg)
+{
+	struct shim *s = arg;
+	char buf[32768];
+
+	for (;;) {
+		ssize_t n = read(0, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (s->ops->write_stdin(&s->agent, s->cid, s->eid, buf, (size_t)n, NULL) < 0)
+			return NULL;
+	}
+	s->ops->close_stdin(&s->agent, s->cid, s->eid, NULL);
+	return NULL;
+}
+
+static void resize(struct shim *s)
+{
+	struct winsize ws;
+	if (s->terminal && ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		s->ops->tty_resize(&s->agent, s->cid, s->eid, ws.ws_row, ws.ws_col, NULL);
+}
+
+static void *signal_thread(void *arg)
+{
+	struct shim *s = arg;
+	sigset_t set;
+	int sig;
+
+	sigfillset(&set);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGWINCH)
+			resize(s);
+		else if (sig != SIGCHLD && sig != SIGPIPE && sig != SIGURG)
+			s->ops->signal_process(&s->agent, s->cid, s->eid, sig, NULL);
+	}
+	return NULL;
+}
+
+static struct termios saved_tio;
+static bool tio_saved;
+
+static void restore_tty(void)
+{
+	if (tio_saved)
+		tcsetattr(0, TCSANOW, &saved_tio);
+}
+
+static void raw_tty(void)
+{
+	struct termios t;
+	if (tcgetattr(0, &saved_tio) < 0)
+		return;
+	tio_saved = true;
+	t = saved_tio;
+	cfmakeraw(&t);
+	t.c_oflag |= OPOST; /* as Kata's shim: output keeps its newlines */
+	tcsetattr(0, TCSANOW, &t);
+}
+
+static int run(struct shim *s, const char *url)
+{
+	struct error *err = NULL;
+	pthread_t out, errt, in, sigt;
+	struct output o1 = { s, false }, o2 = { s, true };
+	sigset_t all;
+	int status = 255;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (s->ops->connect(&s->agent, url, &err) < 0) {
+		log_error("shim %s/%s: %s", s->cid, s->eid, err->msg);
+		error_free(err);
+		return 255;
+	}
+	if (s->terminal && isatty(0))
+		raw_tty();
+	resize(s);
+	pthread_create(&sigt, NULL, signal_thread, s);
+	pthread_create(&in, NULL, input_thread, s);
+	pthread_detach(in);
+	pthread_create(&out, NULL, output_thread, &o1);
+	if (!s->terminal)
+		pthread_create(&errt, NULL, output_thread, &o2);
+	pthread_join(out, NULL);
+	if (!s->terminal)
+		pthread_join(errt, NULL);
+	if (s->ops->wait_process(&s->agent, s->cid, s->eid, &status, &err) < 0) {
+		log_error("shim %s/%s: %s", s->cid, s->eid, err->msg);
+		error_free(err);
+		status = 255;
+	}
+	restore_tty();
+	return status & 0xff;
+}
+
+int cmd_shim(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
+{
+	enum { S_AGENT, S_CONTAINER, S_EXEC, S_TERMINAL };
+	static const struct opt_spec specs[] = {
+		{ "agent", 0, OPT_VALUE, S_AGENT },
+		{ "container", 0, OPT_VALUE, S_CONTAINER },
+		{ "exec-id", 0, OPT_VALUE, S_EXEC },
+		{ "terminal", 0, OPT_BOOL, S_TERMINAL },
+	};
+	struct shim s = { .ops = &kata_agent_ops };
+	const char *url = NULL, *v;
+	struct error *err = NULL;
+	struct opt_parser p;
+	int id;
+
+	(void)ctx;
+	if (cli_wants_help(argc, argv)) {
+		cli_command_help(cmd);
+		return 0;
+	}
+	opt_init(&p, argc, argv, specs, sizeof(specs) / sizeof(specs[0]));
+	while ((id = opt_next(&p, &v, &err)) >= 0) {
+		if (id == S_AGENT)
+			url = v;
+		else if (id == S_CONTAINER)
+			s.cid = v;
+		else if (id == S_EXEC)
+			s.eid = v;
+		else
+			s.terminal = opt_bool_value(v);
+	}
+	if (err || !url || !s.cid || p.i != argc) {
+		log_error("shim: %s", err ? err->msg : "usage: kata-runtime shim --agent URL "
+			  "--container ID [--exec-id ID] [--terminal]");
+		error_free(err);
+		return 255;
+	}
+	if (!s.eid)
+		s.eid = s.cid;
+	return run(&s, url);
+}
