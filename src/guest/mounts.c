@@ -119,6 +119,23 @@ int guest_plan_mount(const char *rootfs, const char *destination, const char *so
 	m->bind = m->flags & MS_BIND;
 	snprintf(m->source, sizeof(m->source), "%s", source && *source ? source : "none");
 	snprintf(m->type, sizeof(m->type), "%s", type && *type && !m->bind ? type : "none");
+	/* The guest has the unified hierarchy only: a v1 "cgroup" mount (runc's
+	 * default spec has one) would take the controllers away from it. */
+	if (!strcmp(m->type, "cgroup")) {
+		snprintf(m->type, sizeof(m->type), "cgroup2");
+		snprintf(m->source, sizeof(m->source), "cgroup2");
+		m->data[0] = 0;
+	}
+	/* The agent makes a terminal's pty in the guest's devpts, before the
+	 * container has its mounts: the container sees that devpts (it has
+	 * the VM to itself), so that its terminal is a tty there too. */
+	if (!strcmp(m->type, "devpts")) {
+		snprintf(m->type, sizeof(m->type), "none");
+		snprintf(m->source, sizeof(m->source), "/dev/pts");
+		m->data[0] = 0;
+		m->flags |= MS_BIND | MS_REC;
+		m->bind = true;
+	}
 	if (m->bind && !clean_path(m->source))
 		return error_set(err, EINVAL, "bind mount of \"%s\" on %s: not an absolute path "
 				 "without . or ..", m->source, destination);

@@ -240,8 +240,11 @@ int sb_delete(const struct sb_env *env, const char *id, bool force, struct error
 	}
 	/* A stopped or created container: tell the agent, then take it all down. */
 	if (st != SB_CREATING && sb_proc_alive(&s.proxy) && connect_agent(&s, &a, NULL) == 0) {
-		if (force || st == SB_CREATED)
-			kata_agent_ops.signal_process(&a, id, "", SIGKILL, NULL);
+		if ((force || st == SB_CREATED) &&
+		    kata_agent_ops.signal_process(&a, id, "", SIGKILL, NULL) == 0)
+			/* Let the shim see the status before its process goes. */
+			for (int i = 0; i < 300 && sb_proc_alive(&s.shim); i++)
+				usleep(10 * 1000);
 		kata_agent_ops.remove_container(&a, id, REMOVE_TIMEOUT_S, NULL);
 		kata_agent_ops.destroy_sandbox(&a, NULL);
 		kata_agent_ops.close(&a);

@@ -187,6 +187,7 @@ int cmd_shim(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 		cli_command_help(cmd);
 		return 0;
 	}
+	log_no_stderr();
 	opt_init(&p, argc, argv, specs, sizeof(specs) / sizeof(specs[0]));
 	while ((id = opt_next(&p, &v, &err)) >= 0) {
 		if (id == S_AGENT)

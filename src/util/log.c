@@ -127,8 +127,17 @@ static void to_file(enum log_level level, const char *msg)
 	buf_free(&b);
 }
 
+static bool quiet_stderr;
+
+void log_no_stderr(void)
+{
+	quiet_stderr = true;
+}
+
 static void to_stderr(enum log_level level, const char *msg)
 {
+	if (quiet_stderr)
+		return;
 	if (level == LOGL_ERROR)
 		dprintf(2, "%s: %s\n", L.ident, msg);
 	else

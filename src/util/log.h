@@ -26,6 +26,9 @@ struct log_config {
 int log_open(const struct log_config *c, struct error **err);
 void log_close(void);
 void log_set_level(enum log_level level);
+/* Never write to stderr (a shim's stderr is the container's): the log file
+ * or syslog only. */
+void log_no_stderr(void);
 enum log_level log_get_level(void);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -142,3 +142,29 @@ TEST(guest_ps_formats)
 	CHECK(!guest_path_is_clean_under("/run/kata-containersX/a", "/run/kata-containers"));
 	CHECK(!guest_path_is_clean_under("/run/kata-containers/../a", "/run/kata-containers"));
 }
+
+/* runc's default spec mounts a v1 "cgroup": in the guest it is cgroup2. */
+TEST(guest_plan_mount_cgroup_v1_is_v2)
+{
+	struct spawn_mount m;
+	struct error *err = NULL;
+	char *opts[] = { "nosuid", "ro" };
+
+	CHECK(guest_plan_mount("/r", "/sys/fs/cgroup", "cgroup", "cgroup", opts, 2, &m, &err) == 0);
+	CHECK_STR(m.type, "cgroup2");
+	CHECK_STR(m.source, "cgroup2");
+	CHECK(m.flags & MS_RDONLY);
+}
+
+/* A devpts mount is the guest's devpts, where the agent made the pty. */
+TEST(guest_plan_mount_devpts_is_the_guests)
+{
+	struct spawn_mount m;
+	struct error *err = NULL;
+	char *opts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" };
+
+	CHECK(guest_plan_mount("/r", "/dev/pts", "devpts", "devpts", opts, 6, &m, &err) == 0);
+	CHECK(m.bind && (m.flags & MS_BIND) && (m.flags & MS_NOSUID));
+	CHECK_STR(m.source, "/dev/pts");
+	CHECK_STR(m.data, "");
+}
