@@ -10,7 +10,8 @@ qemu-system-x86 busybox-static cpio xz-utils
 python3 python3-grpcio python3-grpc-tools python3-protobuf protobuf-compiler
 libnghttp2-dev util-linux iproute2
 golang-go golang-github-hashicorp-yamux-dev
-libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev g++"
+libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev g++
+containerd runc"
 
 missing=""
 for p in $PKGS; do

@@ -49,6 +49,10 @@ run_suite() {
 			sed 's/^/    /' "$T/.log"
 			TESTS_FAILED=$((TESTS_FAILED + 1))
 		fi
+		# Never remove through a mount a test left behind.
+		grep -o " $T/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do
+			umount -l "$m" 2> /dev/null
+		done
 		rm -rf "$T"
 	done
 	echo "$suite: $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"

@@ -43,6 +43,7 @@ static int teardown(const struct sb_state *s, struct error **err)
 	for (int i = 0; i < 100 && sb_proc_alive(&s->proxy); i++)
 		usleep(10 * 1000);
 	sb_kill_proc(&s->proxy);
+	sb_kill_strays(s->dir);
 	if (sb_share_teardown(s->dir, err) < 0 || sb_remove_dir(s->dir, err) < 0)
 		return error_wrap(err, "container %s", s->id);
 	return 0;

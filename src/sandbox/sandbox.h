@@ -81,6 +81,8 @@ int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *c
 void sb_kill_proc(const struct sb_proc *p);
 /* SIGKILL every exec shim recorded in dir (sandbox/exec.c). */
 void sb_exec_kill_all(const char *dir);
+/* SIGKILL every process whose command line names dir or a path in it. */
+void sb_kill_strays(const char *dir);
 /* Remove dir and everything in it (after checking nothing is mounted there). */
 int sb_remove_dir(const char *dir, struct error **err);
 

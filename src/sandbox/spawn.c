@@ -18,6 +18,7 @@
 #include "sandbox/sandbox.h"
 #include "transport/transport.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 #define PROXY_READY_MS 10000
 
@@ -178,6 +179,40 @@ void sb_kill_proc(const struct sb_proc *p)
 		waitpid(p->pid, NULL, WNOHANG);
 		usleep(10 * 1000);
 	}
+}
+
+/* Any process whose command line names something in dir (a QEMU, proxy
+ * or shim a killed create left, or one started after our records were
+ * written): SIGKILL. */
+void sb_kill_strays(const char *dir)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char want[PATH_MAX + 2];
+	pid_t self = getpid();
+
+	snprintf(want, sizeof(want), "%s/", dir);
+	while (d && (e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		char p[64], *cmd = NULL;
+		size_t n = 0;
+		bool match = false;
+		if (pid <= 1 || pid == self)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)pid);
+		if (fs_read_file(p, 1 << 20, &cmd, &n, NULL) < 0)
+			continue;
+		for (size_t i = 0; i < n && !match; i += strlen(cmd + i) + 1)
+			match = strstr(cmd + i, want) || !strcmp(cmd + i, dir);
+		free(cmd);
+		if (match) {
+			struct sb_proc proc;
+			sb_proc_set(&proc, pid);
+			sb_kill_proc(&proc);
+		}
+	}
+	if (d)
+		closedir(d);
 }
 
 static int remove_tree(int dirfd, const char *name, int depth)

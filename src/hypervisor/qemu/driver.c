@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,12 +87,16 @@ static int launch(struct vm *vm, struct strv *argv, struct error **err)
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_set_errno(err, errno, "%s", log);
-	pid_t child = fork();
+	pid_t parent = getpid(), child = fork();
 	if (child < 0) {
 		close(fd);
 		return error_set_errno(err, errno, "fork");
 	}
 	if (child == 0) {
+		/* Dies with its launcher until it has daemonized. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		int null = open("/dev/null", O_RDONLY);
 		dup2(null, 0);
 		dup2(fd, 1);
