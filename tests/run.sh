@@ -50,6 +50,7 @@ suite agent-vm sh "$top/tests/integration/agent_vm.sh" "$B"
 suite proto-python /usr/bin/python3 "$top/tests/interop/proto_python.py" "$B/tests/pb-sample"
 suite cli sh "$top/tests/e2e/cli.sh" "$B"
 suite lifecycle sh "$top/tests/e2e/lifecycle.sh" "$B"
+suite containerd sh "$top/tests/e2e/containerd.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"
 suite fuzz sh "$top/tests/fuzz/run.sh" "$B"
 echo
