@@ -29,6 +29,8 @@ for a in "$@"; do
 	a=$(printf '%s' "$a" | sed 's/\\/\\\\/g; s/"/\\"/g')
 	args="$args${args:+, }\"$a\""
 done
+# sed's c\ text takes backslash escapes: double them.
+args=$(printf '%s' "$args" | sed 's/\\/\\\\/g')
 # One line per key in the default spec: replace the values in place.
 sed -i -e "s|\"terminal\": true|\"terminal\": $tty|" \
 	-e "/\"args\": \[/,/\]/c\\		\"args\": [$args]," \

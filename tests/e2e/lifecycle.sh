@@ -83,6 +83,33 @@ test_terminal() {
 	nothing_left_here
 }
 
+# A terminal through --console-socket, as containerd asks for one: the pty
+# master goes to the socket, the window size set there reaches the
+# container, and what is typed there is read in the container.
+test_console_socket() {
+	setup
+	bundle b --tty sh -c 'read line; echo "got $line"; stty size'
+	/usr/bin/python3 "$top/tests/e2e/console.py" "$T/console.sock" "typed-in
+" > "$T/console.out" 2>&1 &
+	cons=$!
+	for _ in $(seq 50); do [ -S "$T/console.sock" ] && break; sleep 0.1; done
+	run $K create -b "$T/b" --console-socket "$T/console.sock" --pid-file "$T/pid" tty1
+	expect_rc 0
+	run $K start tty1
+	expect_rc 0
+	wait "$cons"
+	expect_in "$(cat "$T/console.out")" "name /dev/pts/"
+	expect_in "$(cat "$T/console.out")" "got typed-in"
+	expect_in "$(cat "$T/console.out")" "30 100"
+	wait_status tty1 stopped
+	run $K delete tty1
+	expect_rc 0
+	run $K create -b "$T/b" tty2 < /dev/null
+	expect_rc 1
+	expect_in "$err" "process.terminal is true: a detached container needs --console-socket"
+	nothing_left_here
+}
+
 test_lifecycle_step_by_step() {
 	setup
 	bundle b sleep 1000
@@ -106,6 +133,14 @@ test_lifecycle_step_by_step() {
 	expect_rc 6
 	expect_eq "$out" "in-exec
 runc"
+	printf '{"args": ["sh", "-c", "echo $A; pwd"], "env": ["A=from-file"], "cwd": "/tmp"}' > "$T/p.json"
+	run $K exec --process "$T/p.json" s1
+	expect_rc 0
+	expect_eq "$out" "from-file
+/tmp"
+	run $K exec -e B=from-flag --cwd /bin s1 sh -c 'echo $B; pwd'
+	expect_eq "$out" "from-flag
+/bin"
 	run $K ps --format json s1
 	expect_eq "$out" "[$pid]"
 	run $K ps s1
