@@ -279,7 +279,10 @@ test_bad_input() {
 test_faults_delete_force_cleans_up() {
 	setup
 	bundle b sleep 1000
-	for at in 0.3 1.2 2.5; do
+	# Fixed points (before, during and after the boot) and a random one.
+	rnd=$(awk -v s="$$" 'BEGIN { srand(s); printf "%.2f", rand() * 3.5 }')
+	for at in 0.3 1.2 2.5 "$rnd"; do
+		echo "create killed after ${at}s"
 		$K create -b "$T/b" "k$at" < /dev/null > /dev/null 2>&1 &
 		sleep "$at"
 		kill -9 $!
