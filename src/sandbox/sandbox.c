@@ -1,14 +1,17 @@
 /* The lifecycle: create, start, kill, delete, pause and resume. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "hypervisor/hypervisor.h"
 #include "sandbox/sandbox.h"
+#include "transport/transport.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -56,22 +59,52 @@ static void copy_annotations(struct sb_state *s, const struct oci_spec *spec)
 	s->nann = spec->ann_keys.n < spec->ann_values.n ? spec->ann_keys.n : spec->ann_values.n;
 }
 
+/* A vsock CID for the VM: /dev/vhost-vsock holds it for as long as the fd
+ * (QEMU's, after launch) is open. The first free one from 3. */
+#define VHOST_VSOCK_SET_GUEST_CID _IOW(0xAF, 0x60, uint64_t)
+static int vsock_cid(uint32_t *cid, struct error **err)
+{
+	int fd = open("/dev/vhost-vsock", O_RDWR); /* QEMU inherits it */
+	if (fd < 0)
+		return error_set_errno(err, errno, "hypervisor.qemu.use_vsock: /dev/vhost-vsock");
+	for (uint64_t c = 3; c < 65536; c++)
+		if (ioctl(fd, VHOST_VSOCK_SET_GUEST_CID, &c) == 0) {
+			*cid = (uint32_t)c;
+			return fd;
+		} else if (errno != EADDRINUSE) {
+			break;
+		}
+	int e = errno;
+	close(fd);
+	return error_set_errno(err, e, "hypervisor.qemu.use_vsock: no free vsock CID");
+}
+
 /* The VM: booted with the share, its monitor left (every later command
- * attaches again). */
-static int boot(const struct sb_env *env, const struct sb_state *s, struct error **err)
+ * attaches again). With vsock, its CID in s and the agent's address. */
+static int boot(const struct sb_env *env, struct sb_state *s, struct error **err)
 {
 	const struct config *c = env->config;
 	char share[PATH_MAX + 16], cache[PATH_MAX + 16], why[256];
 	struct vm vm;
+	int vhost = -1;
 
+	if (c->qemu.use_vsock) {
+		if ((vhost = vsock_cid(&s->vsock_cid, err)) < 0)
+			return -1;
+		snprintf(s->agent_url, sizeof(s->agent_url), "vsock://%u:%u", s->vsock_cid,
+			 VSOCK_AGENT_PORT);
+	}
 	snprintf(share, sizeof(share), "%s/shared", s->dir);
 	snprintf(cache, sizeof(cache), "%s/.cache", env->root);
 	const char *accel = qemu_accel(&c->qemu, cache, "/dev/kvm", why, sizeof(why));
 	log_debug("container %s: accel %s (%s)", s->id, accel, why);
 	struct qemu_launch l = { .id = s->id, .run_dir = s->dir, .accel = accel,
-				 .shared_dir = share, .vhost_fd = -1, .mode = QEMU_BOOT,
-				 .agent_debug = c->agent.enable_debug };
-	if (qemu_ops.start(&vm, &c->qemu, &l, err) < 0)
+				 .shared_dir = share, .vsock_cid = s->vsock_cid, .vhost_fd = vhost,
+				 .mode = QEMU_BOOT, .agent_debug = c->agent.enable_debug };
+	int r = qemu_ops.start(&vm, &c->qemu, &l, err);
+	if (vhost >= 0)
+		close(vhost);
+	if (r < 0)
 		return -1;
 	qemu_ops.detach(&vm);
 	return 0;
@@ -115,9 +148,15 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 
 	if (sb_state_write(s, err) < 0 ||
 	    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err) < 0 ||
-	    boot(env, s, err) < 0 || sb_spawn_proxy(env, s->dir, &pid, err) < 0)
+	    boot(env, s, err) < 0)
 		return -1;
-	sb_proc_set(&s->proxy, pid);
+	/* virtio-serial takes one client: the proxy shares it. A vsock takes
+	 * a connection per client, and no proxy runs. */
+	if (!env->config->qemu.use_vsock) {
+		if (sb_spawn_proxy(env, s->dir, &pid, err) < 0)
+			return -1;
+		sb_proc_set(&s->proxy, pid);
+	}
 	if (sb_state_write(s, err) < 0 || agent_create(env, s, spec, rootfs, err) < 0 ||
 	    sb_spawn_shim(env, s->agent_url, s->id, s->id, s->terminal, &o->io, &pid, err) < 0)
 		return -1;
@@ -240,7 +279,8 @@ int sb_delete(const struct sb_env *env, const char *id, bool force, struct error
 		goto out;
 	}
 	/* A stopped or created container: tell the agent, then take it all down. */
-	if (st != SB_CREATING && sb_proc_alive(&s.proxy) && connect_agent(&s, &a, NULL) == 0) {
+	if (st != SB_CREATING && (s.vsock_cid || sb_proc_alive(&s.proxy)) &&
+	    connect_agent(&s, &a, NULL) == 0) {
 		if ((force || st == SB_CREATED) &&
 		    kata_agent_ops.signal_process(&a, id, "", SIGKILL, NULL) == 0)
 			/* Let the shim see the status before its process goes. */

@@ -302,6 +302,23 @@ test_faults_delete_force_cleans_up() {
 	nothing_left_here
 }
 
+# With use_vsock the agent is reached over vsock, with no proxy; hosts
+# without /dev/vhost-vsock (these machines) get an error naming the key.
+test_vsock() {
+	setup
+	printf 'use_vsock = true\n' >> "$T/c.toml"
+	bundle b echo over-vsock
+	run $K run -b "$T/b" v1
+	if [ -e /dev/vhost-vsock ]; then
+		expect_rc 0
+		expect_eq "$out" "over-vsock"
+	else
+		expect_rc 1
+		expect_in "$err" "hypervisor.qemu.use_vsock: /dev/vhost-vsock: No such file or directory"
+	fi
+	nothing_left_here
+}
+
 test_spec() {
 	setup
 	mkdir "$T/s"
