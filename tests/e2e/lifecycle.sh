@@ -141,6 +141,11 @@ runc"
 	run $K exec -e B=from-flag --cwd /bin s1 sh -c 'echo $B; pwd'
 	expect_eq "$out" "from-flag
 /bin"
+	run $K exec --user 1000:1001 s1 id
+	expect_in "$out" "uid=1000 gid=1001"
+	run $K exec --user nobody s1 id
+	expect_rc 1
+	expect_in "$err" "--user \"nobody\": expected uid[:gid] (numbers)"
 	run $K ps --format json s1
 	expect_eq "$out" "[$pid]"
 	run $K ps s1
@@ -167,6 +172,17 @@ runc"
 30"
 	echo '{"memory": {"limit": 100663296}}' > "$T/res.json"
 	run $K update --resources "$T/res.json" s1
+	expect_rc 0
+	echo '{"pids": {"limit": 40}}' | $K update --resources - s1 || fail "update from stdin"
+	run timeout 3 $K events --interval 1s s1
+	n=$(echo "$out" | grep -c '"pids":{"current":1,"limit":40}')
+	[ "$n" -ge 2 ] && [ "$n" -le 4 ] || fail "$n events in 3 s at 1 s intervals: $out"
+	run $K update --pids-limit 30 s1
+	# Two commands at once on one container: the lock orders them.
+	$K pause s1 & $K pause s1 & wait
+	run $K state s1
+	expect_in "$out" "\"status\": \"paused\""
+	run $K resume s1
 	expect_rc 0
 	run $K events --stats s1
 	expect_rc 0
