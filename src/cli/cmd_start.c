@@ -1,5 +1,4 @@
-/* start, pause, resume, kill and delete: one or more ids, the sandbox does
- * the rest. */
+/* start, pause, resume, delete and kill: the sandbox does the rest. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,85 +39,39 @@ static int ids(const struct command *cmd, int argc, char **argv, const struct op
 	return 0;
 }
 
-/* Each id in turn; the exit status is 1 when any failed. */
-static int each(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv, int pos,
-		int (*fn)(const struct sb_env *, const char *, const struct ids_args *,
-			  struct error **),
-		const struct ids_args *a)
+/* What cmd (start, pause, resume or delete) does to one container. */
+static int act(const struct command *cmd, const struct sb_env *env, const char *id,
+	       const struct ids_args *a, struct error **err)
 {
+	if (!strcmp(cmd->name, "start"))
+		return sb_start(env, id, err);
+	if (!strcmp(cmd->name, "delete"))
+		return sb_delete(env, id, a->force, err);
+	return sb_pause(env, id, !strcmp(cmd->name, "pause"), err);
+}
+
+/* start, pause, resume and delete: each id in turn; the exit status is 1
+ * when any failed. */
+int cmd_start(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt_spec force[] = { { "force", 'f', OPT_BOOL, O_FORCE } };
+	bool del = !strcmp(cmd->name, "delete");
+	struct ids_args a = { 0 };
 	struct error *err = NULL;
 	struct sb_env env;
 	char self[4096];
-	int status = 0;
+	int pos, status = 0;
 
+	if (cli_wants_help(argc, argv))
+		return cli_command_help(cmd), 0;
+	if (ids(cmd, argc, argv, del ? force : NULL, del, &a, 1, 1 << 20, &pos) < 0)
+		return 1;
 	if (cli_sb_env(ctx, &env, self, sizeof(self), &err) < 0)
 		return cli_fail(cmd, NULL, err);
 	for (int i = pos; i < argc; i++)
-		if (fn(&env, argv[i], a, &err) < 0)
+		if (act(cmd, &env, argv[i], &a, &err) < 0)
 			status = cli_fail(cmd, argv[i], err), err = NULL;
 	return status;
-}
-
-static int do_start(const struct sb_env *env, const char *id, const struct ids_args *a,
-		    struct error **err)
-{
-	(void)a;
-	return sb_start(env, id, err);
-}
-
-static int do_pause(const struct sb_env *env, const char *id, const struct ids_args *a,
-		    struct error **err)
-{
-	(void)a;
-	return sb_pause(env, id, true, err);
-}
-
-static int do_resume(const struct sb_env *env, const char *id, const struct ids_args *a,
-		     struct error **err)
-{
-	(void)a;
-	return sb_pause(env, id, false, err);
-}
-
-static int do_delete(const struct sb_env *env, const char *id, const struct ids_args *a,
-		     struct error **err)
-{
-	return sb_delete(env, id, a->force, err);
-}
-
-int cmd_start(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
-{
-	struct ids_args a = { 0 };
-	int pos;
-	if (cli_wants_help(argc, argv))
-		return cli_command_help(cmd), 0;
-	if (ids(cmd, argc, argv, NULL, 0, &a, 1, 1 << 20, &pos) < 0)
-		return 1;
-	return each(ctx, cmd, argc, argv, pos, do_start, &a);
-}
-
-int cmd_pause(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
-{
-	struct ids_args a = { 0 };
-	int pos;
-	if (cli_wants_help(argc, argv))
-		return cli_command_help(cmd), 0;
-	if (ids(cmd, argc, argv, NULL, 0, &a, 1, 1 << 20, &pos) < 0)
-		return 1;
-	return each(ctx, cmd, argc, argv, pos, !strcmp(cmd->name, "pause") ? do_pause : do_resume,
-		    &a);
-}
-
-int cmd_delete(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
-{
-	static const struct opt_spec specs[] = { { "force", 'f', OPT_BOOL, O_FORCE } };
-	struct ids_args a = { 0 };
-	int pos;
-	if (cli_wants_help(argc, argv))
-		return cli_command_help(cmd), 0;
-	if (ids(cmd, argc, argv, specs, 1, &a, 1, 1 << 20, &pos) < 0)
-		return 1;
-	return each(ctx, cmd, argc, argv, pos, do_delete, &a);
 }
 
 int cmd_kill(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)

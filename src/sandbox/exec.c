@@ -10,41 +10,11 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "sandbox/sandbox.h"
+#include "sandbox/internal.h"
 #include "util/error.h"
 #include "util/fs.h"
 
-#define AGENT_TIMEOUT_MS 30000
-
-static int with_agent(const struct sb_env *env, const char *id, bool need_running,
-		      struct sb_state *s, int *lock, struct agent *a, struct error **err)
-{
-	if (sb_state_open(env->root, id, s, lock, err) < 0)
-		return -1;
-	enum sb_status st = sb_state_status(s);
-	if ((need_running && st != SB_RUNNING) ||
-	    (!need_running && st != SB_RUNNING && st != SB_PAUSED && st != SB_CREATED)) {
-		sb_state_free(s);
-		close(*lock);
-		return error_set(err, ESRCH, "container %s is %s: container not running", id,
-				 sb_status_names[st]);
-	}
-	memset(a, 0, sizeof(*a));
-	a->timeout_ms = AGENT_TIMEOUT_MS;
-	if (kata_agent_ops.connect(a, s->agent_url, err) < 0) {
-		sb_state_free(s);
-		close(*lock);
-		return error_wrap(err, "container %s", id);
-	}
-	return 0;
-}
-
-static void done(struct sb_state *s, int lock, struct agent *a)
-{
-	kata_agent_ops.close(a);
-	sb_state_free(s);
-	close(lock);
-}
+#define NOT_RUNNING "container not running"
 
 static int record(const char *dir, const char *eid, const struct sb_proc *p, struct error **err)
 {
@@ -105,7 +75,7 @@ int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *
 	if (p->terminal && io->detach && !io->console_socket)
 		return error_set(err, EINVAL, "exec: a terminal for a detached process needs "
 				 "--console-socket");
-	if (with_agent(env, id, true, &s, &lock, &a, err) < 0)
+	if (sb_with_agent(env, id, SB_MASK(SB_RUNNING), NOT_RUNNING, &s, &lock, &a, err) < 0)
 		return -1;
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		memset(rnd, (int)getpid(), sizeof(rnd));
@@ -118,7 +88,7 @@ int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *
 	}
 	if (r < 0)
 		error_wrap(err, "exec in container %s", id);
-	done(&s, lock, &a);
+	sb_agent_done(&s, lock, &a);
 	return r;
 }
 
@@ -129,7 +99,7 @@ int sb_ps(const struct sb_env *env, const char *id, const char *format, char *co
 	struct agent a;
 	int lock, r = 0;
 
-	if (with_agent(env, id, false, &s, &lock, &a, err) < 0)
+	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
 		return -1;
 	if (!strcmp(format, "json")) { /* the shims stand for the processes on the host */
 		struct sb_proc p[256];
@@ -142,7 +112,7 @@ int sb_ps(const struct sb_env *env, const char *id, const char *format, char *co
 	} else {
 		r = kata_agent_ops.ps(&a, id, format, args, nargs, out, err);
 	}
-	done(&s, lock, &a);
+	sb_agent_done(&s, lock, &a);
 	return r;
 }
 
@@ -153,10 +123,10 @@ int sb_update(const struct sb_env *env, const char *id, const struct oci_resourc
 	struct agent a;
 	int lock;
 
-	if (with_agent(env, id, false, &s, &lock, &a, err) < 0)
+	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
 		return -1;
 	int r = kata_agent_ops.update(&a, id, res, err);
-	done(&s, lock, &a);
+	sb_agent_done(&s, lock, &a);
 	return r;
 }
 
@@ -167,9 +137,9 @@ int sb_stats(const struct sb_env *env, const char *id, struct agent_stats *st,
 	struct agent a;
 	int lock;
 
-	if (with_agent(env, id, false, &s, &lock, &a, err) < 0)
+	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
 		return -1;
 	int r = kata_agent_ops.stats(&a, id, st, err);
-	done(&s, lock, &a);
+	sb_agent_done(&s, lock, &a);
 	return r;
 }

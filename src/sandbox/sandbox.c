@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "hypervisor/hypervisor.h"
-#include "sandbox/sandbox.h"
+#include "sandbox/internal.h"
 #include "transport/transport.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -222,26 +222,45 @@ static void close_state(struct sb_state *s, int lock)
 		close(lock);
 }
 
+int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, const char *why,
+		  struct sb_state *s, int *lock, struct agent *a, struct error **err)
+{
+	enum sb_status st;
+
+	if (open_state(env, id, s, lock, &st, err) < 0)
+		return -1;
+	if (!(allowed & SB_MASK(st)))
+		error_set(err, ESRCH, "container %s is %s: %s", id, sb_status_names[st], why);
+	else if (connect_agent(s, a, err) == 0)
+		return 0;
+	close_state(s, *lock);
+	return -1;
+}
+
+void sb_agent_done(struct sb_state *s, int lock, struct agent *a)
+{
+	kata_agent_ops.close(a);
+	close_state(s, lock);
+}
+
+/* One agent call that moves the container to status to. */
+static int transition(struct sb_state *s, int r, enum sb_status to, struct error **err)
+{
+	s->status = to;
+	return r < 0 ? -1 : sb_state_write(s, err);
+}
+
 int sb_start(const struct sb_env *env, const char *id, struct error **err)
 {
 	struct sb_state s;
 	struct agent a;
-	enum sb_status st;
-	int lock, r = -1;
+	int lock;
 
-	if (open_state(env, id, &s, &lock, &st, err) < 0)
+	if (sb_with_agent(env, id, SB_MASK(SB_CREATED), "only a created container can start", &s,
+			  &lock, &a, err) < 0)
 		return -1;
-	if (st != SB_CREATED)
-		error_set(err, EINVAL, "container %s is %s: only a created container can start", id,
-			  sb_status_names[st]);
-	else if (connect_agent(&s, &a, err) == 0) {
-		r = kata_agent_ops.start_container(&a, id, err);
-		kata_agent_ops.close(&a);
-		s.status = SB_RUNNING;
-		if (r == 0)
-			r = sb_state_write(&s, err);
-	}
-	close_state(&s, lock);
+	int r = transition(&s, kata_agent_ops.start_container(&a, id, err), SB_RUNNING, err);
+	sb_agent_done(&s, lock, &a);
 	return r;
 }
 
@@ -249,18 +268,12 @@ int sb_kill(const struct sb_env *env, const char *id, int sig, bool all, struct 
 {
 	struct sb_state s;
 	struct agent a;
-	enum sb_status st;
-	int lock, r = -1;
+	int lock;
 
-	if (open_state(env, id, &s, &lock, &st, err) < 0)
+	if (sb_with_agent(env, id, SB_LIVE, "container not running", &s, &lock, &a, err) < 0)
 		return -1;
-	if (st != SB_CREATED && st != SB_RUNNING && st != SB_PAUSED)
-		error_set(err, ESRCH, "container %s: container not running", id);
-	else if (connect_agent(&s, &a, err) == 0) {
-		r = kata_agent_ops.signal_process(&a, id, all ? "" : id, sig, err);
-		kata_agent_ops.close(&a);
-	}
-	close_state(&s, lock);
+	int r = kata_agent_ops.signal_process(&a, id, all ? "" : id, sig, err);
+	sb_agent_done(&s, lock, &a);
 	return r;
 }
 
@@ -300,22 +313,14 @@ int sb_pause(const struct sb_env *env, const char *id, bool pause, struct error 
 {
 	struct sb_state s;
 	struct agent a;
-	enum sb_status st;
-	int lock, r = -1;
+	int lock;
 
-	if (open_state(env, id, &s, &lock, &st, err) < 0)
+	if (sb_with_agent(env, id, SB_MASK(pause ? SB_RUNNING : SB_PAUSED),
+			  pause ? "not running" : "not paused", &s, &lock, &a, err) < 0)
 		return -1;
-	if (st != (pause ? SB_RUNNING : SB_PAUSED))
-		error_set(err, EINVAL, "container %s is %s, not %s", id, sb_status_names[st],
-			  pause ? "running" : "paused");
-	else if (connect_agent(&s, &a, err) == 0) {
-		r = pause ? kata_agent_ops.pause(&a, id, err) : kata_agent_ops.resume(&a, id, err);
-		kata_agent_ops.close(&a);
-		s.status = pause ? SB_PAUSED : SB_RUNNING;
-		if (r == 0)
-			r = sb_state_write(&s, err);
-	}
-	close_state(&s, lock);
+	int r = pause ? kata_agent_ops.pause(&a, id, err) : kata_agent_ops.resume(&a, id, err);
+	r = transition(&s, r, pause ? SB_PAUSED : SB_RUNNING, err);
+	sb_agent_done(&s, lock, &a);
 	return r;
 }
 
