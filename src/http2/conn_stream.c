@@ -142,6 +142,8 @@ long h2_send_data(struct h2_conn *c, uint32_t stream_id, const uint8_t *data, si
 		size_t n = len - done;
 		if (win <= 0 && n > 0)
 			break;
+		if (win < 0) /* a peer's SETTINGS can push it below zero */
+			win = 0;
 		if ((int64_t)n > win)
 			n = (size_t)win;
 		if (n > c->peer.max_frame_size)

@@ -165,6 +165,30 @@ TEST(h2_backpressure)
 	ep_free(&sv);
 }
 
+/* A peer that lowers INITIAL_WINDOW_SIZE can leave a stream's window below
+ * zero (RFC 9113 6.9.2): nothing may be sent then, but an empty DATA frame
+ * that ends the stream still may, and nothing is read from the caller. */
+TEST(h2_negative_window_empty_end)
+{
+	struct ep cl;
+	static uint8_t data[2000];
+	ep_init(&cl, H2_CLIENT);
+	struct hpack_field req[] = { F(":method", "POST"), F(":path", "/x") };
+	uint32_t id = h2_send_headers(&cl.c, 0, req, 2, false);
+	CHECK(h2_send_data(&cl.c, id, data, 1000, false) == 1000);
+	h2_conn_sent(&cl.c, cl.c.out.len);
+	CHECK(h2_conn_recv(&cl.c, (const uint8_t *)"\0\0\x06\x04\0\0\0\0\0\0\x04\0\0\0\0", 15) == 0);
+	CHECK(h2_send_window(&cl.c, id) == -1000);
+	CHECK(h2_send_data(&cl.c, id, data, sizeof(data), false) == 0);
+	size_t before = cl.c.out.len;
+	CHECK(h2_send_data(&cl.c, id, data + sizeof(data), 0, true) == 0);
+	CHECK(cl.c.out.len == before + 9);
+	struct h2_frame_header h;
+	h2_frame_header_parse((const uint8_t *)cl.c.out.data + before, &h);
+	CHECK(h.type == H2_DATA && h.length == 0 && (h.flags & H2_F_END_STREAM));
+	ep_free(&cl);
+}
+
 TEST(h2_many_streams_and_refusal)
 {
 	struct ep cl, sv;
