@@ -79,6 +79,12 @@ struct agent_ops {
 	/* ps: "json" (an array of pids) or "table" (with args), into out. */
 	int (*ps)(struct agent *a, const char *cid, const char *format, char *const *args,
 		  size_t nargs, struct buf *out, struct error **err);
+	/* For a VM booted ahead of time: new entropy (ReseedRandomDev), the
+	 * clock (SetGuestDateTime), and hot-added vCPUs and memory online
+	 * (OnlineCPUMem, waiting until they are). */
+	int (*reseed)(struct agent *a, const void *data, size_t len, struct error **err);
+	int (*set_time)(struct agent *a, int64_t sec, int64_t usec, struct error **err);
+	int (*online_cpu_mem)(struct agent *a, uint32_t nb_cpus, struct error **err);
 };
 
 extern const struct agent_ops kata_agent_ops;

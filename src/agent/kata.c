@@ -280,6 +280,27 @@ static int kata_ps(struct agent *a, const char *cid, const char *format, char *c
 	return call(a, RPC_AGENT(ListProcesses), &req, &resp, a->timeout_ms, NULL, err);
 }
 
+/* The factory's steps for a VM that was booted for someone else. */
+static int kata_reseed(struct agent *a, const void *data, size_t len, struct error **err)
+{
+	grpc_ReseedRandomDevRequest req = { 0 };
+	struct pb_bytes_view v = { data, len };
+	pb_bytes_out(&req.data, &v);
+	return empty(a, RPC_AGENT(ReseedRandomDev), &req, err);
+}
+
+static int kata_set_time(struct agent *a, int64_t sec, int64_t usec, struct error **err)
+{
+	grpc_SetGuestDateTimeRequest req = { sec, usec };
+	return empty(a, RPC_AGENT(SetGuestDateTime), &req, err);
+}
+
+static int kata_online_cpu_mem(struct agent *a, uint32_t nb_cpus, struct error **err)
+{
+	grpc_OnlineCPUMemRequest req = { .wait = true, .nb_cpus = nb_cpus };
+	return empty(a, RPC_AGENT(OnlineCPUMem), &req, err);
+}
+
 const struct agent_ops kata_agent_ops = {
 	.name = "kata",
 	.connect = kata_connect,
@@ -302,4 +323,7 @@ const struct agent_ops kata_agent_ops = {
 	.update = kata_update,
 	.stats = kata_stats,
 	.ps = kata_ps,
+	.reseed = kata_reseed,
+	.set_time = kata_set_time,
+	.online_cpu_mem = kata_online_cpu_mem,
 };

@@ -13,7 +13,7 @@
 #include "util/error.h"
 
 enum {
-	G_ROOT, G_LOG, G_LOG_FORMAT, G_DEBUG, G_SYSTEMD_CGROUP, G_ROOTLESS, G_CONFIG,
+	G_ROOT, G_LOG, G_LOG_FORMAT, G_DEBUG, G_SYSTEMD_CGROUP, G_ROOTLESS, G_CONFIG, G_CACHE,
 	G_SHOW_PATHS, G_VERSION, G_HELP,
 };
 
@@ -26,6 +26,7 @@ static const struct opt_spec global_opts[] = {
 	{ "rootless", 0, OPT_VALUE, G_ROOTLESS },
 	{ "config", 0, OPT_VALUE, G_CONFIG },
 	{ "kata-config", 0, OPT_VALUE, G_CONFIG },
+	IF_FACTORY_VMCACHE({ "cache-server", 0, OPT_OPTIONAL, G_CACHE },)
 	{ "show-default-config-paths", 0, OPT_BOOL, G_SHOW_PATHS },
 	{ "kata-show-default-config-paths", 0, OPT_BOOL, G_SHOW_PATHS },
 	{ "version", 'v', OPT_BOOL, G_VERSION },
@@ -50,11 +51,17 @@ static void usage(void)
 	       "  --systemd-cgroup             cgroupsPath is slice:prefix:name\n"
 	       "  --rootless true|false|auto   rootless mode (default auto)\n"
 	       "  --config, --kata-config FILE configuration file\n"
+	       "%s"
 	       "  --show-default-config-paths  print the configuration search paths\n"
 	       "  --version, -v                print the version\n"
 	       "  --help, -h                   print this help\n\n"
 	       "Run 'kata-runtime <command> --help' for a command's options.\n",
-	       CONFIG_DEFAULT_ROOT);
+	       CONFIG_DEFAULT_ROOT,
+	       ENABLE_FACTORY_VMCACHE
+		       ? "  --cache-server[=SOCKET]      alone: run the VMCache server (on SOCKET,\n"
+			 "                               default [factory] vm_cache_endpoint);\n"
+			 "                               with create/run: take the VM from it\n"
+		       : "");
 }
 
 void cli_command_help(const struct command *cmd)
@@ -128,6 +135,7 @@ static int global_option(struct cli_ctx *ctx, int id, const char *v, int *status
 	case G_DEBUG: ctx->debug = opt_bool_value(v); break;
 	case G_SYSTEMD_CGROUP: ctx->systemd_cgroup = opt_bool_value(v); break;
 	case G_CONFIG: ctx->config_path = v; break;
+	case G_CACHE: ctx->cache_server = v; break;
 	case G_LOG_FORMAT:
 		if (log_parse_format(v, &ctx->log_format) < 0)
 			return error_set(err, 0, "--log-format: \"%s\" is not %s", v,
@@ -189,6 +197,14 @@ int cli_main(int argc, char **argv)
 		return 1;
 	}
 	if (p.i >= p.argc) {
+		if (ENABLE_FACTORY_VMCACHE && ctx.cache_server) {
+			if (open_log(&ctx) < 0)
+				return 1;
+			r = cli_cache_server(&ctx);
+			config_free(ctx.config);
+			log_close();
+			return r;
+		}
 		usage();
 		return 0;
 	}

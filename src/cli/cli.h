@@ -18,6 +18,10 @@ struct cli_ctx {
 	bool systemd_cgroup;
 	const char *rootless;    /* true, false or auto */
 	const char *config_path; /* --config / --kata-config */
+	/* --cache-server[=EP]: with no command, run the VMCache server on EP;
+	 * with create or run, get the VM from the server on EP. "" names
+	 * [factory] vm_cache_endpoint. NULL when not given. */
+	const char *cache_server;
 	struct config *config;   /* loaded by cli_config() on first use */
 };
 
@@ -59,6 +63,9 @@ int cmd_update(struct cli_ctx *, const struct command *, int, char **);
 int cmd_spec(struct cli_ctx *, const struct command *, int, char **);
 int cmd_shim(struct cli_ctx *, const struct command *, int, char **);
 int cmd_proxy(struct cli_ctx *, const struct command *, int, char **);
+int cmd_factory(struct cli_ctx *, const struct command *, int, char **);
+/* kata-runtime --cache-server with no command. */
+int cli_cache_server(struct cli_ctx *ctx);
 int cmd_not_implemented(struct cli_ctx *, const struct command *, int, char **);
 
 #endif

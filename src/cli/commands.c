@@ -87,7 +87,13 @@ const struct command cli_commands[] = {
 			 "<add-iface|del-iface|list-ifaces|update-routes|list-routes> ...", NULL,
 			 cmd_not_implemented },)
 	IF_CMD_FACTORY({ "factory", NULL, "manage the VM factory and VM cache",
-			 "<init|destroy|status>", NULL, cmd_not_implemented },)
+			 "<init|destroy|status>",
+			 "  init     with [factory] vm_cache_number > 0, run the VMCache server\n"
+			 "           (as --cache-server does); with enable_template, make the\n"
+			 "           VM template at template_path\n"
+			 "  status   the VMCache server's pid and cached VMs, then the template\n"
+			 "  destroy  stop the VMCache server (Quit) and remove the template\n",
+			 cmd_factory },)
 	IF_AGENT_APPLET({ "agent", NULL, "run as the guest agent (PID 1 in the VM)", "[--use-vsock]",
 			  "Serves grpc.AgentService and grpc.Health on the virtio-serial port\n"
 			  "agent.channel.0 (yamux), or on vsock port 1024 with agent.use_vsock=true\n"

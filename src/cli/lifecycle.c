@@ -27,6 +27,9 @@ int cli_sb_env(struct cli_ctx *ctx, struct sb_env *env, char *self, size_t size,
 				.log_path = ctx->log_path,
 				.log_format = ctx->log_format == LOG_FORMAT_JSON ? "json" : NULL,
 				.debug = ctx->debug };
+	if (ctx->cache_server)
+		env->cache_endpoint = *ctx->cache_server ? ctx->cache_server
+							 : c->factory.vm_cache_endpoint;
 	return 0;
 }
 

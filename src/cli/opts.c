@@ -76,6 +76,8 @@ int opt_next(struct opt_parser *p, const char **value, struct error **err)
 	}
 	if (eq) {
 		*value = eq + 1;
+	} else if (s->kind == OPT_OPTIONAL) {
+		*value = "";
 	} else if (p->i < p->argc) {
 		*value = p->argv[p->i++];
 	} else {

@@ -10,7 +10,9 @@
 
 struct error;
 
-enum opt_kind { OPT_BOOL, OPT_VALUE };
+/* OPT_OPTIONAL: "--name" alone gives "", "--name=value" gives value; the
+ * next argument is never taken. */
+enum opt_kind { OPT_BOOL, OPT_VALUE, OPT_OPTIONAL };
 
 struct opt_spec {
 	const char *name;  /* long name, without dashes */

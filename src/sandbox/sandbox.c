@@ -6,14 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "factory/factory.h"
 #include "hypervisor/hypervisor.h"
 #include "sandbox/internal.h"
 #include "transport/transport.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 #define AGENT_TIMEOUT_MS 30000
@@ -59,60 +61,49 @@ static void copy_annotations(struct sb_state *s, const struct oci_spec *spec)
 	s->nann = spec->ann_keys.n < spec->ann_values.n ? spec->ann_keys.n : spec->ann_values.n;
 }
 
-/* A vsock CID for the VM: /dev/vhost-vsock holds it for as long as the fd
- * (QEMU's, after launch) is open. The first free one from 3. */
-#define VHOST_VSOCK_SET_GUEST_CID _IOW(0xAF, 0x60, uint64_t)
-static int vsock_cid(uint32_t *cid, struct error **err)
+/* The VM, from the factory, running in s->dir. With vsock, its CID and the
+ * agent's address in s. */
+static int get_vm(const struct sb_env *env, struct sb_state *s, struct factory_vm *vm,
+		  uint32_t *hot_cpus, bool *hot_mem, struct error **err)
 {
-	int fd = open("/dev/vhost-vsock", O_RDWR); /* QEMU inherits it */
-	if (fd < 0)
-		return error_set_errno(err, errno, "hypervisor.qemu.use_vsock: /dev/vhost-vsock");
-	for (uint64_t c = 3; c < 65536; c++)
-		if (ioctl(fd, VHOST_VSOCK_SET_GUEST_CID, &c) == 0) {
-			*cid = (uint32_t)c;
-			return fd;
-		} else if (errno != EADDRINUSE) {
-			break;
-		}
-	int e = errno;
-	close(fd);
-	return error_set_errno(err, e, "hypervisor.qemu.use_vsock: no free vsock CID");
+	struct factory f;
+	char cache[PATH_MAX + 16];
+
+	snprintf(cache, sizeof(cache), "%s/.cache", env->root);
+	if (factory_init(&f, env->config, cache, env->cache_endpoint, err) < 0 ||
+	    factory_get_vm(&f, s->id, s->dir, vm, hot_cpus, hot_mem, err) < 0)
+		return -1;
+	s->vsock_cid = vm->vsock_cid;
+	if (vm->vsock_cid)
+		snprintf(s->agent_url, sizeof(s->agent_url), "%.*s", PATH_MAX - 1, vm->agent_url);
+	return 0;
 }
 
-/* The VM: booted with the share, its monitor left (every later command
- * attaches again). With vsock, its CID in s and the agent's address. */
-static int boot(const struct sb_env *env, struct sb_state *s, struct error **err)
+/* A VM booted for someone else: its own entropy (clones share their
+ * template's pool), the clock now, and what was hot-added online. */
+static int vm_ready(struct agent *a, const struct factory_vm *vm, uint32_t cpus, bool mem,
+		    struct error **err)
 {
-	const struct config *c = env->config;
-	char share[PATH_MAX + 16], cache[PATH_MAX + 16], why[256];
-	struct vm vm;
-	int vhost = -1;
+	uint8_t seed[512];
+	struct timespec now;
 
-	if (c->qemu.use_vsock) {
-		if ((vhost = vsock_cid(&s->vsock_cid, err)) < 0)
-			return -1;
-		snprintf(s->agent_url, sizeof(s->agent_url), "vsock://%u:%u", s->vsock_cid,
-			 VSOCK_AGENT_PORT);
-	}
-	snprintf(share, sizeof(share), "%s/shared", s->dir);
-	snprintf(cache, sizeof(cache), "%s/.cache", env->root);
-	const char *accel = qemu_accel(&c->qemu, cache, "/dev/kvm", why, sizeof(why));
-	log_debug("container %s: accel %s (%s)", s->id, accel, why);
-	struct qemu_launch l = { .id = s->id, .run_dir = s->dir, .accel = accel,
-				 .shared_dir = share, .vsock_cid = s->vsock_cid, .vhost_fd = vhost,
-				 .mode = QEMU_BOOT, .agent_debug = c->agent.enable_debug };
-	int r = qemu_ops.start(&vm, &c->qemu, &l, err);
-	if (vhost >= 0)
-		close(vhost);
-	if (r < 0)
+	if (!vm->made_ahead)
+		return 0;
+	if (fs_random(seed, sizeof(seed)) < 0)
+		return error_set_errno(err, errno, "/dev/urandom");
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (kata_agent_ops.reseed(a, seed, sizeof(seed), err) < 0 ||
+	    kata_agent_ops.set_time(a, now.tv_sec, now.tv_nsec / 1000, err) < 0)
 		return -1;
-	qemu_ops.detach(&vm);
+	if ((cpus || mem) && kata_agent_ops.online_cpu_mem(a, cpus, err) < 0)
+		return -1;
 	return 0;
 }
 
 /* CreateSandbox and CreateContainer (and its resources). */
 static int agent_create(const struct sb_env *env, const struct sb_state *s,
-			struct oci_spec *spec, const char *rootfs, struct error **err)
+			struct oci_spec *spec, const char *rootfs, const struct factory_vm *vm,
+			uint32_t hot_cpus, bool hot_mem, struct error **err)
 {
 	struct agent a;
 	struct agent_sandbox sb = { s->id, spec->hostname ? spec->hostname : s->id,
@@ -127,7 +118,8 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	if (kata_agent_ops.check(&a, err) < 0)
 		goto out;
 	a.timeout_ms = AGENT_TIMEOUT_MS;
-	if (kata_agent_ops.create_sandbox(&a, &sb, err) < 0 ||
+	if (vm_ready(&a, vm, hot_cpus, hot_mem, err) < 0 ||
+	    kata_agent_ops.create_sandbox(&a, &sb, err) < 0 ||
 	    kata_agent_ops.create_container(&a, s->id, spec, rootfs, err) < 0)
 		goto out;
 	/* The agent applies linux.resources on update only. */
@@ -145,10 +137,14 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 {
 	char rootfs[PATH_MAX];
 	pid_t pid;
+	struct factory_vm vm;
+	uint32_t hot_cpus;
+	bool hot_mem;
 
-	if (sb_state_write(s, err) < 0 ||
-	    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err) < 0 ||
-	    boot(env, s, err) < 0)
+	/* The VM first: one made ahead brings its share directory along. */
+	if (sb_state_write(s, err) < 0 || get_vm(env, s, &vm, &hot_cpus, &hot_mem, err) < 0 ||
+	    sb_state_write(s, err) < 0 ||
+	    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err) < 0)
 		return -1;
 	/* virtio-serial takes one client: the proxy shares it. A vsock takes
 	 * a connection per client, and no proxy runs. */
@@ -157,7 +153,7 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 			return -1;
 		sb_proc_set(&s->proxy, pid);
 	}
-	if (sb_state_write(s, err) < 0 || agent_create(env, s, spec, rootfs, err) < 0 ||
+	if (sb_state_write(s, err) < 0 || agent_create(env, s, spec, rootfs, &vm, hot_cpus, hot_mem, err) < 0 ||
 	    sb_spawn_shim(env, s->agent_url, s->id, s->id, s->terminal, &o->io, &pid, err) < 0)
 		return -1;
 	sb_proc_set(&s->shim, pid);

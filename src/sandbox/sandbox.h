@@ -21,6 +21,9 @@ struct sb_env {
 	const char *root;
 	const struct config *config;
 	const char *self; /* this binary, run as the proxy and the shims */
+	/* --cache-server=EP given to create or run: get the VM from the
+	 * VMCache server at EP (else [factory] decides). */
+	const char *cache_endpoint;
 	/* Global options passed on to the proxy and the shims. */
 	const char *log_path, *log_format;
 	bool debug;

@@ -16,6 +16,7 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/proc.h"
 
 #define STATE_MAX (1 << 20)
 #define ID_MAX 100
@@ -214,39 +215,18 @@ void sb_state_free(struct sb_state *s)
 	s->nann = 0;
 }
 
-unsigned long long sb_proc_start(pid_t pid)
-{
-	char p[64], *stat = NULL;
-	unsigned long long start = 0;
-
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	if (pid <= 0 || fs_read_file(p, 4096, &stat, NULL, NULL) < 0)
-		return 0;
-	const char *rp = strrchr(stat, ')'), *s = rp ? rp + 1 : NULL;
-	/* A zombie is gone already. After "(comm)": state is field 3,
-	 * starttime field 22. */
-	if (s && s[0] == ' ' && s[1] && !strchr("ZX", s[1])) {
-		for (int field = 3; s && field < 22; field++)
-			s = strchr(s + 1, ' ');
-		if (s)
-			start = strtoull(s + 1, NULL, 10);
-	}
-	free(stat);
-	return start;
-}
-
 bool sb_proc_alive(const struct sb_proc *p)
 {
 	if (p->pid <= 0)
 		return false;
-	unsigned long long now = sb_proc_start(p->pid);
+	unsigned long long now = proc_start_time(p->pid);
 	return now && (!p->start || now == p->start);
 }
 
 void sb_proc_set(struct sb_proc *p, pid_t pid)
 {
 	p->pid = pid;
-	p->start = sb_proc_start(pid);
+	p->start = proc_start_time(pid);
 }
 
 enum sb_status sb_state_status(const struct sb_state *s)

@@ -57,7 +57,6 @@ enum sb_status sb_state_status(const struct sb_state *s);
 int sb_state_list(const char *root, char ***ids, size_t *n, struct error **err);
 
 /* Process identity. */
-unsigned long long sb_proc_start(pid_t pid);
 bool sb_proc_alive(const struct sb_proc *p);
 void sb_proc_set(struct sb_proc *p, pid_t pid);
 

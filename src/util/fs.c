@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -172,4 +173,16 @@ int fs_write_text(const char *path, const char *text)
 		return 0;
 	errno = w < 0 ? e : EIO;
 	return -1;
+}
+
+int fs_random(void *out, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t r = getrandom((char *)out + done, n - done, 0);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0)
+			done += (size_t)r;
+	}
+	return 0;
 }

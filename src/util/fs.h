@@ -26,6 +26,9 @@ int fs_mkdir_p(const char *path, unsigned mode, bool parents_only);
  * 0, or -1 with errno. No allocation: safe in a child after clone. */
 int fs_write_text(const char *path, const char *text);
 
+/* n random bytes from the kernel (getrandom); 0, or -1 with errno. */
+int fs_random(void *out, size_t n);
+
 bool fs_is_file(const char *path);
 bool fs_exists(const char *path);
 

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -12,6 +14,7 @@
 
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 static long now_ms(void)
 {
@@ -109,4 +112,25 @@ int proc_capture_all(char *const argv[], char *out, size_t size, int timeout_ms,
 		     struct error **err)
 {
 	return run(argv, true, out, size, timeout_ms, err);
+}
+
+unsigned long long proc_start_time(pid_t pid)
+{
+	char p[64], *stat = NULL;
+	unsigned long long start = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || fs_read_file(p, 4096, &stat, NULL, NULL) < 0)
+		return 0;
+	const char *rp = strrchr(stat, ')'), *s = rp ? rp + 1 : NULL;
+	/* A zombie is gone already. After "(comm)": state is field 3,
+	 * starttime field 22. */
+	if (s && s[0] == ' ' && s[1] && !strchr("ZX", s[1])) {
+		for (int field = 3; s && field < 22; field++)
+			s = strchr(s + 1, ' ');
+		if (s)
+			start = strtoull(s + 1, NULL, 10);
+	}
+	free(stat);
+	return start;
 }

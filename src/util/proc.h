@@ -3,6 +3,7 @@
 #define UTIL_PROC_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct error;
 
@@ -15,5 +16,10 @@ int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, str
  * which out holds even when it was killed by a signal). */
 int proc_capture_all(char *const argv[], char *out, size_t size, int timeout_ms,
 		     struct error **err);
+
+/* When pid started (/proc/PID/stat field 22, clock ticks since boot): with
+ * the pid, it names one process for good. 0 when there is no such process
+ * or it is a zombie. */
+unsigned long long proc_start_time(pid_t pid);
 
 #endif

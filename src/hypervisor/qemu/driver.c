@@ -14,6 +14,7 @@
 #include "transport/transport.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/proc.h"
 
 #define QMP_TIMEOUT_MS 10000
 #define STOP_WAIT_MS 2000
@@ -27,17 +28,7 @@ static void path(char *out, size_t size, const struct vm *vm, const char *name)
  * it, maybe late, and a zombie still answers kill(pid, 0). */
 static bool alive(pid_t pid)
 {
-	char p[64], *stat = NULL;
-
-	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
-		return false;
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	if (fs_read_file(p, 4096, &stat, NULL, NULL) < 0)
-		return false;
-	const char *rp = strrchr(stat, ')'); /* the state follows "(comm)" */
-	bool zombie = rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
-	free(stat);
-	return !zombie;
+	return pid > 0 && proc_start_time(pid) != 0;
 }
 static bool wait_gone(pid_t pid, int ms)
 {
@@ -54,7 +45,7 @@ static bool wait_gone(pid_t pid, int ms)
 
 static void remove_files(struct vm *vm)
 {
-	static const char *const names[] = { "qmp.sock", "kata.sock", "pid" };
+	static const char *const names[] = { "qmp.sock", "kata.sock", "pid", "started" };
 	char p[PATH_MAX + 16];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		path(p, sizeof(p), vm, names[i]);
@@ -126,6 +117,22 @@ static int read_pid(struct vm *vm, struct error **err)
 	free(text);
 	return vm->pid > 0 ? 0 : error_set(err, EIO, "VM %s: no QEMU pid in %s", vm->id, p);
 }
+/* Record the launched QEMU's start time for ours(). */
+static int record_start(struct vm *vm, struct error **err)
+{
+	char p[PATH_MAX + 16], text[32];
+
+	path(p, sizeof(p), vm, "started");
+	snprintf(text, sizeof(text), "%llu", proc_start_time(vm->pid));
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		return error_set_errno(err, errno, "VM %s: %s", vm->id, p);
+	return 0;
+}
+
 static int qemu_stop(struct vm *vm, struct error **err);
 
 static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct qemu_launch *l,
@@ -145,7 +152,7 @@ static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct q
 		return -1;
 	int r = launch(vm, &argv, err);
 	strv_free(&argv);
-	if (r < 0 || read_pid(vm, err) < 0)
+	if (r < 0 || read_pid(vm, err) < 0 || record_start(vm, err) < 0)
 		goto fail;
 	path(qmp, sizeof(qmp), vm, "qmp.sock");
 	if (qmp_connect(&vm->qmp, qmp, QMP_TIMEOUT_MS, err) < 0) {
@@ -207,22 +214,19 @@ static int qemu_stop(struct vm *vm, struct error **err)
 	return 0;
 }
 
-/* The pid file's process is a QEMU of this run directory (not a pid
- * reused since): its command line names our monitor socket. */
+/* The pid file's process is the QEMU that was started for this run
+ * directory, not a pid reused since: its start time is the one recorded
+ * at launch (a directory may be renamed, so no path is compared). */
 static bool ours(struct vm *vm)
 {
-	char p[64], qmp[PATH_MAX + 16], *cmd = NULL;
-	size_t n = 0;
-	bool found = false;
+	char p[PATH_MAX + 16], *text = NULL;
 
-	snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)vm->pid);
-	path(qmp, sizeof(qmp), vm, "qmp.sock");
-	if (fs_read_file(p, 1 << 20, &cmd, &n, NULL) < 0)
+	path(p, sizeof(p), vm, "started");
+	if (fs_read_file(p, 64, &text, NULL, NULL) < 0)
 		return false;
-	for (size_t i = 0; i < n && !found; i += strlen(cmd + i) + 1)
-		found = strstr(cmd + i, qmp) != NULL;
-	free(cmd);
-	return found;
+	unsigned long long want = strtoull(text, NULL, 10);
+	free(text);
+	return want && proc_start_time(vm->pid) == want;
 }
 
 static int qemu_attach(struct vm *vm, const char *id, const char *run_dir, bool monitor,

@@ -2,12 +2,13 @@
 #include "harness.h"
 #include "util/error.h"
 
-enum { O_ROOT, O_DEBUG, O_BUNDLE, O_ALL };
+enum { O_ROOT, O_DEBUG, O_BUNDLE, O_ALL, O_CACHE };
 static const struct opt_spec specs[] = {
 	{ "root", 0, OPT_VALUE, O_ROOT },
 	{ "debug", 0, OPT_BOOL, O_DEBUG },
 	{ "bundle", 'b', OPT_VALUE, O_BUNDLE },
 	{ "all", 'a', OPT_BOOL, O_ALL },
+	{ "cache-server", 0, OPT_OPTIONAL, O_CACHE },
 };
 
 /* Parse argv and render "id=value;" for each option, then "|rest". */
@@ -18,7 +19,7 @@ static void run(int argc, char **argv, char *out, size_t size)
 	const char *v;
 	int id;
 	size_t n = 0;
-	opt_init(&p, argc, argv, specs, 4);
+	opt_init(&p, argc, argv, specs, 5);
 	while ((id = opt_next(&p, &v, &err)) >= 0)
 		n += (size_t)snprintf(out + n, size - n, "%d=%s;", id, v);
 	if (id == OPT_ERROR)
@@ -50,6 +51,10 @@ TEST(opts_forms)
 	RUN("1=true;|--x", "--debug", "--", "--x");
 	RUN("|-", "-", "x");
 	RUN("0=--debug;|", "--root", "--debug");
+	/* An optional value: only with "=", the next argument is never taken. */
+	RUN("4=;|run", "--cache-server", "run");
+	RUN("4=/s;|run", "--cache-server=/s", "run");
+	RUN("4=;|", "--cache-server");
 }
 
 TEST(opts_errors)

@@ -1,0 +1,118 @@
+/* Choosing the source, and Kata's GetVM on top of any of them. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "autoconf.h"
+#include "factory/factory.h"
+#include "hypervisor/hypervisor.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/log.h"
+
+static int direct_get(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
+		      struct error **err)
+{
+	return factory_boot(f, id, dir, QEMU_BOOT, NULL, NULL, vm, err);
+}
+
+const struct factory_ops factory_direct = { "direct", direct_get };
+
+int factory_init(struct factory *f, const struct config *c, const char *cache_dir,
+		 const char *endpoint, struct error **err)
+{
+	char why[256];
+
+	memset(f, 0, sizeof(*f));
+	f->config = c;
+	snprintf(f->accel, sizeof(f->accel), "%s", qemu_accel(&c->qemu, cache_dir, "/dev/kvm",
+							      why, sizeof(why)));
+	log_debug("accel %s (%s)", f->accel, why);
+	if (factory_key_make(c, f->accel, f->key, sizeof(f->key), err) < 0)
+		return -1;
+	if (!endpoint && c->factory.vm_cache_number > 0)
+		endpoint = c->factory.vm_cache_endpoint;
+	if (endpoint && *endpoint) {
+		if (!ENABLE_FACTORY_VMCACHE)
+			return error_set(err, ENOTSUP, "factory.vm_cache_number: VMCache is not "
+					 "built in (CONFIG_FACTORY_VMCACHE)");
+		f->ops = &factory_grpccache;
+		snprintf(f->endpoint, sizeof(f->endpoint), "%s", endpoint);
+	} else if (c->factory.enable_template) {
+		if (!ENABLE_FACTORY_TEMPLATE)
+			return error_set(err, ENOTSUP, "factory.enable_template: templates are not "
+					 "built in (CONFIG_FACTORY_TEMPLATE)");
+		f->ops = &factory_template;
+	} else {
+		f->ops = &factory_direct;
+	}
+	return 0;
+}
+
+/* A VM from the configured source, or a direct boot when there is none that
+ * fits. */
+static int base_vm(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
+		   struct error **err)
+{
+	cleanup_error struct error *e = NULL;
+	char field[128];
+
+	if (f->ops == &factory_direct)
+		return direct_get(f, id, dir, vm, err);
+	if (f->ops->get_base_vm(f, id, dir, vm, &e) < 0) {
+		log_warn("VM factory %s: %s; booting the VM directly", f->ops->name, e->msg);
+	} else if (factory_key_diff(vm->key, f->key, field, sizeof(field)) != 0) {
+		log_warn("VM factory %s: VM %s does not fit this configuration (%s differs); "
+			 "booting the VM directly", f->ops->name, vm->id, field);
+		factory_vm_stop(vm, false); /* Kata leaves it running, paused */
+	} else {
+		vm->made_ahead = true;
+		return 0;
+	}
+	return direct_get(f, id, dir, vm, err);
+}
+
+/* vCPUs and memory up to what the configuration asks. */
+static int hot_add(struct factory *f, struct factory_vm *fv, struct vm *q, uint32_t *cpus,
+		   bool *mem, struct error **err)
+{
+	const struct config_qemu *c = &f->config->qemu;
+	uint32_t want = c->default_vcpus > 0 ? (uint32_t)c->default_vcpus : 1;
+	uint32_t want_mem = c->default_memory ? c->default_memory : 2048;
+	char dev[64];
+
+	for (; fv->cpus < want; fv->cpus++, ++*cpus)
+		if (qemu_hotplug_vcpu(q, dev, sizeof(dev), err) < 0)
+			return -1;
+	if (fv->memory_mib < want_mem) {
+		if (qemu_hotplug_memory(q, want_mem - fv->memory_mib, dev, sizeof(dev), err) < 0)
+			return -1;
+		fv->memory_mib = want_mem;
+		*mem = true;
+	}
+	return 0;
+}
+
+int factory_get_vm(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
+		   uint32_t *hot_cpus, bool *hot_mem, struct error **err)
+{
+	struct vm q;
+
+	*hot_cpus = 0;
+	*hot_mem = false;
+	if (base_vm(f, id, dir, vm, err) < 0)
+		return -1;
+	if (qemu_ops.attach(&q, vm->id, vm->dir, true, err) < 0)
+		goto fail;
+	if ((vm->paused && qemu_ops.resume(&q, err) < 0) ||
+	    hot_add(f, vm, &q, hot_cpus, hot_mem, err) < 0) {
+		qemu_ops.detach(&q);
+		goto fail;
+	}
+	vm->paused = false;
+	qemu_ops.detach(&q);
+	return 0;
+fail:
+	factory_vm_stop(vm, false);
+	return error_wrap(err, "VM for %s", id);
+}
