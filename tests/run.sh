@@ -51,6 +51,7 @@ suite proto-python /usr/bin/python3 "$top/tests/interop/proto_python.py" "$B/tes
 suite cli sh "$top/tests/e2e/cli.sh" "$B"
 suite lifecycle sh "$top/tests/e2e/lifecycle.sh" "$B"
 suite containerd sh "$top/tests/e2e/containerd.sh" "$B"
+suite factory sh "$top/tests/e2e/factory.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"
 suite fuzz sh "$top/tests/fuzz/run.sh" "$B"
 echo

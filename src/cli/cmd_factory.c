@@ -26,7 +26,7 @@ static int fail(struct error *err)
 
 static int serve(struct cli_ctx *ctx, const struct config *c, const char *endpoint)
 {
-	cleanup_error struct error *err = NULL;
+	struct error *err = NULL;
 	char cache[PATH_MAX];
 
 	if (!ENABLE_FACTORY_VMCACHE)
@@ -39,7 +39,7 @@ static int serve(struct cli_ctx *ctx, const struct config *c, const char *endpoi
 	snprintf(cache, sizeof(cache), "%s/.cache", ctx->root);
 	struct vmcache_opts o = { c, endpoint, cache, c->factory.vm_cache_number };
 	if (vmcache_serve(&o, &err) < 0)
-		return fail(steal_ptr(err));
+		return fail(err);
 	return 0;
 }
 

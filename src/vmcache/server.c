@@ -32,7 +32,8 @@
 #define MAX_VMS 64
 #define AGENT_READY_MS 120000
 #define GET_WAIT_MS 50000   /* a GetBaseVM waits this long for a VM */
-#define RETRY_MAX_MS 10000  /* between failed boots, doubling from 500 ms */
+#define RETRY_MAX_MS 10000
+#define FILLER_STACK (1024 * 1024)  /* between failed boots, doubling from 500 ms */
 
 enum slot_state { SLOT_EMPTY, SLOT_MAKING, SLOT_READY };
 
@@ -309,13 +310,18 @@ static int serve(struct server *srv, const char *endpoint, struct error **err)
 	if (!rs)
 		return error_wrap(err, "VMCache server");
 	log_info("VMCache server: %u VMs, on %s (pid %d)", srv->count, endpoint, (int)getpid());
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	/* Booting a VM takes more than musl's 128 KiB default. */
+	pthread_attr_setstacksize(&attr, FILLER_STACK);
 	for (; started < srv->count; started++) {
 		struct slot *s = &srv->slots[started];
 		s->srv = srv;
 		s->index = started;
-		if (pthread_create(&s->thread, NULL, filler, s) != 0)
+		if (pthread_create(&s->thread, &attr, filler, s) != 0)
 			break;
 	}
+	pthread_attr_destroy(&attr);
 	if (started == srv->count)
 		wait_for_end(srv);
 	else

@@ -1,0 +1,245 @@
+#!/bin/sh
+# The VM factory and the VMCache server, with real QEMU (TCG) and our
+# agent: templates and their clones, a server keeping VMs ready, clients
+# taking them, the fallbacks, and a server that dies. After each test no
+# QEMU, mount or socket of it may be left.
+# Usage: tests/e2e/factory.sh BUILD_DIR
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=$(cd "${1:-$top/build}" && pwd)
+. "$top/tests/lib.sh"
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root (tmpfs for templates, bind mounts)"
+	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
+	[ -x "$B/kata-runtime" ] || skip "no $B/kata-runtime"
+	if [ ! -f "$B/guest/initrd.img" ] || [ "$B/kata-runtime" -nt "$B/guest/initrd.img" ]; then
+		sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
+			fail "guest image: $(cat "$T/image.log")"
+	fi
+	EP=$T/cache.sock
+	printf '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\ndefault_memory = 256\naccel = "tcg"\n' \
+		"$B/guest/vmlinux" "$B/guest/initrd.img" > "$T/base.toml"
+	conf direct ''
+	conf cache "vm_cache_number = 2
+vm_cache_endpoint = \"$EP\""
+	conf tpl "enable_template = true
+template_path = \"$T/tpl\""
+	K="$B/kata-runtime --root $T/root"
+	sh "$top/scripts/bundle.sh" "$T/b" "$B/kata-runtime" sh -c \
+		'echo out; head -c 16 /dev/urandom | od -An -tx1 | tr -d " \n"; echo; exit 3' \
+		> /dev/null || fail "bundle"
+	trap 'cleanup' EXIT
+}
+
+conf() { # NAME [FACTORY-TOML] [HYPERVISOR-TOML]
+	{ cat "$T/base.toml"; [ -n "${3:-}" ] && printf '%s\n' "$3"; printf '[factory]\n%s\n' "$2"; } \
+		> "$T/$1.toml"
+}
+
+# Whatever a failed test left: servers first (they stop their VMs), then
+# any QEMU naming this test's directory, then the template's tmpfs.
+cleanup() {
+	pkill -f "kata-runtime --root $T/root" 2> /dev/null
+	sleep 0.5
+	pkill -9 -f "qemu-system-x86_64 .*$T/" 2> /dev/null
+	grep -q " $T/tpl " /proc/self/mountinfo && umount -l "$T/tpl"
+	true
+}
+
+server() { # CONF
+	$K --config "$T/$1.toml" --cache-server > "$T/server.log" 2>&1 &
+	SRV=$!
+}
+
+# factory status until it lists N cached VMs; their pids in $PIDS.
+wait_ready() { # CONF N
+	for _ in $(seq 600); do
+		PIDS=$($K --config "$T/$1.toml" factory status 2> /dev/null |
+			sed -n 's/^VM pid = \([0-9]*\) .*/\1/p' | sort | tr '\n' ' ')
+		[ "$(echo $PIDS | wc -w)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "the server never had $2 VMs ready: $($K --config "$T/$1.toml" factory status 2>&1); $(cat "$T/server.log")"
+}
+
+no_qemu_left() {
+	sleep 0.2
+	pgrep -f "qemu-system-x86_64 .*$T/" > /dev/null &&
+		fail "QEMU left: $(pgrep -af "qemu-system-x86_64 .*$T/" | cut -c1-200)"
+	grep -q " $T/" /proc/self/mountinfo && fail "mounts left: $(grep " $T/" /proc/self/mountinfo)"
+	left=$(ls -A "$T/root" 2> /dev/null | grep -v '^\.cache$')
+	[ -z "$left" ] || fail "state left: $left"
+	true
+}
+
+# The server stops on destroy (Quit) with its VMs, socket and files.
+destroy() { # CONF
+	run $K --config "$T/$1.toml" factory destroy
+	expect_rc 0
+	expect_eq "$out" "vm factory destroyed"
+	wait "$SRV" || fail "server exit status $?: $(cat "$T/server.log")"
+	for f in "$EP" "$EP.lock" "$EP.vms"; do
+		[ -e "$f" ] && fail "$f left behind"
+	done
+	no_qemu_left
+}
+
+test_cache_server_hands_out_vms_and_refills() {
+	setup
+	server cache
+	wait_ready cache 2
+	before=$PIDS
+	run $K --config "$T/cache.toml" factory status
+	expect_in "$out" "VM cache server pid = $SRV"
+	expect_in "$out" "vm factory not enabled"
+	run /usr/bin/python3 "$top/tests/e2e/cache_client.py" "$EP" config status
+	expect_rc 0
+	expect_in "$out" "config qemu False True"
+	expect_in "$out" "status $SRV 2 "
+	# 1: created from a cached VM (its QEMU is one the server listed).
+	run $K --config "$T/cache.toml" create -b "$T/b" c1
+	expect_rc 0
+	expect_in " $before" " $(cat "$T/root/c1/pid") "
+	run $K --config "$T/cache.toml" delete -f c1
+	expect_rc 0
+	# 2 and 3: run to the end; the third waits for a refill.
+	for c in c2 c3; do
+		run $K --config "$T/cache.toml" run -b "$T/b" $c
+		expect_rc 3
+		expect_in "$out" "out"
+		expect_not_in "$err" "booting the VM directly"
+	done
+	# 4: --cache-server=EP names the server with no [factory] settings.
+	run $K --config "$T/direct.toml" --cache-server="$EP" run -b "$T/b" c4
+	expect_rc 3
+	expect_not_in "$err" "directly"
+	wait_ready cache 2
+	for p in $PIDS; do
+		expect_not_in " $before" " $p "
+	done
+	destroy cache
+}
+
+test_cache_mismatch_and_server_down_boot_directly() {
+	setup
+	conf other "vm_cache_number = 1
+vm_cache_endpoint = \"$EP\"" 'kernel_params = "ukata.test=1"'
+	server other
+	wait_ready other 1
+	run $K --config "$T/cache.toml" run -b "$T/b" c1
+	expect_rc 3
+	expect_in "$err" "KernelParams differs"
+	expect_in "$err" "booting the VM directly"
+	wait_ready other 1
+	destroy other # the unfit VM was stopped, not left running
+	run $K --config "$T/cache.toml" run -b "$T/b" c2
+	expect_rc 3
+	expect_in "$err" "VMCache server $EP"
+	expect_in "$err" "booting the VM directly"
+	no_qemu_left
+}
+
+test_template_clones_get_their_own_entropy() {
+	setup
+	run $K --config "$T/tpl.toml" factory status
+	expect_eq "$out" "vm factory is off"
+	run $K --config "$T/tpl.toml" factory init
+	expect_rc 0
+	expect_eq "$out" "vm factory initialized"
+	grep -q " $T/tpl tmpfs" /proc/self/mountinfo || grep -q " $T/tpl .* - tmpfs" /proc/self/mountinfo ||
+		fail "no tmpfs at $T/tpl"
+	run $K --config "$T/tpl.toml" factory status
+	expect_eq "$out" "vm factory is on"
+	run $K --config "$T/tpl.toml" run -b "$T/b" c1
+	expect_rc 3
+	r1=$(echo "$out" | tail -n 1)
+	run $K --config "$T/tpl.toml" run -b "$T/b" c2
+	expect_rc 3
+	r2=$(echo "$out" | tail -n 1)
+	[ ${#r1} = 32 ] || fail "no random bytes: $out"
+	[ "$r1" != "$r2" ] || fail "two clones read the same random bytes: $r1"
+	expect_not_in "$err" "directly"
+	run $K --config "$T/tpl.toml" factory destroy
+	expect_eq "$out" "vm factory destroyed"
+	[ -e "$T/tpl" ] && fail "template left: $(ls -la "$T/tpl")"
+	no_qemu_left
+	# A template needs an initrd.
+	conf img "enable_template = true
+template_path = \"$T/tpl\"" "image = \"$B/guest/vmlinux\""
+	sed -i "s/^initrd = .*/initrd = \"\"/" "$T/img.toml"
+	run $K --config "$T/img.toml" factory init
+	expect_rc 1
+	expect_in "$err" "enable_template ($T/img.toml:8) requires an initrd image"
+	[ -e "$T/tpl" ] && fail "template dir made"
+	true
+}
+
+test_cache_of_template_clones() {
+	setup
+	conf both "vm_cache_number = 2
+vm_cache_endpoint = \"$EP\"
+enable_template = true
+template_path = \"$T/tpl\""
+	server both
+	wait_ready both 2
+	run $K --config "$T/both.toml" factory status
+	expect_in "$out" "vm factory is on"
+	for c in c1 c2 c3; do
+		run $K --config "$T/both.toml" run -b "$T/b" $c
+		expect_rc 3
+		expect_not_in "$err" "directly"
+	done
+	wait_ready both 2
+	destroy both
+	[ -e "$T/tpl" ] && fail "template left"
+	true
+}
+
+test_cache_server_killed_leaves_nothing() {
+	setup
+	server cache
+	wait_ready cache 2
+	first=$PIDS
+	kill -9 "$SRV"
+	wait "$SRV"
+	for p in $first; do
+		kill -0 "$p" || fail "VM $p went with the server (expected it to outlive SIGKILL)"
+	done
+	# A second server finds the socket stale and the VMs left: it stops them.
+	server cache
+	wait_ready cache 2
+	for p in $first; do
+		kill -0 "$p" 2> /dev/null && fail "VM $p of the dead server still runs"
+	done
+	# A third one is refused while the second runs.
+	run $K --config "$T/cache.toml" --cache-server
+	expect_rc 1
+	expect_in "$err" "another one (pid $SRV) runs on $EP"
+	destroy cache
+}
+
+test_cache_socket_permissions() {
+	setup
+	command -v setpriv > /dev/null || skip "setpriv missing"
+	server cache
+	wait_ready cache 1
+	expect_eq "$(stat -c %a "$EP")" 600
+	nobody="setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3"
+	run $nobody "$top/tests/e2e/cache_client.py" "$EP" status
+	expect_rc 2
+	expect_in "$out" "error UNAVAILABLE"
+	chmod 666 "$EP" # the socket's mode aside, the server checks the caller
+	chmod 755 "$T"
+	run $nobody "$top/tests/e2e/cache_client.py" "$EP" status
+	expect_rc 2
+	expect_in "$out" "error PERMISSION_DENIED VMCache: uid 65534 may not use this server"
+	chmod 700 "$T"
+	run /usr/bin/python3 "$top/tests/e2e/cache_client.py" "$EP" quit
+	expect_eq "$out" "quit ok"
+	wait "$SRV" || fail "server exit status $?"
+	no_qemu_left
+	[ -e "$EP" ] && fail "socket left"
+	true
+}
+
+run_suite factory
