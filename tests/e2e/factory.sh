@@ -139,6 +139,25 @@ vm_cache_endpoint = \"$EP\"" 'kernel_params = "ukata.test=1"'
 	no_qemu_left
 }
 
+# A server that describes its VM Kata's way (no "ukata" part): refused
+# with the field named, and the container boots directly.
+test_kata_style_server_falls_back() {
+	setup
+	/usr/bin/python3 "$top/tests/e2e/cache_fake.py" "$EP" > "$T/fake.log" 2>&1 &
+	fake=$!
+	for _ in $(seq 100); do
+		grep -q ready "$T/fake.log" && break
+		sleep 0.1
+	done
+	run $K --config "$T/cache.toml" run -b "$T/b" c1
+	kill "$fake"
+	expect_rc 3
+	expect_in "$(cat "$T/fake.log")" "GetBaseVM"
+	expect_in "$err" "VM description: ukata: missing or not valid"
+	expect_in "$err" "booting the VM directly"
+	no_qemu_left
+}
+
 test_template_clones_get_their_own_entropy() {
 	setup
 	run $K --config "$T/tpl.toml" factory status
