@@ -207,6 +207,9 @@ install: $(BIN)
 	ln -sf kata-runtime $(DESTDIR)$(PREFIX)/bin/kata-agent
 	install -m 0644 configs/configuration.toml \
 	  $(DESTDIR)/usr/share/defaults/kata-containers/configuration.toml
+	install -d $(DESTDIR)/lib/systemd/system
+	sed 's|/usr/local/bin/|$(PREFIX)/bin/|' configs/kata-vmcache.service \
+	  > $(DESTDIR)/lib/systemd/system/kata-vmcache.service
 	@# the guest image (make guest), where the shipped configuration looks
 	if [ -f $(O)/guest/initrd.img ]; then \
 	  install -d $(DESTDIR)/usr/share/kata-containers && \

@@ -69,6 +69,8 @@ test_install_layout() {
 	expect_eq "$(readlink "$T/root/usr/bin/kata-agent")" kata-runtime
 	cmp -s "$T/root/usr/share/defaults/kata-containers/configuration.toml" \
 		"$top/configs/configuration.toml" || fail "configuration not installed"
+	grep -q '^ExecStart=/usr/bin/kata-runtime --cache-server$' \
+		"$T/root/lib/systemd/system/kata-vmcache.service" || fail "VMCache unit not installed"
 	run "$T/root/usr/bin/kata-agent"
 	expect_in "$err" "no virtio-serial port named agent.channel.0"
 }
