@@ -73,7 +73,7 @@ int factory_boot(const struct factory *f, const char *id, const char *dir, int m
 		return error_set_errno(err, errno, "VM %s: %s", id, share);
 	struct qemu_launch l = { .id = id, .run_dir = dir, .accel = f->accel, .shared_dir = share,
 				 .vsock_cid = vm->vsock_cid, .vhost_fd = vhost,
-				 .maxmem_mib = maxmem_mib(), .agent_debug = c->agent.enable_debug,
+				 .maxmem_mib = maxmem_mib(), .host_cpus = (uint32_t)get_nprocs_conf(), .agent_debug = c->agent.enable_debug,
 				 .mode = (enum qemu_mode)mode, .mem_path = mem_path,
 				 .state_path = state_path };
 	int r = qemu_ops.start(&q, &c->qemu, &l, err);

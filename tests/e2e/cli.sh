@@ -95,7 +95,7 @@ test_show_default_config_paths() {
 }
 
 test_not_implemented_commands_fail() {
-	for c in check factory kata-network; do
+	for c in check kata-network; do
 		run "$KR" $c x
 		expect_rc 1
 		expect_in "$err" "$c: not implemented yet"

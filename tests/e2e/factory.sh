@@ -120,6 +120,26 @@ test_cache_server_hands_out_vms_and_refills() {
 	destroy cache
 }
 
+# A runtime that wants more than the cached VM has: vCPUs and memory are
+# hot-added and brought online before the container starts.
+test_cached_vm_grows_to_the_request() {
+	setup
+	conf big "vm_cache_number = 1
+vm_cache_endpoint = \"$EP\"" 'default_vcpus = 2'
+	sed -i 's/^default_memory = 256/default_memory = 384/' "$T/big.toml"
+	server cache
+	wait_ready cache 1
+	sh "$top/scripts/bundle.sh" "$T/nproc" "$B/kata-runtime" sh -c \
+		'nproc; sed -n "s/^MemTotal: *\([0-9]*\) kB/\1/p" /proc/meminfo' > /dev/null
+	run $K --config "$T/big.toml" run -b "$T/nproc" c1
+	expect_rc 0
+	expect_not_in "$err" "directly"
+	expect_eq "$(echo "$out" | head -n 1)" 2
+	mem=$(echo "$out" | tail -n 1)
+	[ "$mem" -gt 300000 ] || fail "MemTotal $mem kB: the 128 MiB added is not online"
+	destroy cache
+}
+
 test_cache_mismatch_and_server_down_boot_directly() {
 	setup
 	conf other "vm_cache_number = 1

@@ -47,10 +47,15 @@ static bool set(const char *s)
 	return s && *s;
 }
 
-static uint32_t maxvcpus(const struct config_qemu *c)
+/* Kata's rule when the host's CPUs are known: default_maxvcpus 0 or above
+ * them means them, at most 240; never fewer than the vCPUs booted. */
+static uint32_t maxvcpus(const struct config_qemu *c, const struct qemu_launch *l)
 {
 	uint32_t vcpus = c->default_vcpus > 0 ? (uint32_t)c->default_vcpus : 1;
-	return c->default_maxvcpus > vcpus ? c->default_maxvcpus : vcpus;
+	uint32_t max = c->default_maxvcpus;
+	if (l->host_cpus && (!max || max > l->host_cpus))
+		max = l->host_cpus > 240 ? 240 : l->host_cpus;
+	return max > vcpus ? max : vcpus;
 }
 
 static char *kernel_params(const struct config_qemu *c, const struct qemu_launch *l)
@@ -58,7 +63,7 @@ static char *kernel_params(const struct config_qemu *c, const struct qemu_launch
 	struct buf b = BUF_INIT(0);
 
 	buf_printf(&b, "%s panic=1 nr_cpus=%u agent.use_vsock=%s", qemu_default_kernel_params,
-		   maxvcpus(c), c->use_vsock ? "true" : "false");
+		   maxvcpus(c, l), c->use_vsock ? "true" : "false");
 	if (l->agent_debug)
 		buf_puts(&b, " agent.log=debug");
 	if (set(c->block_device_driver) && !strcmp(c->block_device_driver, "virtio-scsi"))
@@ -91,7 +96,7 @@ static int check(const struct config_qemu *c, const struct qemu_launch *l, struc
 static void machine(struct av *a, const struct config_qemu *c, const struct qemu_launch *l)
 {
 	uint32_t vcpus = c->default_vcpus > 0 ? (uint32_t)c->default_vcpus : 1;
-	uint32_t max = maxvcpus(c), mem = c->default_memory ? c->default_memory : 2048;
+	uint32_t max = maxvcpus(c, l), mem = c->default_memory ? c->default_memory : 2048;
 	uint32_t maxmem = l->maxmem_mib > mem ? l->maxmem_mib : mem;
 	bool file = l->mode != QEMU_BOOT;
 

@@ -26,6 +26,7 @@ struct qemu_launch {
 	const char *mem_path; /* template and clone memory file */
 	bool agent_debug;
 	const char *state_path; /* clone: the template's device state, loaded at start */
+	uint32_t host_cpus;	/* for default_maxvcpus = 0 (Kata: the host's); 0 unknown */
 };
 
 /* Kata 1.x's kernel parameters (amd64) before the generated and the

@@ -33,7 +33,33 @@ static struct config *base(void)
 }
 
 static const struct qemu_launch boot_l = { "vm1", "/run/vc/vm/vm1", "tcg", NULL, 0, -1, 4096,
-					   QEMU_BOOT, NULL, false, NULL };
+					   QEMU_BOOT, NULL, false, NULL, 0 };
+
+/* default_maxvcpus 0, or above the host's CPUs, means the host's (Kata). */
+TEST(qemu_argv_maxvcpus_from_host)
+{
+	struct config *c = base();
+	struct qemu_launch l = boot_l;
+	l.host_cpus = 8;
+	char *s = joined(c, &l, NULL);
+	CHECK_CONTAINS(s, "1,cores=1,threads=1,sockets=8,maxcpus=8");
+	CHECK_CONTAINS(s, " nr_cpus=8 ");
+	free(s);
+	c->qemu.default_maxvcpus = 3;
+	s = joined(c, &l, NULL);
+	CHECK_CONTAINS(s, "maxcpus=3");
+	free(s);
+	c->qemu.default_maxvcpus = 64;
+	l.host_cpus = 500;
+	s = joined(c, &l, NULL);
+	CHECK_CONTAINS(s, "maxcpus=64");
+	free(s);
+	c->qemu.default_maxvcpus = 0;
+	s = joined(c, &l, NULL);
+	CHECK_CONTAINS(s, "maxcpus=240");
+	free(s);
+	config_free(c);
+}
 
 TEST(qemu_argv_defaults)
 {
