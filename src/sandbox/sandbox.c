@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "factory/factory.h"
-#include "hypervisor/hypervisor.h"
 #include "sandbox/internal.h"
 #include "transport/transport.h"
 #include "util/cleanup.h"
@@ -35,14 +34,13 @@ static int connect_agent(const struct sb_state *s, struct agent *a, struct error
  * mounts, state. Safe on a half-made container. */
 static int teardown(const struct sb_state *s, struct error **err)
 {
-	struct vm vm;
-	cleanup_error struct error *e = NULL;
+	struct factory_vm vm = { 0 };
 
 	sb_kill_proc(&s->shim);
 	sb_exec_kill_all(s->dir);
-	if (qemu_ops.attach(&vm, s->id, s->dir, true, &e) == 0 ||
-	    (e && e->code != ESRCH && qemu_ops.attach(&vm, s->id, s->dir, false, NULL) == 0))
-		qemu_ops.stop(&vm, NULL);
+	snprintf(vm.id, sizeof(vm.id), "%.63s", s->id);
+	snprintf(vm.dir, sizeof(vm.dir), "%s", s->dir);
+	factory_vm_stop(&vm, false);
 	if (sb_proc_alive(&s->proxy))
 		kill(s->proxy.pid, SIGTERM);
 	for (int i = 0; i < 100 && sb_proc_alive(&s->proxy); i++)
