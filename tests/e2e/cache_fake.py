@@ -5,6 +5,7 @@ does not exist): usage cache_fake.py SOCKET. Runs until killed; prints
 "ready" once it listens and "GetBaseVM" on each call."""
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -21,6 +22,8 @@ if protoc.main(["protoc", "-I" + os.path.join(top, "proto"), "--python_out=" + g
 sys.path.insert(0, gen)
 import cache_pb2  # noqa: E402
 from google.protobuf import empty_pb2  # noqa: E402
+
+shutil.rmtree(gen, True)  # loaded; the process is killed, not ended
 
 
 def get_base_vm(req, ctx):
