@@ -33,6 +33,20 @@ nothing_left() { # RUN_DIR
 	true
 }
 
+# For suites that run containers in VMs: skip without QEMU or the binary,
+# (re)build the guest image when the binary is newer, and write FILE: the
+# configuration every such test boots with (TCG, 256 MiB, our guest).
+vm_config() { # FILE
+	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
+	[ -x "$B/kata-runtime" ] || skip "no $B/kata-runtime"
+	if [ ! -f "$B/guest/initrd.img" ] || [ "$B/kata-runtime" -nt "$B/guest/initrd.img" ]; then
+		sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
+			fail "guest image: $(cat "$T/image.log")"
+	fi
+	printf '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\ndefault_memory = 256\naccel = "tcg"\n' \
+		"$B/guest/vmlinux" "$B/guest/initrd.img" > "$1"
+}
+
 run_suite() {
 	suite=$1
 	for t in $(grep -o '^test_[a-z0-9_]*' "$0"); do

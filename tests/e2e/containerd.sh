@@ -14,13 +14,7 @@ setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	command -v containerd > /dev/null && command -v ctr > /dev/null ||
 		skip "containerd missing (make deps)"
-	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
-	if [ ! -f "$B/guest/initrd.img" ] || [ "$B/kata-runtime" -nt "$B/guest/initrd.img" ]; then
-		sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
-			fail "guest image: $(cat "$T/image.log")"
-	fi
-	printf '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\ndefault_memory = 256\naccel = "tcg"\n' \
-		"$B/guest/vmlinux" "$B/guest/initrd.img" > "$T/kata.toml"
+	vm_config "$T/kata.toml"
 	printf 'version = 2\nroot = "%s/cd/root"\nstate = "%s/cd/state"\n' "$T" "$T" > "$T/cd.toml"
 	printf 'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n' >> "$T/cd.toml"
 	printf '[grpc]\n  address = "%s/cd/c.sock"\n[ttrpc]\n  address = "%s/cd/c.ttrpc"\n' "$T" "$T" >> "$T/cd.toml"

@@ -10,15 +10,8 @@ B=$(cd "${1:-$top/build}" && pwd)
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root (tmpfs for templates, bind mounts)"
-	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
-	[ -x "$B/kata-runtime" ] || skip "no $B/kata-runtime"
-	if [ ! -f "$B/guest/initrd.img" ] || [ "$B/kata-runtime" -nt "$B/guest/initrd.img" ]; then
-		sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
-			fail "guest image: $(cat "$T/image.log")"
-	fi
 	EP=$T/cache.sock
-	printf '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\ndefault_memory = 256\naccel = "tcg"\n' \
-		"$B/guest/vmlinux" "$B/guest/initrd.img" > "$T/base.toml"
+	vm_config "$T/base.toml"
 	conf direct ''
 	conf cache "vm_cache_number = 2
 vm_cache_endpoint = \"$EP\""

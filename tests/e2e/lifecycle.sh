@@ -10,14 +10,7 @@ B=$(cd "${1:-$top/build}" && pwd)
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root (bind mounts into the VM's share)"
-	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
-	[ -x "$B/kata-runtime" ] || skip "no $B/kata-runtime"
-	if [ ! -f "$B/guest/initrd.img" ] || [ "$B/kata-runtime" -nt "$B/guest/initrd.img" ]; then
-		sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
-			fail "guest image: $(cat "$T/image.log")"
-	fi
-	printf '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\ndefault_memory = 256\naccel = "tcg"\n' \
-		"$B/guest/vmlinux" "$B/guest/initrd.img" > "$T/c.toml"
+	vm_config "$T/c.toml"
 	K="$B/kata-runtime --root $T/root --config $T/c.toml"
 }
 
