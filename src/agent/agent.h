@@ -39,6 +39,31 @@ struct agent_stats {
 	uint64_t pids_current, pids_limit;
 };
 
+/* The network (types.Interface, types.Route, types.ARPNeighbor) in text
+ * form; family is AF_INET or AF_INET6. Longer strings from the agent are
+ * cut to these sizes. */
+#define AGENT_MAX_IPS 8
+struct agent_ip {
+	int family;
+	char address[46], mask[8];
+};
+struct agent_iface {
+	char device[16], name[16], hw_addr[18], pci_path[32], type[16];
+	struct agent_ip ips[AGENT_MAX_IPS];
+	size_t nips;
+	uint64_t mtu;
+	uint32_t raw_flags;
+};
+struct agent_route {
+	char dest[54], gateway[46], device[16], source[46];
+	uint32_t scope;
+};
+struct agent_neigh {
+	struct agent_ip ip;
+	char device[16], lladdr[18];
+	int32_t state, flags;
+};
+
 struct agent_ops {
 	const char *name;
 	/* "unix:///path", "/path" or "vsock://CID:PORT". */
@@ -85,6 +110,20 @@ struct agent_ops {
 	int (*reseed)(struct agent *a, const void *data, size_t len, struct error **err);
 	int (*set_time)(struct agent *a, int64_t sec, int64_t usec, struct error **err);
 	int (*online_cpu_mem)(struct agent *a, uint32_t nb_cpus, struct error **err);
+	/* The network: UpdateInterface (the NIC found by MAC address, renamed,
+	 * addressed, up; out: as the guest has it now), UpdateRoutes (they
+	 * replace the guest's; *out what it has after), AddARPNeighbors,
+	 * ListInterfaces and ListRoutes. Lists are calloc'd (free()). */
+	int (*update_interface)(struct agent *a, const struct agent_iface *in,
+				struct agent_iface *out, struct error **err);
+	int (*update_routes)(struct agent *a, const struct agent_route *r, size_t n,
+			     struct agent_route **out, size_t *nout, struct error **err);
+	int (*add_neighbors)(struct agent *a, const struct agent_neigh *v, size_t n,
+			     struct error **err);
+	int (*list_interfaces)(struct agent *a, struct agent_iface **out, size_t *n,
+			       struct error **err);
+	int (*list_routes)(struct agent *a, struct agent_route **out, size_t *n,
+			   struct error **err);
 };
 
 extern const struct agent_ops kata_agent_ops;

@@ -8,6 +8,7 @@
 
 #include "agent.pb.h"
 #include "agent/agent.h"
+#include "agent/internal.h"
 #include "agent/spec.h"
 #include "grpc/grpc.h"
 #include "health.pb.h"
@@ -43,7 +44,7 @@ static void kata_close(struct agent *a)
 }
 
 /* One call: 0, or -1 with *err (the gRPC status code in *status when given). */
-static int call(struct agent *a, const struct rpc_method *m, const void *req, void *resp,
+int agent_kata_call(struct agent *a, const struct rpc_method *m, const void *req, void *resp,
 		int timeout_ms, int *status, struct error **err)
 {
 	if (!a->open)
@@ -60,14 +61,14 @@ static int empty(struct agent *a, const struct rpc_method *m, const void *req,
 		 struct error **err)
 {
 	google_protobuf_Empty resp = { 0 };
-	return call(a, m, req, &resp, a->timeout_ms, NULL, err);
+	return agent_kata_call(a, m, req, &resp, a->timeout_ms, NULL, err);
 }
 
 static int kata_check(struct agent *a, struct error **err)
 {
 	grpc_CheckRequest req = { .service = "" };
 	grpc_HealthCheckResponse resp = { 0 };
-	if (call(a, RPC_HEALTH(Check), &req, &resp, a->timeout_ms, NULL, err) < 0)
+	if (agent_kata_call(a, RPC_HEALTH(Check), &req, &resp, a->timeout_ms, NULL, err) < 0)
 		return -1;
 	if (resp.status != grpc_HealthCheckResponse_ServingStatus_SERVING)
 		return error_set(err, EIO, "agent: not serving (status %d)", (int)resp.status);
@@ -146,7 +147,7 @@ static int kata_remove_container(struct agent *a, const char *cid, uint32_t time
 {
 	grpc_RemoveContainerRequest req = { (char *)cid, timeout_s };
 	google_protobuf_Empty resp = { 0 };
-	return call(a, RPC_AGENT(RemoveContainer), &req, &resp,
+	return agent_kata_call(a, RPC_AGENT(RemoveContainer), &req, &resp,
 		    timeout_s ? (int)timeout_s * 1000 + a->timeout_ms : 0, NULL, err);
 }
 
@@ -176,7 +177,7 @@ static int kata_wait_process(struct agent *a, const char *cid, const char *eid, 
 {
 	grpc_WaitProcessRequest req = { (char *)cid, (char *)eid };
 	grpc_WaitProcessResponse resp = { 0 };
-	if (call(a, RPC_AGENT(WaitProcess), &req, &resp, 0, NULL, err) < 0)
+	if (agent_kata_call(a, RPC_AGENT(WaitProcess), &req, &resp, 0, NULL, err) < 0)
 		return -1;
 	*status = resp.status;
 	return 0;
@@ -193,7 +194,7 @@ static int kata_read_output(struct agent *a, const char *cid, const char *eid, b
 	size_t before = out->len;
 
 	pb_bytes_in(&resp.data, out);
-	if (call(a, err_stream ? RPC_AGENT(ReadStderr) : RPC_AGENT(ReadStdout), &req, &resp, 0,
+	if (agent_kata_call(a, err_stream ? RPC_AGENT(ReadStderr) : RPC_AGENT(ReadStdout), &req, &resp, 0,
 		 &status, &e) == 0)
 		return out->len > before ? 1 : 0;
 	if (status == GRPC_OUT_OF_RANGE && strstr(e->msg, "EOF")) {
@@ -214,7 +215,7 @@ static int kata_write_stdin(struct agent *a, const char *cid, const char *eid, c
 	grpc_WriteStreamResponse resp = { 0 };
 	struct pb_bytes_view v = { data, len };
 	pb_bytes_out(&req.data, &v);
-	return call(a, RPC_AGENT(WriteStdin), &req, &resp, 0, NULL, err);
+	return agent_kata_call(a, RPC_AGENT(WriteStdin), &req, &resp, 0, NULL, err);
 }
 
 static int kata_close_stdin(struct agent *a, const char *cid, const char *eid,
@@ -256,7 +257,7 @@ static int kata_stats(struct agent *a, const char *cid, struct agent_stats *s,
 {
 	grpc_StatsContainerRequest req = { (char *)cid };
 	grpc_StatsContainerResponse resp = { 0 };
-	if (call(a, RPC_AGENT(StatsContainer), &req, &resp, a->timeout_ms, NULL, err) < 0)
+	if (agent_kata_call(a, RPC_AGENT(StatsContainer), &req, &resp, a->timeout_ms, NULL, err) < 0)
 		return -1;
 	const grpc_CgroupStats *c = &resp.cgroup_stats;
 	*s = (struct agent_stats){
@@ -277,7 +278,7 @@ static int kata_ps(struct agent *a, const char *cid, const char *format, char *c
 					  (char **)args };
 	grpc_ListProcessesResponse resp = { 0 };
 	pb_bytes_in(&resp.process_list, out);
-	return call(a, RPC_AGENT(ListProcesses), &req, &resp, a->timeout_ms, NULL, err);
+	return agent_kata_call(a, RPC_AGENT(ListProcesses), &req, &resp, a->timeout_ms, NULL, err);
 }
 
 /* The factory's steps for a VM that was booted for someone else. */
@@ -326,4 +327,9 @@ const struct agent_ops kata_agent_ops = {
 	.reseed = kata_reseed,
 	.set_time = kata_set_time,
 	.online_cpu_mem = kata_online_cpu_mem,
+	.update_interface = agent_kata_update_interface,
+	.update_routes = agent_kata_update_routes,
+	.add_neighbors = agent_kata_add_neighbors,
+	.list_interfaces = agent_kata_list_interfaces,
+	.list_routes = agent_kata_list_routes,
 };

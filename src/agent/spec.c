@@ -114,10 +114,13 @@ int agent_spec_to_pb(grpc_Spec *out, const struct oci_spec *s, const char *rootf
 	for (size_t i = 0; i < s->sysctl_keys.n && i < s->sysctl_values.n; i++)
 		out->Linux.Sysctl[out->Linux.Sysctl_count++] =
 			(grpc_Linux_SysctlEntry){ s->sysctl_keys.v[i], s->sysctl_values.v[i] };
-	/* The guest makes its own namespaces: host paths mean nothing there. */
+	/* The guest makes its own namespaces: host paths mean nothing there.
+	 * The container shares the VM's network, and the guest's cgroup
+	 * namespace is its own (Kata's constraintGRPCSpec). */
 	for (size_t i = 0; i < s->nnamespaces; i++)
-		out->Linux.Namespaces[out->Linux.Namespaces_count++] =
-			(grpc_LinuxNamespace){ s->namespaces[i].type, "" };
+		if (strcmp(s->namespaces[i].type, "network") && strcmp(s->namespaces[i].type, "cgroup"))
+			out->Linux.Namespaces[out->Linux.Namespaces_count++] =
+				(grpc_LinuxNamespace){ s->namespaces[i].type, "" };
 	out->Linux.has_Resources = agent_resources_to_pb(&out->Linux.Resources, &s->resources);
 	out->Linux.CgroupsPath = s->cgroups_path;
 	out->Linux.MaskedPaths_count = (pb_size_t)s->masked_paths.n;

@@ -75,7 +75,9 @@ int factory_boot(const struct factory *f, const char *id, const char *dir, int m
 				 .vsock_cid = vm->vsock_cid, .vhost_fd = vhost,
 				 .maxmem_mib = maxmem_mib(), .host_cpus = (uint32_t)get_nprocs_conf(), .agent_debug = c->agent.enable_debug,
 				 .mode = (enum qemu_mode)mode, .mem_path = mem_path,
-				 .state_path = state_path };
+				 .state_path = state_path,
+				 .nics = mode == QEMU_BOOT ? f->nics : NULL,
+				 .nnics = mode == QEMU_BOOT ? f->nnics : 0 };
 	int r = qemu_ops.start(&q, &c->qemu, &l, err);
 	if (vhost >= 0)
 		close(vhost);

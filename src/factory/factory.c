@@ -90,6 +90,9 @@ static int hot_add(struct factory *f, struct factory_vm *fv, struct vm *q, uint3
 		fv->memory_mib = want_mem;
 		*mem = true;
 	}
+	for (unsigned i = 0; fv->made_ahead && i < f->nnics; i++)
+		if (qemu_hotplug_nic(q, &f->nics[i], NULL, 0, err) < 0)
+			return -1;
 	return 0;
 }
 

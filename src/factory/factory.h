@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "config/config.h"
+#include "hypervisor/qemu/argv.h"
 #include "util/buf.h"
 
 struct error;
@@ -52,6 +53,10 @@ struct factory {
 	char accel[8];			/* resolved ("kvm" or "tcg") */
 	char key[FACTORY_KEY_MAX];	/* the request's */
 	char endpoint[PATH_MAX];	/* grpccache: the server's socket */
+	/* The sandbox's NICs: cold-plugged into a VM booted for it,
+	 * hot-plugged into one made ahead (which boots without any). */
+	const struct qemu_nic *nics;
+	unsigned nnics;
 };
 
 /* The source the configuration asks for: grpccache when endpoint is given
@@ -63,8 +68,8 @@ int factory_init(struct factory *f, const struct config *c, const char *cache_di
 
 /* Kata's GetVM: a VM from f's source for dir; if that fails or its key
  * differs from the request's, a warning and a direct boot (which is never
- * left paused). Then resumed, and vCPUs and memory hot-added up to what
- * the configuration asks; *hot_cpus says how many vCPUs were added (for
+ * left paused). Then resumed, and vCPUs, memory and f's NICs hot-added up
+ * to what the configuration asks; *hot_cpus says how many vCPUs were added (for
  * OnlineCPUMem). The guest side (reseed, clock, online) is the caller's. */
 int factory_get_vm(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
 		   uint32_t *hot_cpus, bool *hot_mem, struct error **err);

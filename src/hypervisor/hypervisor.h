@@ -87,4 +87,13 @@ int qemu_unplug_vcpu(struct vm *vm, const char *id, struct error **err);
 int qemu_unplug_memory(struct vm *vm, const char *id, struct error **err);
 int qemu_unplug_disk(struct vm *vm, const char *id, struct error **err);
 
+/* NICs (hypervisor/qemu/nic.c): n's fds handed to QEMU, a tap netdev on
+ * them and a virtio-net-pci on a free slot of a PCI bridge or a free root
+ * port. pci_path gets Kata's "bridge/slot" (hex) for a bridge slot, "" for
+ * a root port. The caller still closes its own fds. Unplug waits until the
+ * guest let the device go, then removes the netdev (QEMU closes the fds). */
+int qemu_hotplug_nic(struct vm *vm, const struct qemu_nic *n, char *pci_path, size_t size,
+		     struct error **err);
+int qemu_unplug_nic(struct vm *vm, const char *tap, struct error **err);
+
 #endif

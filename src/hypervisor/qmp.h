@@ -57,6 +57,7 @@ int qmp_query_migrate(struct qmp *q, int timeout_ms, struct buf *status, struct 
 int qmp_migrate_wait(struct qmp *q, int timeout_ms, struct error **err);
 /* getfd: hand fd to QEMU under name. */
 int qmp_getfd(struct qmp *q, int fd, const char *name, int timeout_ms, struct error **err);
+int qmp_closefd(struct qmp *q, const char *name, int timeout_ms, struct error **err);
 /* Commands taking the text of a JSON object as they are documented in
  * QEMU's schema (device_add, object-add, blockdev-add, netdev_add). */
 int qmp_device_add(struct qmp *q, const char *args, int timeout_ms, struct error **err);
@@ -84,5 +85,7 @@ int qmp_query_iothreads(struct qmp *q, int timeout_ms, struct qmp_iothread **thr
 			struct error **err);
 int qmp_query_memory_devices(struct qmp *q, int timeout_ms, struct qmp_memory_device **devs,
 			     size_t *n, struct error **err);
+int qmp_query_pci_bridges(struct qmp *q, int timeout_ms, struct qmp_pci_bridge **v, size_t *n,
+			  struct error **err);
 
 #endif

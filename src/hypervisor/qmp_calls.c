@@ -225,3 +225,23 @@ int qmp_query_memory_devices(struct qmp *q, int timeout_ms, struct qmp_memory_de
 {
 	return query(q, QMP_QUERY_MEMORY_DEVICES, timeout_ms, (void **)devs, n, err);
 }
+
+int qmp_query_pci_bridges(struct qmp *q, int timeout_ms, struct qmp_pci_bridge **v, size_t *n,
+			  struct error **err)
+{
+	struct buf ret = BUF_INIT(QMP_MAX_MESSAGE);
+	int r = qmp_execute(q, "query-pci", NULL, timeout_ms, &ret, err);
+	if (r == 0)
+		r = qmp_pci_bridges_parse(ret.data, ret.len, v, n, err);
+	buf_free(&ret);
+	return r;
+}
+
+int qmp_closefd(struct qmp *q, const char *name, int timeout_ms, struct error **err)
+{
+	char args[256];
+
+	if (id_args(args, sizeof(args), "fdname", name) < 0)
+		return error_set(err, EINVAL, "fd name %s: not a plain name", name);
+	return qmp_execute(q, "closefd", args, timeout_ms, NULL, err);
+}

@@ -44,6 +44,18 @@ int nl_attr_str(struct buf *b, uint16_t type, const char *s)
 	return nl_attr(b, type, s, strlen(s) + 1);
 }
 
+long nl_nest_begin(struct buf *b, uint16_t type)
+{
+	long at = (long)b->len;
+	return nl_attr(b, type, NULL, 0) < 0 ? -1 : at;
+}
+
+void nl_nest_end(struct buf *b, long at)
+{
+	uint16_t len = (uint16_t)(b->len - (size_t)at);
+	memcpy(b->data + at, &len, sizeof(len));
+}
+
 void nl_end(struct buf *b)
 {
 	uint32_t len = (uint32_t)b->len;

@@ -18,6 +18,10 @@ int nl_begin(struct buf *b, uint16_t type, uint16_t flags, const void *hdr, size
 int nl_attr(struct buf *b, uint16_t type, const void *data, size_t len);
 int nl_attr_u32(struct buf *b, uint16_t type, uint32_t v);
 int nl_attr_str(struct buf *b, uint16_t type, const char *s);
+/* A nested attribute: begin returns its offset (or -1), end sets its
+ * length once its members are in. */
+long nl_nest_begin(struct buf *b, uint16_t type);
+void nl_nest_end(struct buf *b, long at);
 /* Set the length in the header: the message is b->data, b->len bytes. */
 void nl_end(struct buf *b);
 

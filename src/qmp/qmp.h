@@ -68,4 +68,14 @@ const char *qmp_query_name(enum qmp_query kind);
 int qmp_query_parse(enum qmp_query kind, const char *text, size_t len, void **out, size_t *n,
 		    struct error **err);
 
+/* query-pci: every bridge and root port, by its qdev id, with the slots
+ * taken on the bus behind it (bit s: a device at slot s). Nested bridges
+ * are followed down to 8 levels; at most QMP_QUERY_MAX_ENTRIES. */
+struct qmp_pci_bridge {
+	char id[64];
+	uint32_t slots;
+};
+int qmp_pci_bridges_parse(const char *text, size_t len, struct qmp_pci_bridge **out, size_t *n,
+			  struct error **err);
+
 #endif

@@ -144,3 +144,74 @@ out:
 	json_doc_free(&d);
 	return r;
 }
+
+/* The devices array at tok: each bridge among them, then its own. */
+static int pci_walk(const struct json_doc *d, int devs, int depth, struct qmp_pci_bridge *v,
+		    size_t *n)
+{
+	int count = json_size(d, devs);
+	if (json_type(d, devs) != JSON_ARRAY || depth > 8)
+		return -1;
+	for (int k = 0, i = devs + 1; k < count; k++, i = json_next(d, i)) {
+		int br = json_get(d, i, "pci_bridge"), sub, items;
+		if (json_type(d, i) != JSON_OBJECT)
+			return -1;
+		if (br < 0)
+			continue;
+		if (json_type(d, br) != JSON_OBJECT || *n == QMP_QUERY_MAX_ENTRIES)
+			return -1;
+		struct qmp_pci_bridge *b = &v[(*n)++];
+		memset(b, 0, sizeof(*b));
+		if (json_get(d, i, "qdev_id") >= 0 && field(d, i, "qdev_id", b->id, sizeof(b->id)) < 0)
+			return -1;
+		if ((sub = json_get(d, br, "devices")) < 0)
+			continue;
+		items = json_size(d, sub);
+		for (int m = 0, j = sub + 1; json_type(d, sub) == JSON_ARRAY && m < items;
+		     m++, j = json_next(d, j)) {
+			long long slot;
+			if (json_type(d, j) != JSON_OBJECT || number(d, j, "slot", &slot) < 0 ||
+			    slot < 0 || slot > 31)
+				return -1;
+			b->slots |= 1u << slot;
+		}
+		if (pci_walk(d, sub, depth + 1, v, n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int qmp_pci_bridges_parse(const char *text, size_t len, struct qmp_pci_bridge **out, size_t *n,
+			  struct error **err)
+{
+	struct json_doc d;
+	struct qmp_pci_bridge *v = NULL;
+	int r = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (json_parse(&d, text, len, err) < 0)
+		return error_wrap(err, "QMP query-pci");
+	if (json_type(&d, 0) != JSON_ARRAY ||
+	    !(v = calloc(QMP_QUERY_MAX_ENTRIES, sizeof(*v)))) {
+		error_set(err, EPROTO, "QMP query-pci: not an array");
+		goto out;
+	}
+	int count = json_size(&d, 0);
+	for (int k = 0, i = 1; k < count; k++, i = json_next(&d, i)) {
+		int devs = json_type(&d, i) == JSON_OBJECT ? json_get(&d, i, "devices") : -1;
+		if (devs < 0 || pci_walk(&d, devs, 0, v, n) < 0) {
+			error_set(err, EPROTO, "QMP query-pci: bus %d is not as documented", k);
+			goto out;
+		}
+	}
+	*out = v;
+	v = NULL;
+	r = 0;
+out:
+	free(v);
+	if (r < 0)
+		*n = 0;
+	json_doc_free(&d);
+	return r;
+}

@@ -11,6 +11,7 @@
 
 #include "factory/factory.h"
 #include "sandbox/internal.h"
+#include "sandbox/network.h"
 #include "transport/transport.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -41,6 +42,7 @@ static int teardown(const struct sb_state *s, struct error **err)
 	snprintf(vm.id, sizeof(vm.id), "%.63s", s->id);
 	snprintf(vm.dir, sizeof(vm.dir), "%s", s->dir);
 	factory_vm_stop(&vm, false);
+	sb_net_teardown(s->dir); /* the TAPs went with QEMU */
 	if (sb_proc_alive(&s->proxy))
 		kill(s->proxy.pid, SIGTERM);
 	for (int i = 0; i < 100 && sb_proc_alive(&s->proxy); i++)
@@ -61,15 +63,21 @@ static void copy_annotations(struct sb_state *s, const struct oci_spec *spec)
 
 /* The VM, from the factory, running in s->dir. With vsock, its CID and the
  * agent's address in s. */
-static int get_vm(const struct sb_env *env, struct sb_state *s, struct factory_vm *vm,
-		  uint32_t *hot_cpus, bool *hot_mem, struct error **err)
+static int get_vm(const struct sb_env *env, struct sb_state *s, struct sb_net *net,
+		  struct factory_vm *vm, uint32_t *hot_cpus, bool *hot_mem, struct error **err)
 {
 	struct factory f;
 	char cache[PATH_MAX + 16];
 
 	snprintf(cache, sizeof(cache), "%s/.cache", env->root);
-	if (factory_init(&f, env->config, cache, env->cache_endpoint, err) < 0 ||
-	    factory_get_vm(&f, s->id, s->dir, vm, hot_cpus, hot_mem, err) < 0)
+	if (factory_init(&f, env->config, cache, env->cache_endpoint, err) < 0)
+		return -1;
+	sb_net_nics(net, f.accel, env->config);
+	f.nics = net->nics;
+	f.nnics = net->nnics;
+	int r = factory_get_vm(&f, s->id, s->dir, vm, hot_cpus, hot_mem, err);
+	sb_net_close(net); /* QEMU has them */
+	if (r < 0)
 		return -1;
 	s->vsock_cid = vm->vsock_cid;
 	if (vm->vsock_cid)
@@ -101,7 +109,8 @@ static int vm_ready(struct agent *a, const struct factory_vm *vm, uint32_t cpus,
 /* CreateSandbox and CreateContainer (and its resources). */
 static int agent_create(const struct sb_env *env, const struct sb_state *s,
 			struct oci_spec *spec, const char *rootfs, const struct factory_vm *vm,
-			uint32_t hot_cpus, bool hot_mem, struct error **err)
+			const struct sb_net *net, uint32_t hot_cpus, bool hot_mem,
+			struct error **err)
 {
 	struct agent a;
 	struct agent_sandbox sb = { s->id, spec->hostname ? spec->hostname : s->id,
@@ -116,7 +125,7 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	if (kata_agent_ops.check(&a, err) < 0)
 		goto out;
 	a.timeout_ms = AGENT_TIMEOUT_MS;
-	if (vm_ready(&a, vm, hot_cpus, hot_mem, err) < 0 ||
+	if (vm_ready(&a, vm, hot_cpus, hot_mem, err) < 0 || sb_net_agent(&a, net, err) < 0 ||
 	    kata_agent_ops.create_sandbox(&a, &sb, err) < 0 ||
 	    kata_agent_ops.create_container(&a, s->id, spec, rootfs, err) < 0)
 		goto out;
@@ -138,12 +147,18 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	struct factory_vm vm;
 	uint32_t hot_cpus;
 	bool hot_mem;
+	cleanup_free struct sb_net *net = calloc(1, sizeof(*net));
 
-	/* The VM first: one made ahead brings its share directory along. */
-	if (sb_state_write(s, err) < 0 || get_vm(env, s, &vm, &hot_cpus, &hot_mem, err) < 0 ||
-	    sb_state_write(s, err) < 0 ||
-	    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err) < 0)
+	if (!net)
+		return error_set(err, ENOMEM, "out of memory");
+	/* The network, then the VM with its NICs (one made ahead brings its
+	 * share directory along). */
+	if (sb_state_write(s, err) < 0 || sb_net_setup(env, s->dir, spec, net, err) < 0 ||
+	    get_vm(env, s, net, &vm, &hot_cpus, &hot_mem, err) < 0 || sb_state_write(s, err) < 0 ||
+	    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err) < 0) {
+		sb_net_close(net);
 		return -1;
+	}
 	/* virtio-serial takes one client: the proxy shares it. A vsock takes
 	 * a connection per client, and no proxy runs. */
 	if (!env->config->qemu.use_vsock) {
@@ -151,7 +166,7 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 			return -1;
 		sb_proc_set(&s->proxy, pid);
 	}
-	if (sb_state_write(s, err) < 0 || agent_create(env, s, spec, rootfs, &vm, hot_cpus, hot_mem, err) < 0 ||
+	if (sb_state_write(s, err) < 0 || agent_create(env, s, spec, rootfs, &vm, net, hot_cpus, hot_mem, err) < 0 ||
 	    sb_spawn_shim(env, s->agent_url, s->id, s->id, s->terminal, &o->io, &pid, err) < 0)
 		return -1;
 	sb_proc_set(&s->shim, pid);

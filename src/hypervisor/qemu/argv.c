@@ -85,6 +85,13 @@ static int check(const struct config_qemu *c, const struct qemu_launch *l, struc
 		return error_set(err, EINVAL, "hypervisor.qemu.use_vsock: no vsock CID for the VM");
 	if (l->mode != QEMU_BOOT && !set(l->mem_path))
 		return error_set(err, EINVAL, "VM %s: a template or clone needs a memory file", l->id);
+	if (l->nnics && l->mode != QEMU_BOOT)
+		return error_set(err, EINVAL, "VM %s: a template or clone boots without NICs", l->id);
+	for (unsigned i = 0; i < l->nnics; i++)
+		if (!l->nics[i].nfds || l->nics[i].nfds > QEMU_MAX_QUEUES ||
+		    (l->nics[i].nvhost && l->nics[i].nvhost != l->nics[i].nfds))
+			return error_set(err, EINVAL, "VM %s: NIC %s: no or too many queues", l->id,
+					 l->nics[i].tap);
 	if (c->pcie_root_port && strcmp(c->machine_type, "q35"))
 		return error_set(err, EINVAL, "hypervisor.qemu.pcie_root_port: needs machine_type q35");
 	if (set(c->shared_fs) && strcmp(c->shared_fs, "virtio-9p") && l->shared_dir)
@@ -142,8 +149,23 @@ static void boot(struct av *a, const struct config_qemu *c, const struct qemu_la
 	free(p);
 }
 
+/* Kata's PCI bridges, where devices are hot-plugged (NICs among them):
+ * first, so that their fixed slots on the root bus are still free. */
+static void bridges(struct av *a, const struct config_qemu *c)
+{
+	bool q35 = !strcmp(c->machine_type, "q35");
+	if (!q35 && strcmp(c->machine_type, "pc")) /* microvm: no PCI */
+		return;
+	for (uint32_t i = 0; i < c->default_bridges; i++) {
+		add(a, "-device");
+		add(a, "pci-bridge,bus=%s,id=pci-bridge-%u,chassis_nr=%u,shpc=on,addr=%x",
+		    q35 ? "pcie.0" : "pci.0", i, i + 1, QEMU_BRIDGE_SLOT + i);
+	}
+}
+
 static void devices(struct av *a, const struct config_qemu *c, const struct qemu_launch *l)
 {
+	bridges(a, c);
 	for (uint32_t i = 0; i < c->pcie_root_port; i++) {
 		add(a, "-device");
 		add(a, "pcie-root-port,id=rp%u,bus=pcie.0,chassis=%u,slot=%u", i, i + 1, i + 1);
@@ -183,6 +205,38 @@ static void devices(struct av *a, const struct config_qemu *c, const struct qemu
 	}
 }
 
+/* "a:b:c" of n fds. */
+static void fd_list(char *out, size_t size, const int *fds, unsigned n)
+{
+	size_t off = 0;
+	out[0] = 0;
+	for (unsigned i = 0; i < n && off < size; i++)
+		off += (size_t)snprintf(out + off, size - off, i ? ":%d" : "%d", fds[i]);
+}
+
+/* Kata's tap NetDevice: -netdev tap,fds=...[,vhost=on,vhostfds=...] and
+ * virtio-net-pci with the endpoint's MAC, multi-queue with a queue per
+ * fd, no option ROM. */
+static void nics(struct av *a, const struct qemu_launch *l)
+{
+	char fds[128], vfds[128];
+	for (unsigned i = 0; i < l->nnics; i++) {
+		const struct qemu_nic *n = &l->nics[i];
+		fd_list(fds, sizeof(fds), n->fds, n->nfds);
+		fd_list(vfds, sizeof(vfds), n->vhostfds, n->nvhost);
+		add(a, "-netdev");
+		add(a, "tap,id=%s,fds=%s%s%s", n->tap, fds, n->nvhost ? ",vhost=on,vhostfds=" : "",
+		    n->nvhost ? vfds : "");
+		add(a, "-device");
+		if (n->nfds > 1)
+			add(a, "virtio-net-pci,netdev=%s,id=nic-%s,mac=%s,romfile=,mq=on,vectors=%u",
+			    n->tap, n->tap, n->mac, 2 * n->nfds + 2);
+		else
+			add(a, "virtio-net-pci,netdev=%s,id=nic-%s,mac=%s,romfile=", n->tap, n->tap,
+			    n->mac);
+	}
+}
+
 int qemu_argv(const struct config_qemu *c, const struct qemu_launch *l, struct strv *argv,
 	      struct error **err)
 {
@@ -200,6 +254,7 @@ int qemu_argv(const struct config_qemu *c, const struct qemu_launch *l, struct s
 	     s += strlen(s) + 1)
 		add(&a, "%s", s);
 	devices(&a, c, l);
+	nics(&a, l);
 	if (l->mode == QEMU_CLONE) {
 		add(&a, "-S");
 		add(&a, "-incoming");

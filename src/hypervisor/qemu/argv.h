@@ -14,6 +14,17 @@ enum qemu_mode {
 	QEMU_CLONE,    /* mem_path mapped privately; waits for migrate-incoming */
 };
 
+/* A NIC on a TAP whose queue fds the caller opened (and QEMU inherits,
+ * or receives over the monitor when hot-plugged). netdev id: the TAP's
+ * name; device id: "nic-" and that name. */
+#define QEMU_MAX_QUEUES 8
+struct qemu_nic {
+	char tap[16];
+	char mac[18];
+	int fds[QEMU_MAX_QUEUES], vhostfds[QEMU_MAX_QUEUES];
+	unsigned nfds, nvhost; /* nvhost: 0, or nfds with vhost-net */
+};
+
 struct qemu_launch {
 	const char *id;	     /* names the VM */
 	const char *run_dir; /* qmp.sock, console.log, kata.sock, pid live here */
@@ -27,7 +38,12 @@ struct qemu_launch {
 	bool agent_debug;
 	const char *state_path; /* clone: the template's device state, loaded at start */
 	uint32_t host_cpus;	/* for default_maxvcpus = 0 (Kata: the host's); 0 unknown */
+	const struct qemu_nic *nics; /* cold-plugged */
+	unsigned nnics;
 };
+
+/* The root bus slot of the first PCI bridge (pci-bridge-0). */
+#define QEMU_BRIDGE_SLOT 2
 
 /* Kata 1.x's kernel parameters (amd64) before the generated and the
  * configured ones. */

@@ -71,7 +71,8 @@ static void last_line(struct vm *vm, char *out, size_t size)
 }
 /* fork and exec argv with stdout and stderr to qemu.log; QEMU daemonizes,
  * so the child we wait for exits once the VM runs (or failed). */
-static int launch(struct vm *vm, struct strv *argv, struct error **err)
+static int launch(struct vm *vm, struct strv *argv, const struct qemu_launch *l,
+		  struct error **err)
 {
 	char log[PATH_MAX + 16];
 	path(log, sizeof(log), vm, "qemu.log");
@@ -92,6 +93,13 @@ static int launch(struct vm *vm, struct strv *argv, struct error **err)
 		dup2(null, 0);
 		dup2(fd, 1);
 		dup2(fd, 2);
+		/* the NICs' fds go to QEMU (opened close-on-exec) */
+		for (unsigned i = 0; i < l->nnics; i++) {
+			for (unsigned q = 0; q < l->nics[i].nfds; q++)
+				fcntl(l->nics[i].fds[q], F_SETFD, 0);
+			for (unsigned q = 0; q < l->nics[i].nvhost; q++)
+				fcntl(l->nics[i].vhostfds[q], F_SETFD, 0);
+		}
 		execv(argv->v[0], argv->v);
 		dprintf(2, "exec %s: %s\n", argv->v[0], strerror(errno));
 		_exit(127);
@@ -150,7 +158,7 @@ static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct q
 		return error_set_errno(err, errno, "VM %s: %s", vm->id, vm->run_dir);
 	if (qemu_argv(c, l, &argv, err) < 0)
 		return -1;
-	int r = launch(vm, &argv, err);
+	int r = launch(vm, &argv, l, err);
 	strv_free(&argv);
 	if (r < 0 || read_pid(vm, err) < 0 || record_start(vm, err) < 0)
 		goto fail;
