@@ -84,8 +84,17 @@ const struct command cli_commands[] = {
 		     "Options:\n  --json   print JSON instead of TOML\n",
 		     cmd_env },)
 	IF_CMD_NETWORK({ "kata-network", NULL, "manage the network of a running sandbox",
-			 "<add-iface|del-iface|list-ifaces|update-routes|list-routes> ...", NULL,
-			 cmd_not_implemented },)
+			 "<add-iface|del-iface|update-routes> <container-id> <file|->\n"
+			 "       kata-runtime kata-network <list-ifaces|list-routes> <container-id>",
+			 "  add-iface      an interface of the sandbox's network namespace (Kata's\n"
+			 "                 Interface JSON: Name, HwAddr, IPAddresses, Mtu, LinkType)\n"
+			 "                 gets a TAP and mirroring, the VM a hot-plugged NIC\n"
+			 "  del-iface      unplug the NIC with that HwAddr (or Name)\n"
+			 "  list-ifaces    the guest's interfaces, as JSON\n"
+			 "  update-routes  replace the guest's routes with a JSON array of Route\n"
+			 "                 (Dest, Gateway, Device, Source, Scope)\n"
+			 "  list-routes    the guest's routes, as JSON\n",
+			 cmd_network },)
 	IF_CMD_FACTORY({ "factory", NULL, "manage the VM factory and VM cache",
 			 "<init|destroy|status>",
 			 "  init     with [factory] vm_cache_number > 0, run the VMCache server\n"

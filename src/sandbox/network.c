@@ -28,7 +28,7 @@ static void file_path(char *out, size_t size, const char *dir, const char *name)
 
 int sb_net_write(const char *dir, const struct sb_net *n, struct error **err)
 {
-	struct buf b = BUF_INIT(1024);
+	struct buf b = BUF_INIT(NET_FILE_MAX);
 	struct json_writer w;
 	char tmp[PATH_MAX + 32], path[PATH_MAX + 16], mac[18];
 

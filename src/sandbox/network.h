@@ -40,6 +40,22 @@ int sb_net_write(const char *dir, const struct sb_net *n, struct error **err);
 int sb_net_read(const char *dir, struct sb_net *n, struct error **err);
 /* The agent's form of an endpoint. */
 void sb_net_iface(const struct net_endpoint *ep, struct agent_iface *out);
+
+/* kata-network (sandbox/netcmd.c), on a running container. add: the
+ * interface in->name of the sandbox's namespace gets a TAP and mirroring,
+ * the VM a hot-plugged NIC (MAC in->hw_addr, or the interface's), the
+ * guest in's addresses and MTU; out is the guest's answer. del: the NIC
+ * with in's MAC (or name) unplugged, the TAP and mirroring removed. */
+int sb_net_add_iface(const struct sb_env *env, const char *id, const struct agent_iface *in,
+		     struct agent_iface *out, struct error **err);
+int sb_net_del_iface(const struct sb_env *env, const char *id, const struct agent_iface *in,
+		     struct error **err);
+int sb_net_list_ifaces(const struct sb_env *env, const char *id, struct agent_iface **out,
+		       size_t *n, struct error **err);
+int sb_net_update_routes(const struct sb_env *env, const char *id, const struct agent_route *in,
+			 size_t nin, struct agent_route **out, size_t *n, struct error **err);
+int sb_net_list_routes(const struct sb_env *env, const char *id, struct agent_route **out,
+		       size_t *n, struct error **err);
 #else /* containers get no network */
 #include <string.h>
 static inline int sb_net_setup(const struct sb_env *env, const char *dir,
