@@ -52,6 +52,7 @@ suite cli sh "$top/tests/e2e/cli.sh" "$B"
 suite lifecycle sh "$top/tests/e2e/lifecycle.sh" "$B"
 suite containerd sh "$top/tests/e2e/containerd.sh" "$B"
 suite factory sh "$top/tests/e2e/factory.sh" "$B"
+suite network sh "$top/tests/e2e/network.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"
 suite fuzz sh "$top/tests/fuzz/run.sh" "$B"
 echo

@@ -95,12 +95,30 @@ test_show_default_config_paths() {
 }
 
 test_not_implemented_commands_fail() {
-	for c in check kata-network; do
+	for c in check; do
 		run "$KR" $c x
 		expect_rc 1
 		expect_in "$err" "$c: not implemented yet"
 		[ -z "$out" ] || fail "$c printed on stdout: $out"
 	done
+}
+
+# kata-network without a running container: usage errors and the missing
+# container named, nothing on stdout.
+test_kata_network_usage() {
+	run "$KR" kata-network bogus x
+	expect_rc 1
+	expect_in "$err" "usage: kata-network add-iface|del-iface|update-routes"
+	run "$KR" kata-network add-iface onlyid
+	expect_rc 1
+	echo '{"Name":' > "$T/bad.json"
+	run "$KR" kata-network add-iface c1 "$T/bad.json"
+	expect_rc 1
+	expect_in "$err" "kata-network add-iface: $T/bad.json"
+	run "$KR" --root "$T/root" kata-network list-routes nosuch
+	expect_rc 1
+	expect_in "$err" 'container "nosuch" does not exist'
+	[ -z "$out" ] || fail "printed on stdout: $out"
 }
 
 # The agent outside a VM (not PID 1, no agent channel): it says so and

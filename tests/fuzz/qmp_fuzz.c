@@ -24,6 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(v);
 		err = NULL;
 	}
+	struct qmp_pci_bridge *br;
+	size_t nbr;
+	if (qmp_pci_bridges_parse((const char *)data, size, &br, &nbr, &err) < 0)
+		error_free(err);
+	else
+		free(br);
+	err = NULL;
 	if (qmp_msg_parse(&m, (const char *)data, size, &err) < 0) {
 		error_free(err);
 		return 0;

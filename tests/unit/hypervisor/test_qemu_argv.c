@@ -192,3 +192,58 @@ TEST(qemu_argv_errors_name_the_key)
 	l.mode = QEMU_CLONE;
 	expect_error(c, &l, "VM vm1: a template or clone needs a memory file");
 }
+
+/* Kata's PCI bridge first (slot 2 of the root bus), for hot-plugging; none
+ * on microvm or with default_bridges = 0. */
+TEST(qemu_argv_bridges)
+{
+	struct config *c = base();
+	char *s = joined(c, &boot_l, NULL);
+	CHECK_CONTAINS(s, "-nographic | --no-reboot | -device | pci-bridge,bus=pcie.0,"
+			  "id=pci-bridge-0,chassis_nr=1,shpc=on,addr=2 | ");
+	free(s);
+	c->qemu.default_bridges = 2;
+	s = joined(c, &boot_l, NULL);
+	CHECK_CONTAINS(s, "id=pci-bridge-1,chassis_nr=2,shpc=on,addr=3");
+	free(s);
+	c->qemu.default_bridges = 0;
+	s = joined(c, &boot_l, NULL);
+	CHECK(s && !strstr(s, "pci-bridge"));
+	free(s);
+	config_free(c);
+}
+
+/* Cold-plugged NICs: the TAP's fds to a tap netdev (vhost-net fds when
+ * given), virtio-net-pci with the MAC, multi-queue with several fds; a
+ * template or clone takes none. */
+TEST(qemu_argv_nics)
+{
+	struct config *c = base();
+	struct qemu_nic nics[2] = {
+		{ "tap0_kata", "02:00:00:00:00:02", { 5 }, { 0 }, 1, 0 },
+		{ "tap1_kata", "02:00:00:00:00:03", { 6, 7 }, { 8, 9 }, 2, 2 },
+	};
+	struct qemu_launch l = boot_l;
+	l.nics = nics;
+	l.nnics = 2;
+	char *s = joined(c, &l, NULL);
+	CHECK_CONTAINS(s, "-netdev | tap,id=tap0_kata,fds=5 | -device | virtio-net-pci,"
+			  "netdev=tap0_kata,id=nic-tap0_kata,mac=02:00:00:00:00:02,romfile= | ");
+	CHECK_CONTAINS(s, "-netdev | tap,id=tap1_kata,fds=6:7,vhost=on,vhostfds=8:9 | -device | "
+			  "virtio-net-pci,netdev=tap1_kata,id=nic-tap1_kata,mac=02:00:00:00:00:03,"
+			  "romfile=,mq=on,vectors=6 | ");
+	free(s);
+	nics[1].nvhost = 1;
+	struct error *err = NULL;
+	CHECK(joined(c, &l, &err) == NULL);
+	CHECK(err && strstr(err->msg, "NIC tap1_kata: no or too many queues"));
+	error_free(err);
+	err = NULL;
+	nics[1].nvhost = 0;
+	l.mode = QEMU_TEMPLATE;
+	l.mem_path = "/t/memory";
+	CHECK(joined(c, &l, &err) == NULL);
+	CHECK(err && strstr(err->msg, "boots without NICs"));
+	error_free(err);
+	config_free(c);
+}

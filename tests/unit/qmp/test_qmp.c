@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include "harness.h"
 #include "json/read.h"
 #include "qmp/qmp.h"
@@ -91,4 +92,29 @@ TEST(qmp_message_errors)
 	CHECK(qmp_msg_parse(&m, "x", QMP_MAX_MESSAGE + 1, &err) < 0);
 	CHECK_CONTAINS(err->msg, "more than");
 	error_free(err);
+}
+
+/* query-pci: the bridges and root ports with the slots taken behind them. */
+TEST(qmp_query_pci_bridges)
+{
+	static const char text[] =
+		"[{\"bus\":0,\"devices\":[{\"bus\":0,\"slot\":0,\"qdev_id\":\"\"},"
+		"{\"bus\":0,\"slot\":2,\"qdev_id\":\"pci-bridge-0\",\"pci_bridge\":{\"bus\":"
+		"{\"number\":1},\"devices\":[{\"bus\":1,\"slot\":1,\"qdev_id\":\"nic-tap0_kata\"},"
+		"{\"bus\":1,\"slot\":3,\"qdev_id\":\"\"}]}},"
+		"{\"bus\":0,\"slot\":3,\"qdev_id\":\"rp0\",\"pci_bridge\":{\"bus\":{\"number\":2}}}]}]";
+	struct qmp_pci_bridge *v;
+	size_t n;
+	CHECK(qmp_pci_bridges_parse(text, sizeof(text) - 1, &v, &n, NULL) == 0);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK_STR(v[0].id, "pci-bridge-0");
+		CHECK(v[0].slots == ((1u << 1) | (1u << 3)));
+		CHECK_STR(v[1].id, "rp0");
+		CHECK(v[1].slots == 0);
+	}
+	free(v);
+	CHECK(qmp_pci_bridges_parse("{}", 2, &v, &n, NULL) < 0);
+	CHECK(qmp_pci_bridges_parse("[{\"devices\":[{\"pci_bridge\":{\"devices\":[{\"slot\":40}]}}]}]",
+				    57, &v, &n, NULL) < 0);
 }
