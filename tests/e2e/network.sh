@@ -13,6 +13,7 @@ B=$(cd "${1:-$top/build}" && pwd)
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, TAP devices)"
 	command -v ip > /dev/null || skip "iproute2 missing (make deps)"
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun (TAP devices)"
 	N=ukt$$
 	vm_config "$T/base.toml"
 	K="$B/kata-runtime --root $T/root --config $T/base.toml"
