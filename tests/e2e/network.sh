@@ -177,8 +177,9 @@ hello-clone"
 }
 
 # A spec asking for a new namespace gets one (a bind mount in the
-# container's directory while it lives): the VM has no NIC. With
-# internetworking_model = "none" a given namespace is not connected.
+# container's directory while it lives): the VM has no NIC; nor with no
+# network namespace in the spec. With internetworking_model = "none" a
+# given namespace is not connected.
 test_new_namespace_and_model_none() {
 	setup
 	bundle "$T/b" "" sh -c 'ls /sys/class/net; sleep 1000'
@@ -189,6 +190,17 @@ test_new_namespace_and_model_none() {
 	expect_eq "$out" lo
 	run $K delete -f n1
 	expect_rc 0
+	no_vm_left
+	# no network namespace in the spec at all (the host's): no NIC either
+	bundle "$T/b1" "" ls /sys/class/net
+	/usr/bin/python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+s["linux"]["namespaces"] = [n for n in s["linux"]["namespaces"] if n["type"] != "network"]
+json.dump(s, open(sys.argv[1], "w"), indent=1)' "$T/b1/config.json"
+	grep -q '"network"' "$T/b1/config.json" && fail "the spec still names a network namespace"
+	run $K run -b "$T/b1" n0
+	expect_rc 0
+	expect_eq "$out" lo
 	no_vm_left
 	ns c; ns o
 	pair c o eth0 02:00:00:00:00:02 1500 10.9.5
