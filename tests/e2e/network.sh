@@ -124,7 +124,8 @@ test_container_and_outside_reach_each_other() {
 }
 
 # Two sandboxes in two namespaces: each reaches its own outside, not the
-# other's, and the frames of one never reach the other's VM.
+# other's, and the frames of one never reach the other's VM. One has two
+# vCPUs, so its TAP and NIC two queues.
 test_two_sandboxes_do_not_see_each_other() {
 	setup
 	ns a; ns oa; ns b; ns ob
@@ -134,8 +135,13 @@ test_two_sandboxes_do_not_see_each_other() {
 	bundle "$T/bb" "/run/netns/$N-b" sleep 1000
 	run $K run -d -b "$T/ba" ca
 	expect_rc 0
-	run $K run -d -b "$T/bb" cb
+	# b with 2 vCPUs: its TAP has a queue per vCPU, its NIC as many
+	{ cat "$T/base.toml"; echo 'default_vcpus = 2'; } > "$T/two.toml"
+	run $B/kata-runtime --root "$T/root" --config "$T/two.toml" run -d -b "$T/bb" cb
 	expect_rc 0
+	run $K exec cb ls /sys/class/net/eth0/queues
+	expect_eq "$(echo $out)" "rx-0 rx-1 tx-0 tx-1"
+	expect_in "$(ip -d -n "$N-b" link show tap0_kata)" "multi_queue"
 	run $K exec cb ping -c 1 -W 5 10.9.2.1
 	expect_in "$out" "1 packets received"
 	a0=$(tx a tap0_kata) b0=$(tx b tap0_kata)
