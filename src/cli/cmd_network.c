@@ -23,7 +23,6 @@
 static int str(const struct json_doc *d, int obj, const char *key, char *out, size_t size,
 	       struct error **err)
 {
-	struct buf b = BUF_INIT(0);
 	int tok = json_get(d, obj, key);
 	size_t len;
 	const char *raw = json_raw(d, tok, &len);
@@ -31,13 +30,9 @@ static int str(const struct json_doc *d, int obj, const char *key, char *out, si
 	out[0] = 0;
 	if (tok < 0 || (json_type(d, tok) == JSON_PRIMITIVE && len == 4 && !memcmp(raw, "null", 4)))
 		return 0;
-	int r = json_text(d, tok, &b);
-	if (r < 0 || b.len >= size)
-		r = error_set(err, EINVAL, "%s: expected a string (at most %zu bytes)", key, size - 1);
-	else
-		snprintf(out, size, "%s", b.data ? b.data : "");
-	buf_free(&b);
-	return r;
+	if (json_copy(d, tok, out, size) < 0)
+		return error_set(err, EINVAL, "%s: expected a string (at most %zu bytes)", key, size - 1);
+	return 0;
 }
 
 /* An integer member (absent: 0); Mask may also be a string of digits. */

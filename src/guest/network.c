@@ -196,20 +196,6 @@ static int addr_msg(struct rtnl *r, uint16_t type, int index, const types_IPAddr
 	return rc;
 }
 
-static int link_set(struct rtnl *r, int index, const char *name, uint32_t mtu, bool up,
-		    struct error **err)
-{
-	struct ifinfomsg_ h = { .index = index, .change = IFF_UP_FLAG, .flags = up ? IFF_UP_FLAG : 0 };
-	struct buf b = BUF_INIT(0);
-	int rc = nl_begin(&b, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, &h, sizeof(h)) < 0 ||
-			 (name && nl_attr_str(&b, IFLA_IFNAME, name) < 0) ||
-			 (mtu && nl_attr_u32(&b, IFLA_MTU, mtu) < 0)
-		 ? error_set(err, ENOMEM, "out of memory")
-		 : rtnl_request(r, &b, err);
-	buf_free(&b);
-	return rc;
-}
-
 static int update_interface(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			    void *resp, struct error **err)
 {
@@ -252,8 +238,8 @@ static int update_interface(const struct rpc_ctx *ctx, const struct rpc_method *
 	}
 	bool rename = in->name && *in->name && strcmp(in->name, k->name);
 	/* a link is renamed while down; its addresses are replaced */
-	if ((rename && link_set(&r, k->index, NULL, 0, false, err) < 0) ||
-	    link_set(&r, k->index, rename ? in->name : NULL, (uint32_t)in->mtu, false, err) < 0)
+	if ((rename && nl_link_set(&r, k->index, NULL, 0, false, err) < 0) ||
+	    nl_link_set(&r, k->index, rename ? in->name : NULL, (uint32_t)in->mtu, false, err) < 0)
 		goto out;
 	for (size_t i = 0; i < k->naddrs; i++)
 		addr_msg(&r, RTM_DELADDR, k->index, &k->addrs[i], NULL);
@@ -262,7 +248,7 @@ static int update_interface(const struct rpc_ctx *ctx, const struct rpc_method *
 			rc = GRPC_INVALID_ARGUMENT;
 			goto out;
 		}
-	if (link_set(&r, k->index, NULL, 0, true, err) < 0)
+	if (nl_link_set(&r, k->index, NULL, 0, true, err) < 0)
 		goto out;
 	int index = k->index;
 	links_free(l);
@@ -284,7 +270,7 @@ void guest_loopback_up(void)
 	struct rtnl r;
 	struct error *err = NULL;
 	unsigned lo = if_nametoindex("lo");
-	if (!lo || rtnl_open(&r, &err) < 0 || link_set(&r, (int)lo, NULL, 0, true, &err) < 0)
+	if (!lo || rtnl_open(&r, &err) < 0 || nl_link_set(&r, (int)lo, NULL, 0, true, &err) < 0)
 		log_warn("bringing lo up: %s", err ? err->msg : "no lo");
 	if (lo)
 		rtnl_close(&r);

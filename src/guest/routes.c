@@ -205,16 +205,6 @@ out:
 	return rc;
 }
 
-static int mac_bin(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
-}
-
 static int add_neighbors(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			 void *resp, struct error **err)
 {
@@ -232,7 +222,7 @@ static int add_neighbors(const struct rpc_ctx *ctx, const struct rpc_method *m, 
 				    .flags = (uint8_t)a->flags };
 		h.ifindex = a->device ? (int32_t)if_nametoindex(a->device) : 0;
 		if (!h.ifindex || !a->has_toIPAddress || !a->toIPAddress.address ||
-		    inet_pton(h.family, a->toIPAddress.address, ip) != 1 || mac_bin(a->lladdr, mac) < 0) {
+		    inet_pton(h.family, a->toIPAddress.address, ip) != 1 || net_mac_parse(a->lladdr, mac) < 0) {
 			error_set(err, GRPC_INVALID_ARGUMENT, "ARP neighbour %s lladdr %s on %s: not an "
 				  "address, a MAC address and an interface",
 				  a->has_toIPAddress && a->toIPAddress.address ? a->toIPAddress.address : "",

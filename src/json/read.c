@@ -199,3 +199,17 @@ int json_number(const struct json_doc *d, int i, long long *v)
 	*v = strtoll(tmp, &end, 10);
 	return *end || errno ? -1 : 0;
 }
+
+int json_copy(const struct json_doc *d, int tok, char *out, size_t size)
+{
+	struct buf b = BUF_INIT(0);
+	int r = json_text(d, tok, &b);
+	if (r == 0 && b.len < size) {
+		memcpy(out, b.data ? b.data : "", b.len); /* "" leaves b.data NULL */
+		out[b.len] = 0;
+	} else {
+		r = -1;
+	}
+	buf_free(&b);
+	return r;
+}

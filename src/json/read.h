@@ -45,6 +45,9 @@ bool json_str_is(const struct json_doc *d, int tok, const char *s);
 /* Append tok's string value, unescaped (\uXXXX as UTF-8). -1 when it is
  * not a string or is badly escaped. */
 int json_text(const struct json_doc *d, int tok, struct buf *out);
+/* tok's string value, unescaped, into out (size bytes, NUL-terminated);
+ * -1 when it is not a string, is badly escaped or does not fit. */
+int json_copy(const struct json_doc *d, int tok, char *out, size_t size);
 /* A primitive as an integer; -1 when it is not one. */
 int json_number(const struct json_doc *d, int tok, long long *v);
 

@@ -134,12 +134,7 @@ void net_endpoint_close_fds(struct net_endpoint *ep);
 int tc_ingress_msg(struct buf *b, int ifindex, bool add);
 int tc_redirect_msg(struct buf *b, int from, int to);
 
-/* Link messages: set MTU and up; delete. */
-int net_link_set(struct rtnl *r, int index, uint32_t mtu, bool up, struct error **err);
+/* The index of the link name in this thread's namespace, 0 when none. */
 int net_link_index(const char *name);
-
-/* Text forms: "aa:bb:cc:dd:ee:ff"; an address; 0 or -1. */
-void net_mac_text(const uint8_t mac[6], char out[18]);
-int net_mac_parse(const char *s, uint8_t mac[6]);
 
 #endif

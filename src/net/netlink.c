@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -197,4 +198,36 @@ int rtnl_dump(struct rtnl *r, uint16_t type, const void *hdr, size_t hdr_len, rt
 		 : send_msg(r, &b, err) < 0 ? -1 : replies(r, hdr_len, fn, ud, err);
 	buf_free(&b);
 	return rc;
+}
+
+int nl_link_set(struct rtnl *r, int index, const char *name, uint32_t mtu, bool up,
+		struct error **err)
+{
+	struct ifinfomsg_ h = { .index = index, .change = IFF_UP_FLAG, .flags = up ? IFF_UP_FLAG : 0 };
+	struct buf b = BUF_INIT(0);
+	int rc = nl_begin(&b, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, &h, sizeof(h)) < 0 ||
+			 (name && nl_attr_str(&b, IFLA_IFNAME, name) < 0) ||
+			 (mtu && nl_attr_u32(&b, IFLA_MTU, mtu) < 0)
+		 ? error_set(err, ENOMEM, "out of memory")
+		 : rtnl_request(r, &b, err);
+	buf_free(&b);
+	return rc;
+}
+
+void net_mac_text(const uint8_t mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+int net_mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+			 &end) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
 }

@@ -53,5 +53,13 @@ int rtnl_request(struct rtnl *r, struct buf *b, struct error **err);
 typedef int (*rtnl_fn)(void *ud, const struct nl_msg *m);
 int rtnl_dump(struct rtnl *r, uint16_t type, const void *hdr, size_t hdr_len, rtnl_fn fn, void *ud,
 	      struct error **err);
+/* A link's state: up or down, and with name its new name, with mtu (not
+ * 0) its MTU. */
+int nl_link_set(struct rtnl *r, int index, const char *name, uint32_t mtu, bool up,
+		struct error **err);
+
+/* MAC addresses as text: "aa:bb:cc:dd:ee:ff"; parse is 0 or -1. */
+void net_mac_text(const uint8_t mac[6], char out[18]);
+int net_mac_parse(const char *s, uint8_t mac[6]);
 
 #endif

@@ -62,18 +62,6 @@ int net_link_index(const char *name)
 	return (int)if_nametoindex(name);
 }
 
-int net_link_set(struct rtnl *r, int index, uint32_t mtu, bool up, struct error **err)
-{
-	struct ifinfomsg_ h = { .index = index, .change = IFF_UP_FLAG, .flags = up ? IFF_UP_FLAG : 0 };
-	struct buf b = BUF_INIT(0);
-	int rc = nl_begin(&b, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, &h, sizeof(h)) < 0 ||
-			 (mtu && nl_attr_u32(&b, IFLA_MTU, mtu) < 0)
-		 ? error_set(err, ENOMEM, "out of memory")
-		 : rtnl_request(r, &b, err);
-	buf_free(&b);
-	return rc;
-}
-
 static int link_del(struct rtnl *r, int index, struct error **err)
 {
 	struct ifinfomsg_ h = { .index = index };
@@ -141,8 +129,8 @@ int net_connect(struct rtnl *r, struct net_endpoint *ep, unsigned index, unsigne
 		error_set(err, ENODEV, "TAP %s: gone once made", ep->tap);
 		goto fail;
 	}
-	if (net_link_set(r, tap, ep->mtu, true, err) < 0 ||
-	    net_link_set(r, ep->index, 0, true, err) < 0 ||
+	if (nl_link_set(r, tap, NULL, ep->mtu, true, err) < 0 ||
+	    nl_link_set(r, ep->index, NULL, 0, true, err) < 0 ||
 	    tc_run(r, &b, tc_ingress_msg(&b, ep->index, true), err) < 0 ||
 	    tc_run(r, &b, tc_ingress_msg(&b, tap, true), err) < 0 ||
 	    tc_run(r, &b, tc_redirect_msg(&b, ep->index, tap), err) < 0 ||

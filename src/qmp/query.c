@@ -10,16 +10,7 @@
  * string or longer than size - 1. */
 static int field(const struct json_doc *d, int obj, const char *key, char *out, size_t size)
 {
-	struct buf b = BUF_INIT(0);
-	int r = json_text(d, json_get(d, obj, key), &b);
-	if (r == 0 && b.len < size) {
-		memcpy(out, b.data ? b.data : "", b.len); /* "" leaves b.data NULL */
-		out[b.len] = 0;
-	}
-	else
-		r = -1;
-	buf_free(&b);
-	return r;
+	return json_copy(d, json_get(d, obj, key), out, size);
 }
 static int number(const struct json_doc *d, int obj, const char *key, long long *v)
 {

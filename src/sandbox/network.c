@@ -69,34 +69,22 @@ int sb_net_write(const char *dir, const struct sb_net *n, struct error **err)
 	return 0;
 }
 
-static int str_field(const struct json_doc *d, int obj, const char *key, char *out, size_t size)
-{
-	struct buf b = BUF_INIT(0);
-	int r = json_text(d, json_get(d, obj, key), &b);
-	if (r == 0 && b.len < size)
-		snprintf(out, size, "%s", b.data ? b.data : "");
-	else
-		r = -1;
-	buf_free(&b);
-	return r;
-}
-
 static int parse(const struct json_doc *d, struct sb_net *n)
 {
 	int eps = json_get(d, 0, "endpoints"), created = json_get(d, 0, "created");
 	size_t len;
 	const char *c = json_raw(d, created, &len);
 
-	if (str_field(d, 0, "netns", n->netns, sizeof(n->netns)) < 0 || !c ||
+	if (json_copy(d, json_get(d, 0, "netns"), n->netns, sizeof(n->netns)) < 0 || !c ||
 	    json_type(d, eps) != JSON_ARRAY || json_size(d, eps) > NET_MAX_ENDPOINTS)
 		return -1;
 	n->created = len == 4 && !memcmp(c, "true", 4);
 	for (int k = 0, i = eps + 1; k < json_size(d, eps); k++, i = json_next(d, i)) {
 		struct net_endpoint *ep = &n->ns.eps[n->ns.neps++];
 		char mac[32];
-		if (str_field(d, i, "name", ep->name, sizeof(ep->name)) < 0 ||
-		    str_field(d, i, "tap", ep->tap, sizeof(ep->tap)) < 0 ||
-		    str_field(d, i, "mac", mac, sizeof(mac)) < 0 || net_mac_parse(mac, ep->mac) < 0)
+		if (json_copy(d, json_get(d, i, "name"), ep->name, sizeof(ep->name)) < 0 ||
+		    json_copy(d, json_get(d, i, "tap"), ep->tap, sizeof(ep->tap)) < 0 ||
+		    json_copy(d, json_get(d, i, "mac"), mac, sizeof(mac)) < 0 || net_mac_parse(mac, ep->mac) < 0)
 			return -1;
 	}
 	return 0;
