@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -158,6 +159,27 @@ int fs_mkdir_p(const char *path, unsigned mode, bool parents_only)
 			return 0;
 		*s = '/';
 	}
+}
+
+int fs_write_file(const char *path, const void *data, size_t len, unsigned mode,
+		  struct error **err)
+{
+	char tmp[PATH_MAX + 8];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return error_set(err, ENAMETOOLONG, "%s", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return error_set_errno(err, errno, "%s", tmp);
+	ssize_t w = write(fd, data, len);
+	int e = w < 0 ? errno : EIO;
+	if (close(fd) < 0 && w == (ssize_t)len)
+		w = -1, e = errno;
+	if (w != (ssize_t)len || rename(tmp, path) < 0) {
+		e = w != (ssize_t)len ? e : errno;
+		unlink(tmp);
+		return error_set_errno(err, e, "writing %s", path);
+	}
+	return 0;
 }
 
 int fs_write_text(const char *path, const char *text)
