@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoconf.h"
 #include "config/schema.h"
 #include "config/toml.h"
 #include "util/error.h"
@@ -223,6 +224,28 @@ static const char *origin(const struct config *c, const char *table, const char 
 	return buf;
 }
 
+/* An asset hash: 64 hex digits, for an asset that is configured, and
+ * hashing built in. */
+static int check_hash(const struct config *c, const char *key, const char *hash,
+		      const char *asset, struct error **err)
+{
+	char o[4200];
+	size_t n = strspn(hash, "0123456789abcdefABCDEF");
+	if (!*hash)
+		return 0;
+	origin(c, "hypervisor.qemu", key, o, sizeof(o));
+	if (!ENABLE_ASSET_HASH)
+		return error_set(err, ENOTSUP, "[hypervisor.qemu] %s (%s): guest asset hashing is "
+				 "not built in (CONFIG_ASSET_HASH)", key, o);
+	if (n != 64 || hash[n])
+		return error_set(err, EINVAL, "[hypervisor.qemu] %s (%s): \"%.80s\" is not a "
+				 "SHA-256 (64 hexadecimal digits)", key, o, hash);
+	if (!*asset)
+		return error_set(err, EINVAL, "[hypervisor.qemu] %s (%s) is set but %.*s is not",
+				 key, o, (int)(strlen(key) - 5), key);
+	return 0;
+}
+
 int config_validate(const struct config *c, struct error **err)
 {
 	char o1[4200], o2[4200];
@@ -246,5 +269,9 @@ int config_validate(const struct config *c, struct error **err)
 		return error_set(err, EINVAL,
 				 "[factory] enable_template (%s) requires an initrd image",
 				 origin(c, "factory", "enable_template", o1, sizeof(o1)));
+	if (check_hash(c, "kernel_hash", q->kernel_hash, q->kernel, err) < 0 ||
+	    check_hash(c, "initrd_hash", q->initrd_hash, q->initrd, err) < 0 ||
+	    check_hash(c, "image_hash", q->image_hash, q->image, err) < 0)
+		return -1;
 	return 0;
 }

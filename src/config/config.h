@@ -43,6 +43,7 @@ struct config_qemu {
 	bool disable_vhost_net;
 	char *entropy_source, *guest_hook_path;
 	struct strv enable_annotations, valid_hypervisor_paths;
+	char *kernel_hash, *initrd_hash, *image_hash; /* SHA-256 hex, "" = not checked */
 };
 
 struct config_factory {
@@ -63,6 +64,8 @@ struct config_runtime {
 	char *internetworking_model;
 	bool disable_guest_seccomp, disable_new_netns, sandbox_cgroup_only, enable_agent_pidns;
 	struct strv experimental;
+	char *release_url, *release_ca_file; /* check's release check (CHECK_RELEASE) */
+	uint32_t release_timeout;	     /* seconds */
 };
 
 struct config_component {

@@ -1,11 +1,13 @@
 /* Every key of [hypervisor.qemu], [factory], [agent.kata], [runtime],
  * [proxy.kata], [shim.kata] and [netmon] with Kata 1.x's defaults
- * (reference §3), plus indep_iothreads (Kata 4.x) and accel (ours). */
+ * (reference §3), plus indep_iothreads (Kata 4.x), accel, the asset hashes
+ * and the release check's keys (ours). */
 #include "config/schema.h"
 
 #include <stdint.h>
 #include <string.h>
 
+#include "autoconf.h"
 #include "config/config.h"
 
 #define Q "hypervisor.qemu"
@@ -82,6 +84,9 @@ const struct key_desc config_keys[] = {
 	STR(Q, guest_hook_path, qemu.guest_hook_path, ""),
 	STRV(Q, enable_annotations, qemu.enable_annotations),
 	STRV(Q, valid_hypervisor_paths, qemu.valid_hypervisor_paths),
+	STR(Q, kernel_hash, qemu.kernel_hash, ""),
+	STR(Q, initrd_hash, qemu.initrd_hash, ""),
+	STR(Q, image_hash, qemu.image_hash, ""),
 
 	BOOL("factory", enable_template, factory.enable_template, 0),
 	STR("factory", template_path, factory.template_path, "/run/vc/vm/template"),
@@ -104,6 +109,9 @@ const struct key_desc config_keys[] = {
 	BOOL("runtime", sandbox_cgroup_only, runtime.sandbox_cgroup_only, 0),
 	BOOL("runtime", enable_agent_pidns, runtime.enable_agent_pidns, 0),
 	STRV("runtime", experimental, runtime.experimental),
+	IF_CHECK_RELEASE(STR("runtime", release_url, runtime.release_url, CONFIG_RELEASE_URL),
+			 STR("runtime", release_ca_file, runtime.release_ca_file, ""),
+			 U32("runtime", release_timeout, runtime.release_timeout, 10, 1, 300),)
 
 	STR("proxy.kata", path, proxy.path, "/usr/libexec/kata-containers/kata-proxy"),
 	BOOL("proxy.kata", enable_debug, proxy.enable_debug, 0),

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "autoconf.h"
 #include "config/config.h"
 #include "hypervisor/qemu/argv.h"
 #include "util/buf.h"
@@ -73,6 +74,30 @@ int factory_init(struct factory *f, const struct config *c, const char *cache_di
  * OnlineCPUMem). The guest side (reseed, clock, online) is the caller's. */
 int factory_get_vm(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
 		   uint32_t *hot_cpus, bool *hot_mem, struct error **err);
+
+/* A template's asset record (factory/assets.c): file gets the SHA-256
+ * and file identity of the kernel, initrd and image q names; check
+ * refuses (EPERM, naming the asset and both digests) when one of them
+ * changed since, or when a configured *_hash differs from the record.
+ * tdir names the template in messages. */
+#if ENABLE_ASSET_HASH
+int factory_assets_record(const struct config_qemu *q, const char *file, struct error **err);
+int factory_assets_check(const struct config_qemu *q, const char *file, const char *tdir,
+			 struct error **err);
+#else
+static inline int factory_assets_record(const struct config_qemu *q, const char *file,
+					struct error **err)
+{
+	(void)q, (void)file, (void)err;
+	return 0;
+}
+static inline int factory_assets_check(const struct config_qemu *q, const char *file,
+				       const char *tdir, struct error **err)
+{
+	(void)q, (void)file, (void)tdir, (void)err;
+	return 0;
+}
+#endif
 
 /* GetBaseVM from the VMCache server at endpoint: the VM it names (still in
  * the server's directory). */

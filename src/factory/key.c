@@ -43,6 +43,9 @@ int factory_key_make(const struct config *c, const char *accel, char *key, size_
 	str(&w, "InitrdPath", q->initrd);
 	str(&w, "ImagePath", q->image);
 	str(&w, "FirmwarePath", q->firmware);
+	str(&w, "KernelHash", q->kernel_hash);
+	str(&w, "InitrdHash", q->initrd_hash);
+	str(&w, "ImageHash", q->image_hash);
 	str(&w, "MachineType", q->machine_type);
 	str(&w, "MachineAccelerators", q->machine_accelerators);
 	str(&w, "Accel", accel);

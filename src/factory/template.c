@@ -109,6 +109,7 @@ static int make_steps(const struct factory *f, struct factory_vm *vm, struct err
 {
 	const struct config *c = f->config;
 	char run[PATH_MAX + 16], mem[PATH_MAX + 16], state[PATH_MAX + 16], desc[PATH_MAX + 16];
+	char assets[PATH_MAX + 16];
 	struct buf b = BUF_INIT(0);
 	struct vm q;
 
@@ -116,6 +117,9 @@ static int make_steps(const struct factory *f, struct factory_vm *vm, struct err
 	file(mem, sizeof(mem), c, "memory");
 	file(state, sizeof(state), c, "state");
 	file(desc, sizeof(desc), c, "vm.json");
+	file(assets, sizeof(assets), c, "assets.json");
+	if (factory_assets_record(&c->qemu, assets, err) < 0)
+		return -1;
 	if (factory_boot(f, "template", run, QEMU_TEMPLATE, mem, NULL, vm, err) < 0)
 		return -1;
 	if (factory_vm_wait_agent(vm, AGENT_READY_MS, err) < 0)
@@ -125,17 +129,10 @@ static int make_steps(const struct factory *f, struct factory_vm *vm, struct err
 		return -1;
 	int r = qemu_ops.save(&q, state, err);
 	qemu_ops.stop(&q, NULL);
-	if (r < 0 || factory_vm_encode(vm, &b) < 0)
-		goto out;
-	r = -1;
-	int fd = open(desc, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0 && write(fd, b.data, b.len) == (ssize_t)b.len)
-		r = 0;
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
-		error_set_errno(err, errno, "template %s", desc);
-out:
+	if (r == 0 && (r = factory_vm_encode(vm, &b)) < 0)
+		error_set(err, E2BIG, "template %s: description too long", desc);
+	if (r == 0)
+		r = fs_write_file(desc, b.data, b.len, 0600, err);
 	buf_free(&b);
 	return r;
 }
@@ -172,11 +169,11 @@ int factory_template_destroy(const struct config *c, struct error **err)
 {
 	const char *p = tpath(c);
 	char f[PATH_MAX + 16];
-	static const char *const names[] = { "memory", "state", "vm.json" };
+	static const char *const names[] = { "memory", "state", "vm.json", "assets.json" };
 
 	if (!fs_exists(p))
 		return 0;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		file(f, sizeof(f), c, names[i]);
 		unlink(f);
 	}
@@ -215,6 +212,9 @@ static int clone_get(struct factory *f, const char *id, const char *dir, struct 
 	if (factory_key_diff(t.key, f->key, field, sizeof(field)) != 0)
 		return error_set(err, EINVAL, "the template at %s was made with another "
 				 "configuration (%s differs)", tpath(c), field);
+	file(mem, sizeof(mem), c, "assets.json");
+	if (factory_assets_check(&c->qemu, mem, tpath(c), err) < 0)
+		return -1;
 	/* The clone runs with the template's vCPUs and memory. */
 	struct config cc = *c;
 	struct factory ff = *f;

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <sys/types.h>
 
+#include "autoconf.h"
 #include "config/config.h"
 #include "hypervisor/qemu/argv.h"
 #include "hypervisor/qmp.h"
@@ -62,6 +63,20 @@ const char *qemu_accel(const struct config_qemu *c, const char *cache_dir, const
  * timeout_ms; -1 with *err giving QEMU's message or the timeout. */
 int qemu_probe_boot(const struct config_qemu *c, const char *accel, int timeout_ms,
 		    struct error **err);
+
+/* The configured asset hashes (hypervisor/qemu/assets.c): each asset
+ * whose [hypervisor.qemu] *_hash is set is hashed and compared; -1 with
+ * *err naming the key, the file and both digests on a mismatch. Every
+ * launch but a clone's (whose memory is the template's) checks first. */
+#if ENABLE_ASSET_HASH
+int qemu_assets_verify(const struct config_qemu *c, struct error **err);
+#else
+static inline int qemu_assets_verify(const struct config_qemu *c, struct error **err)
+{
+	(void)c, (void)err;
+	return 0;
+}
+#endif
 
 /* QEMU templates (hypervisor/qemu/template.c), over the VM's monitor. */
 int qemu_save_state(struct vm *vm, const char *state_path, struct error **err);

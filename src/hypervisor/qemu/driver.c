@@ -154,6 +154,8 @@ static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct q
 	snprintf(vm->run_dir, sizeof(vm->run_dir), "%s", l->run_dir);
 	vm->iothreads = c->enable_iothreads ? c->indep_iothreads : 0;
 	vm->root_ports = c->pcie_root_port;
+	if (l->mode != QEMU_CLONE && qemu_assets_verify(c, err) < 0)
+		return error_wrap(err, "VM %s", vm->id);
 	if (mkdir(vm->run_dir, 0700) < 0 && errno != EEXIST)
 		return error_set_errno(err, errno, "VM %s: %s", vm->id, vm->run_dir);
 	if (qemu_argv(c, l, &argv, err) < 0)
