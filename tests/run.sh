@@ -30,6 +30,7 @@ suite() {
 
 suite unit "$B/tests/unit-tests"
 [ -x "$B/asan/tests/unit-tests" ] && suite unit-asan "$B/asan/tests/unit-tests"
+[ -x "$B/full/tests/unit-tests" ] && suite unit-full "$B/full/tests/unit-tests"
 suite link "$B/tests/link-deps"
 suite hpack-nghttp2 "$B/tests/hpack-nghttp2"
 suite h2-nghttp2 "$B/tests/h2-nghttp2"
@@ -53,6 +54,7 @@ suite lifecycle sh "$top/tests/e2e/lifecycle.sh" "$B"
 suite containerd sh "$top/tests/e2e/containerd.sh" "$B"
 suite factory sh "$top/tests/e2e/factory.sh" "$B"
 suite network sh "$top/tests/e2e/network.sh" "$B"
+suite check sh "$top/tests/e2e/check.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"
 suite fuzz sh "$top/tests/fuzz/run.sh" "$B"
 echo

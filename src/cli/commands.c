@@ -76,7 +76,21 @@ const struct command cli_commands[] = {
 	LIFECYCLE("proxy", "(internal) share a sandbox's agent channel",
 		  "[--ready-fd N] <sandbox-dir>", NULL, cmd_proxy)
 	IF_CMD_CHECK({ "check", "kata-check", "test that the host can run Kata Containers",
-		       "[options]", NULL, cmd_not_implemented },)
+		       "[options]",
+		       "Kata's checks (CPU flags, kernel modules, /dev/kvm; KVM_CREATE_VM as\n"
+		       "root) and ours: whether KVM boots the configured guest or TCG will be\n"
+		       "used, QEMU, the kernel, initrd or image and their *_hash, the agent\n"
+		       "channel and the shared file system. Not as root, it first looks for a\n"
+		       "newer release at [runtime] release_url ($KATA_RELEASE_URL) over HTTPS.\n\n"
+		       "Options:\n"
+		       "  --no-network-checks, -n   no release check ($KATA_CHECK_NO_NETWORK too)\n"
+		       "  --check-version-only      only the release check\n"
+		       "  --only-list-releases      only list the releases (version;date;url)\n"
+		       "  --include-all-releases    count pre-releases too\n"
+		       "  --strict, -s              warnings count as failures\n"
+		       "  --verbose, -v             list the checks that passed too\n"
+		       "  --json                    the report as JSON on stdout\n",
+		       cmd_check },)
 	IF_CMD_ENV({ "env", "kata-env", "show the effective configuration and host facts",
 		     "[--json]",
 		     "Prints the configuration found by the search order (with its config.d\n"

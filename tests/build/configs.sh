@@ -60,6 +60,28 @@ test_defconfigs() {
 	expect_not_in "$out" "  create "
 }
 
+# The TLS client (and mbedtls' TLS and X.509 code) only where
+# CONFIG_CHECK_RELEASE is; SHA-256 only with CONFIG_ASSET_HASH.
+test_tls_and_hashing_compiled_out() {
+	for n in defconfig tiny_defconfig full_defconfig; do
+		[ -x "$B/cfg/$n/kata-runtime" ] || build $n
+	done
+	syms() { nm "$B/cfg/$1/kata-runtime" | awk '{print $NF}'; }
+	syms full_defconfig | grep -qx mbedtls_ssl_handshake || fail "full: no TLS client"
+	syms full_defconfig | grep -qx https_get || fail "full: no https_get"
+	for n in defconfig tiny_defconfig; do
+		syms $n | grep -E -x 'mbedtls_ssl_[a-z_]+|mbedtls_x509_[a-z_]+|https_get' &&
+			fail "$n: the TLS client is linked"
+	done
+	syms defconfig | grep -qx mbedtls_sha256_update_ret || fail "defconfig: no SHA-256"
+	syms tiny_defconfig | grep -E -x 'mbedtls_[a-z0-9_]+' && fail "tiny: mbedtls is linked"
+	printf '[hypervisor.qemu]\nkernel_hash = "%064d"\n' 0 > c.toml
+	run "$B/cfg/tiny_defconfig/kata-runtime" --config c.toml state x
+	expect_rc 1
+	expect_in "$err" "kernel_hash ($T/c.toml:2): guest asset hashing is not built in (CONFIG_ASSET_HASH)"
+	true
+}
+
 test_install_layout() {
 	d=$B/cfg/defconfig
 	[ -x "$d/kata-runtime" ] || build defconfig

@@ -94,15 +94,6 @@ test_show_default_config_paths() {
 	done
 }
 
-test_not_implemented_commands_fail() {
-	for c in check; do
-		run "$KR" $c x
-		expect_rc 1
-		expect_in "$err" "$c: not implemented yet"
-		[ -z "$out" ] || fail "$c printed on stdout: $out"
-	done
-}
-
 # kata-network without a running container: usage errors and the missing
 # container named, nothing on stdout.
 test_kata_network_usage() {
