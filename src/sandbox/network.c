@@ -30,7 +30,7 @@ int sb_net_write(const char *dir, const struct sb_net *n, struct error **err)
 {
 	struct buf b = BUF_INIT(NET_FILE_MAX);
 	struct json_writer w;
-	char tmp[PATH_MAX + 32], path[PATH_MAX + 16], mac[18];
+	char path[PATH_MAX + 16], mac[18];
 
 	json_begin(&w, &b, true);
 	json_obj_begin(&w);
@@ -54,19 +54,11 @@ int sb_net_write(const char *dir, const struct sb_net *n, struct error **err)
 	}
 	json_arr_end(&w);
 	json_obj_end(&w);
-	file_path(tmp, sizeof(tmp), dir, "network.json.tmp");
 	file_path(path, sizeof(path), dir, "network.json");
-	int fd = json_end(&w) < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	bool ok = fd >= 0 && write(fd, b.data, b.len) == (ssize_t)b.len;
-	if (fd >= 0)
-		close(fd);
-	ok = ok && rename(tmp, path) == 0;
+	int r = json_end(&w) < 0 ? error_set(err, E2BIG, "%s: too large", path)
+				 : fs_write_file(path, b.data, b.len, 0600, err);
 	buf_free(&b);
-	if (!ok) {
-		unlink(tmp);
-		return error_set_errno(err, errno ? errno : ENOMEM, "%s", path);
-	}
-	return 0;
+	return r;
 }
 
 static int parse(const struct json_doc *d, struct sb_net *n)

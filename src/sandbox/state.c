@@ -163,7 +163,7 @@ int sb_state_write(const struct sb_state *s, struct error **err)
 {
 	struct buf b = BUF_INIT(STATE_MAX);
 	struct json_writer w;
-	char tmp[PATH_MAX + 32], path[PATH_MAX + 16];
+	char path[PATH_MAX + 16];
 
 	json_begin(&w, &b, true);
 	json_obj_begin(&w);
@@ -189,21 +189,10 @@ int sb_state_write(const struct sb_state *s, struct error **err)
 		buf_free(&b);
 		return error_set(err, ENOMEM, "container %s: state too large", s->id);
 	}
-	snprintf(tmp, sizeof(tmp), "%s/state.json.tmp", s->dir);
 	snprintf(path, sizeof(path), "%s/state.json", s->dir);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int r = fd < 0 ? -1 : (int)write(fd, b.data, b.len);
-	bool ok = r == (int)b.len && fsync(fd) == 0;
-	int e = errno;
-	if (fd >= 0)
-		close(fd);
+	int r = fs_write_file(path, b.data, b.len, 0600, err);
 	buf_free(&b);
-	if (!ok || rename(tmp, path) < 0) {
-		e = ok ? errno : e;
-		unlink(tmp);
-		return error_set_errno(err, e ? e : EIO, "container %s: write %s", s->id, path);
-	}
-	return 0;
+	return r < 0 ? error_wrap(err, "container %s", s->id) : 0;
 }
 
 void sb_state_free(struct sb_state *s)

@@ -172,7 +172,7 @@ int fs_write_file(const char *path, const void *data, size_t len, unsigned mode,
 		return error_set_errno(err, errno, "%s", tmp);
 	ssize_t w = write(fd, data, len);
 	int e = w < 0 ? errno : EIO;
-	if (close(fd) < 0 && w == (ssize_t)len)
+	if ((fsync(fd) < 0 || close(fd) < 0) && w == (ssize_t)len)
 		w = -1, e = errno;
 	if (w != (ssize_t)len || rename(tmp, path) < 0) {
 		e = w != (ssize_t)len ? e : errno;

@@ -22,8 +22,9 @@ void fs_names_free(char **names, size_t n);
  * Returns 0, or -1 with errno from the first mkdir that failed otherwise
  * than EEXIST. */
 int fs_mkdir_p(const char *path, unsigned mode, bool parents_only);
-/* Replace path with len bytes of data, through path.tmp and a rename: a
- * reader sees the old file or the new one, never a part. -1 with *err. */
+/* Replace path with len bytes of data, through path.tmp (synced) and a
+ * rename: a reader sees the old file or the new one, never a part. -1
+ * with *err. */
 int fs_write_file(const char *path, const void *data, size_t len, unsigned mode,
 		  struct error **err);
 /* Write text to an existing file (sysfs, procfs, cgroupfs) in one write;
