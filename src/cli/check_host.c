@@ -98,8 +98,9 @@ static bool module_present(const char *m, bool root)
 	char p[128];
 	static const char *const modprobe[] = { "/sbin/modprobe", "/usr/sbin/modprobe" };
 	snprintf(p, sizeof(p), "/sys/module/%s", m);
-	if (fs_exists(p) || !root)
-		return fs_exists(p);
+	bool present = fs_exists(p);
+	if (present || !root)
+		return present;
 	for (size_t i = 0; i < 2; i++) { /* as Kata: load it when root */
 		char *argv[] = { (char *)modprobe[i], (char *)"-q", (char *)m, NULL }, out[256];
 		struct error *e = NULL;

@@ -78,18 +78,6 @@ static uint64_t key(const struct config_qemu *c)
 	return h;
 }
 
-static void cache_write(const char *path, const char *text)
-{
-	char tmp[PATH_MAX + 8];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-	if (close(fd) < 0 || !ok || rename(tmp, path) < 0)
-		unlink(tmp);
-}
-
 const char *qemu_accel(const struct config_qemu *c, const char *cache_dir, const char *kvm_dev,
 		       char *why, size_t why_size)
 {
@@ -121,7 +109,7 @@ const char *qemu_accel(const struct config_qemu *c, const char *cache_dir, const
 		error_free(e);
 	}
 	snprintf(why, why_size, "%s", text[3] ? text + 4 : "KVM probe boot succeeded");
-	if (mkdir(cache_dir, 0755) == 0 || errno == EEXIST)
-		cache_write(path, text); /* without a cache the next start probes again */
+	if (fs_mkdir_p(cache_dir, 0755, false) == 0)
+		fs_write_file(path, text, strlen(text), 0644, NULL); /* else: probed again */
 	return strncmp(text, "kvm", 3) ? "tcg" : "kvm";
 }
