@@ -6,9 +6,13 @@
 #   make check            build and run every test
 #   make check-asan       unit tests built with gcc, ASan and UBSan
 #   make size             stripped size, largest objects and symbols
+#   make size-report      every configuration's size against the goals
+#                         (OLD=A NEW=B: compare two builds symbol by symbol)
+#   make size-costs       what each option costs (UPDATE=1: into Kconfig)
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make deps             install build and test dependencies (apt-get)
 #   make guest            the guest image: $(O)/guest/vmlinux and initrd.img
+#                         (its agent built from configs/guest_defconfig)
 #   make V=1              show commands
 #
 # Each room under src/ has a Makefile fragment that adds objects to obj-y
@@ -46,7 +50,7 @@ export KCONFIG_CONFIG := $(DOTCONFIG)
 all:
 
 config-targets := menuconfig nconfig defconfig %_defconfig allnoconfig allyesconfig \
-	olddefconfig oldconfig savedefconfig deps clean distclean help
+	olddefconfig oldconfig savedefconfig deps clean distclean help size-report size-costs
 config-only := $(if $(MAKECMDGOALS),$(if $(filter-out $(config-targets),$(MAKECMDGOALS)),,y),)
 
 # The configuration as make reads it: the .config completed with the
@@ -115,14 +119,15 @@ DEP_LIBS  := $(LIBDIR)/libprotobuf-nanopb.a $(LIBDIR)/libinih.a \
 # The dependencies refer back to libukata (the fortify shims): link as a group.
 LINK_LIBS := -Wl,--start-group $(LIBUKATA) $(DEP_LIBS) -Wl,--end-group
 
-OPTFLAGS := $(if $(CONFIG_OPTIMIZE_SIZE),-Os,-O2)
+OPTFLAGS := $(if $(CONFIG_OPTIMIZE_SIZE),-Os,-O2) $(if $(CONFIG_LTO),-flto=2 -ffat-lto-objects,)
 CFLAGS   ?= $(OPTFLAGS) $(if $(CONFIG_DEBUG_INFO),-g,)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	-Wmissing-prototypes -Wstrict-prototypes $(if $(filter 1,$(WERROR)),-Werror,) \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 # Debian's libprotobuf-nanopb is built with PB_ENABLE_MALLOC: match it.
 CPPFLAGS += -D_GNU_SOURCE -DPB_ENABLE_MALLOC -Isrc -I$(GEN) -I$(O)/gen/proto -I$(DEPINC) -MMD -MP
-LDFLAGS  ?= -static -Wl,--gc-sections $(if $(CONFIG_OPTIMIZE_SIZE),-Wl,-O1,)
+comma    := ,
+LDFLAGS  ?= -static -Wl$(comma)--gc-sections $(if $(CONFIG_OPTIMIZE_SIZE),-Wl$(comma)-O1,)
 EXTRA_CFLAGS ?=
 CFLAGS   += $(EXTRA_CFLAGS)
 
@@ -201,6 +206,17 @@ include bench/Makefile
 size: $(BIN)
 	@sh scripts/size.sh $(BIN) $(O)
 
+# Every file in configs/, allnoconfig and allyesconfig, in $(O)/cfg/NAME:
+# a table of stripped sizes against the goals. With OLD= and NEW= (binaries
+# or build directories): the two compared symbol by symbol.
+size-report:
+	@sh scripts/size-report.sh $(if $(OLD)$(NEW),--compare $(OLD) $(NEW),$(O))
+
+# What each option costs, built alone on allnoconfig ($(O)/feat/NAME);
+# UPDATE=1 writes the figures into the Kconfig prompts.
+size-costs:
+	@sh scripts/size-costs.sh $(if $(UPDATE),--update,) $(O)
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/usr/share/defaults/kata-containers
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/kata-runtime
@@ -220,9 +236,18 @@ install: $(BIN)
 deps:
 	@sh scripts/deps.sh
 
-# The guest image: Debian's kernel and an initrd with this binary as the agent.
-guest: $(BIN)
-	@sh scripts/guest-image.sh $(BIN) $(O)/guest
+# The guest image: Debian's kernel and an initrd whose agent is the
+# guest_defconfig binary (the applet only), built in $(O)/guest-agent.
+GUEST_O := $(O)/guest-agent
+$(GUEST_O)/.config: configs/guest_defconfig $(KCONFIG_FILES)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(MAKE) --no-print-directory O=$(GUEST_O) KCONFIG_CONFIG=$@ guest_defconfig
+
+guest-agent: $(GUEST_O)/.config
+	$(Q)$(MAKE) --no-print-directory O=$(GUEST_O) KCONFIG_CONFIG=$(GUEST_O)/.config all
+
+guest: guest-agent
+	@sh scripts/guest-image.sh $(GUEST_O)/kata-runtime $(O)/guest
 
 clean:
 	rm -rf $(O)
@@ -231,9 +256,9 @@ distclean: clean
 	rm -f $(DOTCONFIG) $(DOTCONFIG).old defconfig
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 .PHONY: all menuconfig nconfig oldconfig olddefconfig allnoconfig allyesconfig defconfig \
-	savedefconfig size install deps guest clean distclean help FORCE
+	savedefconfig size size-report size-costs install deps guest guest-agent clean distclean help FORCE
 .DELETE_ON_ERROR:

@@ -34,13 +34,15 @@ nothing_left() { # RUN_DIR
 }
 
 # For suites that run containers in VMs: skip without QEMU or the binary,
-# (re)build the guest image when the binary is newer, and write FILE: the
+# (re)build the guest image when its agent is newer, and write FILE: the
 # configuration every such test boots with (TCG, 256 MiB, our guest).
 vm_config() { # FILE
 	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
 	[ -x "$B/kata-runtime" ] || skip "no $B/kata-runtime"
-	if [ ! -f "$B/guest/initrd.img" ] || [ "$B/kata-runtime" -nt "$B/guest/initrd.img" ]; then
-		sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
+	ga=$B/guest-agent/kata-runtime # configs/guest_defconfig's, as make guest uses
+	[ -x "$ga" ] || skip "no $ga (make guest-agent)"
+	if [ ! -f "$B/guest/initrd.img" ] || [ "$ga" -nt "$B/guest/initrd.img" ]; then
+		sh "$top/scripts/guest-image.sh" "$ga" "$B/guest" > "$T/image.log" 2>&1 ||
 			fail "guest image: $(cat "$T/image.log")"
 	fi
 	printf '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\ndefault_memory = 256\naccel = "tcg"\n' \

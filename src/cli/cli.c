@@ -24,11 +24,11 @@ static const struct opt_spec global_opts[] = {
 	{ "debug", 0, OPT_BOOL, G_DEBUG },
 	{ "systemd-cgroup", 0, OPT_BOOL, G_SYSTEMD_CGROUP },
 	{ "rootless", 0, OPT_VALUE, G_ROOTLESS },
-	{ "config", 0, OPT_VALUE, G_CONFIG },
-	{ "kata-config", 0, OPT_VALUE, G_CONFIG },
+	IF_HOST_RUNTIME({ "config", 0, OPT_VALUE, G_CONFIG },
+			{ "kata-config", 0, OPT_VALUE, G_CONFIG },)
 	IF_FACTORY_VMCACHE({ "cache-server", 0, OPT_OPTIONAL, G_CACHE },)
-	{ "show-default-config-paths", 0, OPT_BOOL, G_SHOW_PATHS },
-	{ "kata-show-default-config-paths", 0, OPT_BOOL, G_SHOW_PATHS },
+	IF_HOST_RUNTIME({ "show-default-config-paths", 0, OPT_BOOL, G_SHOW_PATHS },
+			{ "kata-show-default-config-paths", 0, OPT_BOOL, G_SHOW_PATHS },)
 	{ "version", 'v', OPT_BOOL, G_VERSION },
 	{ "help", 'h', OPT_BOOL, G_HELP },
 };
@@ -50,18 +50,19 @@ static void usage(void)
 	       "  --debug                      log debug messages\n"
 	       "  --systemd-cgroup             cgroupsPath is slice:prefix:name\n"
 	       "  --rootless true|false|auto   rootless mode (default auto)\n"
-	       "  --config, --kata-config FILE configuration file\n"
-	       "%s"
-	       "  --show-default-config-paths  print the configuration search paths\n"
+	       "%s%s%s"
 	       "  --version, -v                print the version\n"
 	       "  --help, -h                   print this help\n\n"
 	       "Run 'kata-runtime <command> --help' for a command's options.\n",
 	       CONFIG_DEFAULT_ROOT,
+	       ENABLE_HOST_RUNTIME ? "  --config, --kata-config FILE configuration file\n" : "",
 	       ENABLE_FACTORY_VMCACHE
 		       ? "  --cache-server[=SOCKET]      alone: run the VMCache server (on SOCKET,\n"
 			 "                               default [factory] vm_cache_endpoint);\n"
 			 "                               with create/run: take the VM from it\n"
-		       : "");
+		       : "",
+	       ENABLE_HOST_RUNTIME ? "  --show-default-config-paths  print the configuration search paths\n"
+				   : "");
 }
 
 void cli_command_help(const struct command *cmd)
@@ -148,6 +149,8 @@ static int global_option(struct cli_ctx *ctx, int id, const char *v, int *status
 		ctx->rootless = v;
 		break;
 	case G_SHOW_PATHS:
+		if (!ENABLE_HOST_RUNTIME)
+			break;
 		paths = config_default_paths(&n);
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", paths[i]);
@@ -198,10 +201,16 @@ int cli_main(int argc, char **argv)
 	}
 	if (p.i >= p.argc) {
 		if (ENABLE_FACTORY_VMCACHE && ctx.cache_server) {
+			if (!ENABLE_VMCACHE_SERVER) {
+				fprintf(stderr, "kata-runtime: --cache-server with no command: the "
+					"VMCache server is not built in (CONFIG_VMCACHE_SERVER)\n");
+				return 1;
+			}
 			if (open_log(&ctx) < 0)
 				return 1;
 			r = cli_cache_server(&ctx);
-			config_free(ctx.config);
+			if (ENABLE_HOST_RUNTIME)
+				config_free(ctx.config);
 			log_close();
 			return r;
 		}
@@ -218,7 +227,8 @@ int cli_main(int argc, char **argv)
 		return 1;
 	log_debug("command %s", cmd->name);
 	r = cmd->run(&ctx, cmd, p.argc - p.i - 1, p.argv + p.i + 1);
-	config_free(ctx.config);
+	if (ENABLE_HOST_RUNTIME)
+		config_free(ctx.config);
 	log_close();
 	return r;
 }

@@ -29,8 +29,11 @@ static int serve(struct cli_ctx *ctx, const struct config *c, const char *endpoi
 	struct error *err = NULL;
 	char cache[PATH_MAX];
 
-	if (!ENABLE_FACTORY_VMCACHE)
+	if (!ENABLE_VMCACHE_SERVER) {
+		log_error("factory.vm_cache_number: the VMCache server is not built in "
+			  "(CONFIG_VMCACHE_SERVER)");
 		return 1;
+	}
 	if (!c->factory.vm_cache_number) {
 		log_error("factory.vm_cache_number is 0 in %s: set how many VMs the VMCache server "
 			  "keeps ready", c->path ? c->path : "the built-in configuration");
@@ -59,7 +62,7 @@ static int init(struct cli_ctx *ctx, const struct config *c)
 	struct factory f;
 	char cache[PATH_MAX];
 
-	if (ENABLE_FACTORY_VMCACHE && c->factory.vm_cache_number > 0)
+	if (c->factory.vm_cache_number > 0)
 		return serve(ctx, c, c->factory.vm_cache_endpoint);
 	if (!ENABLE_FACTORY_TEMPLATE || !c->factory.enable_template) {
 		printf("vm factory or VMCache is not enabled\n");
@@ -77,7 +80,7 @@ static void status(const struct config *c)
 	cleanup_error struct error *err = NULL;
 	struct vmcache_status st;
 
-	if (ENABLE_FACTORY_VMCACHE && c->factory.vm_cache_number > 0) {
+	if (ENABLE_VMCACHE_SERVER && c->factory.vm_cache_number > 0) {
 		if (vmcache_status(c->factory.vm_cache_endpoint, &st, &err) < 0) {
 			printf("%s\n", err->msg);
 		} else {
@@ -112,7 +115,7 @@ static int destroy(const struct config *c)
 {
 	struct error *err = NULL;
 
-	if (ENABLE_FACTORY_VMCACHE && c->factory.vm_cache_number > 0)
+	if (ENABLE_VMCACHE_SERVER && c->factory.vm_cache_number > 0)
 		quit_server(c);
 	if (ENABLE_FACTORY_TEMPLATE && c->factory.enable_template &&
 	    factory_template_destroy(c, &err) < 0)

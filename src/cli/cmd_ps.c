@@ -1,4 +1,5 @@
 /* ps, events and update: questions and changes for a container's agent. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,11 +26,19 @@ struct agent_args {
 /* "5s", "100ms", "1m", "1h", or a plain number of seconds. */
 static long duration_ms(const char *s)
 {
-	char *end;
-	double v = strtod(s, &end);
-	double unit = !*end ? 1000 : !strcmp(end, "ms") ? 1 : !strcmp(end, "s") ? 1000
-		      : !strcmp(end, "m") ? 60000 : !strcmp(end, "h") ? 3600000 : -1;
-	return end == s || unit < 0 || v < 0 ? -1 : (long)(v * unit);
+	/* fixed point, in millionths (strtod would link the float scanner) */
+	long long v = 0, scale = 1000000;
+	const char *p = s;
+	int digits = 0;
+	for (; isdigit((unsigned char)*p) && v < 1000000000000000LL; p++, digits++)
+		v = v * 10 + (*p - '0') * 1000000LL;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++, digits++)
+			if ((scale /= 10))
+				v += (*p - '0') * scale;
+	long unit = !*p ? 1000 : !strcmp(p, "ms") ? 1 : !strcmp(p, "s") ? 1000
+		    : !strcmp(p, "m") ? 60000 : !strcmp(p, "h") ? 3600000 : -1;
+	return !digits || unit < 0 || v >= 1000000000000000LL ? -1 : (long)(v / 1000 * unit / 1000);
 }
 
 /* "256m", "1G", "65536", "-1": bytes (as runc's units.RAMInBytes). */

@@ -47,34 +47,34 @@ const struct command cli_commands[] = {
 		  "  --cap, -c CAP           add a capability (repeatable)\n"
 		  "  --no-new-privs          set no_new_privileges\n",
 		  cmd_exec)
-	LIFECYCLE("ps", "list processes running inside the container",
+	IF_CMD_PS({ "ps", NULL, "list processes running inside the container",
 		  "[--format table|json] <container-id> [ps options]",
 		  "json: the host pids standing for the container's processes (its shims);\n"
 		  "table: the processes in the VM, as the agent lists them.\n",
-		  cmd_ps)
+		  cmd_ps },)
 	LIFECYCLE("list", "list containers started with the given root",
 		  "[--format table|json] [--quiet]", NULL, cmd_list)
 	LIFECYCLE("pause", "suspend all processes in a container", "<container-id>", NULL,
 		  cmd_start)
 	LIFECYCLE("resume", "resume all processes in a container", "<container-id>", NULL,
 		  cmd_start)
-	LIFECYCLE("events", "display container events such as OOM and statistics",
+	IF_CMD_EVENTS({ "events", NULL, "display container events such as OOM and statistics",
 		  "[--stats] [--interval 5s] <container-id>",
 		  "Options:\n  --stats          print one statistics event and exit\n"
 		  "  --interval DUR   stream one every DUR (default 5s)\n",
-		  cmd_events)
-	LIFECYCLE("update", "update container resource constraints",
+		  cmd_events },)
+	IF_CMD_UPDATE({ "update", NULL, "update container resource constraints",
 		  "[--resources FILE|-] [options] <container-id>",
 		  "Options:\n  --resources, -r FILE|-   LinuxResources JSON\n"
 		  "  --memory, -m SIZE, --memory-reservation SIZE, --memory-swap SIZE\n"
 		  "  --cpu-share N, --cpu-quota N, --cpu-period N, --cpuset-cpus L, --cpuset-mems L\n"
 		  "  --pids-limit N, --blkio-weight N\n",
-		  cmd_update)
+		  cmd_update },)
 	LIFECYCLE("spec", "create a new specification file", "[--bundle DIR]", NULL, cmd_spec)
 	LIFECYCLE("shim", "(internal) stand for one container process on the host",
 		  "--agent URL --container ID [--exec-id ID] [--terminal]", NULL, cmd_shim)
-	LIFECYCLE("proxy", "(internal) share a sandbox's agent channel",
-		  "[--ready-fd N] <sandbox-dir>", NULL, cmd_proxy)
+	IF_TRANSPORT_SERIAL(LIFECYCLE("proxy", "(internal) share a sandbox's agent channel",
+				      "[--ready-fd N] <sandbox-dir>", NULL, cmd_proxy))
 	IF_CMD_CHECK({ "check", "kata-check", "test that the host can run Kata Containers",
 		       "[options]",
 		       "Kata's checks (CPU flags, kernel modules, /dev/kvm; KVM_CREATE_VM as\n"

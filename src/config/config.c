@@ -156,6 +156,19 @@ static int set_value(struct config *c, const struct key_desc *d, struct toml_val
 	return 0;
 }
 
+/* Whether d's field holds its default (what a left-out feature allows). */
+static bool is_default(struct config *c, const struct key_desc *d)
+{
+	switch (d->type) {
+	case KEY_STR: return !strcmp(*FIELD(c, d, char *), d->def_str);
+	case KEY_BOOL: return *FIELD(c, d, bool) == (d->def_int != 0);
+	case KEY_I32: return *FIELD(c, d, int32_t) == d->def_int;
+	case KEY_U32: return *FIELD(c, d, uint32_t) == d->def_int;
+	case KEY_STRV: return FIELD(c, d, struct strv)->n == 0;
+	}
+	return true;
+}
+
 struct apply_ctx {
 	struct config *c;
 	const char *name; /* interned in c->dropins or c->path lifetime */
@@ -201,6 +214,9 @@ static int on_key(void *ud, const char *table, const char *key, struct toml_valu
 	snprintf(where, sizeof(where), "%s:%d", a->name, line);
 	if (set_value(a->c, d, v, where, err) < 0)
 		return -1;
+	if (d->missing && !is_default(a->c, d))
+		return error_set(err, ENOTSUP, "[%s] %s (%s): %s is not built in", table, key, where,
+				 d->missing);
 	a->c->origin_line[idx] = line;
 	a->c->origin_file[idx] = a->name;
 	return 0;
@@ -224,8 +240,8 @@ static const char *origin(const struct config *c, const char *table, const char 
 	return buf;
 }
 
-/* An asset hash: 64 hex digits, for an asset that is configured, and
- * hashing built in. */
+/* An asset hash: 64 hex digits, for an asset that is configured (a build
+ * without hashing refused the key when it was read). */
 static int check_hash(const struct config *c, const char *key, const char *hash,
 		      const char *asset, struct error **err)
 {
@@ -234,9 +250,6 @@ static int check_hash(const struct config *c, const char *key, const char *hash,
 	if (!*hash)
 		return 0;
 	origin(c, "hypervisor.qemu", key, o, sizeof(o));
-	if (!ENABLE_ASSET_HASH)
-		return error_set(err, ENOTSUP, "[hypervisor.qemu] %s (%s): guest asset hashing is "
-				 "not built in (CONFIG_ASSET_HASH)", key, o);
 	if (n != 64 || hash[n])
 		return error_set(err, EINVAL, "[hypervisor.qemu] %s (%s): \"%.80s\" is not a "
 				 "SHA-256 (64 hexadecimal digits)", key, o, hash);

@@ -12,12 +12,21 @@
 
 #define Q "hypervisor.qemu"
 #define F(field) offsetof(struct config, field)
-#define STR(t, k, fld, d) { t, #k, KEY_STR, F(fld), d, 0, 0, 0, NULL }
-#define ENUM(t, k, fld, d, ch) { t, #k, KEY_STR, F(fld), d, 0, 0, 0, ch }
-#define BOOL(t, k, fld, d) { t, #k, KEY_BOOL, F(fld), NULL, d, 0, 1, NULL }
-#define U32(t, k, fld, d, lo, hi) { t, #k, KEY_U32, F(fld), NULL, d, lo, hi, NULL }
-#define I32(t, k, fld, d) { t, #k, KEY_I32, F(fld), NULL, d, INT32_MIN, INT32_MAX, NULL }
-#define STRV(t, k, fld) { t, #k, KEY_STRV, F(fld), NULL, 0, 0, 0, NULL }
+#define STR(t, k, fld, d) { t, #k, KEY_STR, F(fld), d, 0, 0, 0, NULL, GATE }
+#define ENUM(t, k, fld, d, ch) { t, #k, KEY_STR, F(fld), d, 0, 0, 0, ch, GATE }
+#define BOOL(t, k, fld, d) { t, #k, KEY_BOOL, F(fld), NULL, d, 0, 1, NULL, GATE }
+#define U32(t, k, fld, d, lo, hi) { t, #k, KEY_U32, F(fld), NULL, d, lo, hi, NULL, GATE }
+#define I32(t, k, fld, d) { t, #k, KEY_I32, F(fld), NULL, d, INT32_MIN, INT32_MAX, NULL, GATE }
+#define STRV(t, k, fld) { t, #k, KEY_STRV, F(fld), NULL, 0, 0, 0, NULL, GATE }
+/* Keys of an optional feature: GATE names it when the build leaves it out. */
+#define GATE NULL
+#define FEATURE(X, what) IF_##X(NULL) IF_NOT_##X(what " (CONFIG_" #X ")")
+
+#ifdef CONFIG_RELEASE_URL
+#define RELEASE_URL CONFIG_RELEASE_URL
+#else
+#define RELEASE_URL ""
+#endif
 
 static const char *const machine_types[] = { "q35", "pc", "microvm", NULL };
 static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
@@ -59,8 +68,12 @@ const struct key_desc config_keys[] = {
 	BOOL(Q, block_device_cache_set, qemu.block_device_cache_set, 0),
 	BOOL(Q, block_device_cache_direct, qemu.block_device_cache_direct, 0),
 	BOOL(Q, block_device_cache_noflush, qemu.block_device_cache_noflush, 0),
+#undef GATE
+#define GATE FEATURE(IOTHREADS, "IOThreads")
 	BOOL(Q, enable_iothreads, qemu.enable_iothreads, 0),
 	U32(Q, indep_iothreads, qemu.indep_iothreads, 0, 0, 50),
+#undef GATE
+#define GATE NULL
 	BOOL(Q, enable_mem_prealloc, qemu.enable_mem_prealloc, 0),
 	BOOL(Q, enable_hugepages, qemu.enable_hugepages, 0),
 	BOOL(Q, enable_vhost_user_store, qemu.enable_vhost_user_store, 0),
@@ -75,7 +88,11 @@ const struct key_desc config_keys[] = {
 	BOOL(Q, enable_swap, qemu.enable_swap, 0),
 	BOOL(Q, enable_debug, qemu.enable_debug, 0),
 	BOOL(Q, disable_nesting_checks, qemu.disable_nesting_checks, 0),
+#undef GATE
+#define GATE FEATURE(TRANSPORT_VSOCK, "the vsock agent channel")
 	BOOL(Q, use_vsock, qemu.use_vsock, 0),
+#undef GATE
+#define GATE NULL
 	BOOL(Q, disable_image_nvdimm, qemu.disable_image_nvdimm, 0),
 	BOOL(Q, hotplug_vfio_on_root_bus, qemu.hotplug_vfio_on_root_bus, 0),
 	U32(Q, pcie_root_port, qemu.pcie_root_port, 0, 0, 32),
@@ -84,15 +101,27 @@ const struct key_desc config_keys[] = {
 	STR(Q, guest_hook_path, qemu.guest_hook_path, ""),
 	STRV(Q, enable_annotations, qemu.enable_annotations),
 	STRV(Q, valid_hypervisor_paths, qemu.valid_hypervisor_paths),
+#undef GATE
+#define GATE FEATURE(ASSET_HASH, "guest asset hashing")
 	STR(Q, kernel_hash, qemu.kernel_hash, ""),
 	STR(Q, initrd_hash, qemu.initrd_hash, ""),
 	STR(Q, image_hash, qemu.image_hash, ""),
+#undef GATE
+#define GATE NULL
 
+#undef GATE
+#define GATE FEATURE(FACTORY_TEMPLATE, "VM templates")
 	BOOL("factory", enable_template, factory.enable_template, 0),
 	STR("factory", template_path, factory.template_path, "/run/vc/vm/template"),
+#undef GATE
+#define GATE NULL
+#undef GATE
+#define GATE FEATURE(FACTORY_VMCACHE, "VMCache")
 	U32("factory", vm_cache_number, factory.vm_cache_number, 0, 0, 1024),
 	STR("factory", vm_cache_endpoint, factory.vm_cache_endpoint,
 	    "/var/run/kata-containers/cache.sock"),
+#undef GATE
+#define GATE NULL
 
 	BOOL("agent.kata", enable_debug, agent.enable_debug, 0),
 	BOOL("agent.kata", enable_tracing, agent.enable_tracing, 0),
@@ -100,7 +129,11 @@ const struct key_desc config_keys[] = {
 	ENUM("agent.kata", trace_type, agent.trace_type, "isolated", trace_types),
 	STRV("agent.kata", kernel_modules, agent.kernel_modules),
 
+#undef GATE
+#define GATE FEATURE(LOG_DEBUG, "debug logging")
 	BOOL("runtime", enable_debug, runtime.enable_debug, 0),
+#undef GATE
+#define GATE NULL
 	BOOL("runtime", enable_tracing, runtime.enable_tracing, 0),
 	ENUM("runtime", internetworking_model, runtime.internetworking_model, "tcfilter",
 	     net_models),
@@ -109,9 +142,13 @@ const struct key_desc config_keys[] = {
 	BOOL("runtime", sandbox_cgroup_only, runtime.sandbox_cgroup_only, 0),
 	BOOL("runtime", enable_agent_pidns, runtime.enable_agent_pidns, 0),
 	STRV("runtime", experimental, runtime.experimental),
-	IF_CHECK_RELEASE(STR("runtime", release_url, runtime.release_url, CONFIG_RELEASE_URL),
-			 STR("runtime", release_ca_file, runtime.release_ca_file, ""),
-			 U32("runtime", release_timeout, runtime.release_timeout, 10, 1, 300),)
+#undef GATE
+#define GATE FEATURE(CHECK_RELEASE, "the release check")
+	STR("runtime", release_url, runtime.release_url, RELEASE_URL),
+	STR("runtime", release_ca_file, runtime.release_ca_file, ""),
+	U32("runtime", release_timeout, runtime.release_timeout, 10, 1, 300),
+#undef GATE
+#define GATE NULL
 
 	STR("proxy.kata", path, proxy.path, "/usr/libexec/kata-containers/kata-proxy"),
 	BOOL("proxy.kata", enable_debug, proxy.enable_debug, 0),

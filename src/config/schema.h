@@ -15,6 +15,10 @@ struct key_desc {
 	long long def_int; /* also bool */
 	long long min, max;
 	const char *const *choices; /* NULL-terminated allowed strings, or NULL */
+	/* The feature the key belongs to when the build leaves it out
+	 * ("VM templates (CONFIG_FACTORY_TEMPLATE)"), else NULL: the key is
+	 * still known, and any value but its default is refused. */
+	const char *missing;
 };
 
 extern const struct key_desc config_keys[];

@@ -56,11 +56,15 @@ int factory_boot(const struct factory *f, const char *id, const char *dir, int m
 	int vhost = -1;
 
 	memset(vm, 0, sizeof(*vm));
+	if (!ENABLE_TRANSPORT_SERIAL && !c->qemu.use_vsock)
+		return error_set(err, ENOTSUP, "[hypervisor.qemu] use_vsock is false but the "
+				 "virtio-serial agent channel is not built in "
+				 "(CONFIG_TRANSPORT_SERIAL): set use_vsock = true");
 	snprintf(vm->id, sizeof(vm->id), "%s", id);
 	snprintf(vm->dir, sizeof(vm->dir), "%s", dir);
 	snprintf(vm->key, sizeof(vm->key), "%s", f->key);
 	snprintf(vm->agent_url, sizeof(vm->agent_url), "%s/kata.sock", dir);
-	if (c->qemu.use_vsock) {
+	if (ENABLE_TRANSPORT_VSOCK && c->qemu.use_vsock) {
 		if ((vhost = vsock_cid(&vm->vsock_cid, err)) < 0)
 			return -1;
 		snprintf(vm->agent_url, sizeof(vm->agent_url), "vsock://%u:%u", vm->vsock_cid,

@@ -33,9 +33,9 @@ int factory_init(struct factory *f, const struct config *c, const char *cache_di
 	if (!endpoint && c->factory.vm_cache_number > 0)
 		endpoint = c->factory.vm_cache_endpoint;
 	if (endpoint && *endpoint) {
-		if (!ENABLE_FACTORY_VMCACHE)
-			return error_set(err, ENOTSUP, "factory.vm_cache_number: VMCache is not "
-					 "built in (CONFIG_FACTORY_VMCACHE)");
+		if (!ENABLE_FACTORY_GRPCCACHE)
+			return error_set(err, ENOTSUP, "factory.vm_cache_number: taking VMs from a "
+					 "VMCache server is not built in (CONFIG_FACTORY_GRPCCACHE)");
 		f->ops = &factory_grpccache;
 		snprintf(f->endpoint, sizeof(f->endpoint), "%s", endpoint);
 	} else if (c->factory.enable_template) {

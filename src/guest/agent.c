@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "autoconf.h"
 #include "cli/cli.h"
 #include "guest/guest.h"
 #include "rpc/rpc.h"
@@ -85,11 +86,14 @@ int cmd_agent(struct cli_ctx *ctx, const struct command *cmd, int argc, char **a
 	}
 	log_info("kata-agent %s starting (channel: %s)", "ukata",
 		 o.use_vsock ? "vsock" : o.channel);
-	const struct rpc_handler *h;
-	size_t n;
+	const struct rpc_handler *h = NULL;
+	size_t n = 0;
 	if (guest_reaper_start(&err) < 0 || guest_handlers(&h, &n, &err) < 0 ||
 	    (o.use_vsock ? guest_serve_vsock(h, n, &err)
-			 : guest_serve_serial(o.channel, h, n, &err)) < 0) {
+	     : ENABLE_TRANSPORT_SERIAL
+		     ? guest_serve_serial(o.channel, h, n, &err)
+		     : error_set(&err, ENOTSUP, "agent.use_vsock is not set: the virtio-serial "
+				 "channel is not built in (CONFIG_TRANSPORT_SERIAL)")) < 0) {
 		if (pid1)
 			guest_panic(err->msg);
 		log_error("%s", err->msg);

@@ -1,8 +1,8 @@
 /* grpc.AgentService on the VM itself: hot-added CPUs and memory online,
  * entropy, guest details, the clock, memory probing, copying files in. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,22 +29,30 @@
 #define ONLINE_WAIT_MS 5000
 #define MEM_WAIT_MS 1000
 
-/* Bring online what is offline in pattern (".../online" files take "1",
- * memory "state" files "online"); returns how many came online. */
-static int online(const char *pattern, const char *offline, const char *on)
+/* Bring online what is offline under dir: the entries named prefix and a
+ * number, their file (".../online" takes "1", memory's "state" "online");
+ * returns how many came online. */
+static int online(const char *dir, const char *prefix, const char *file, const char *offline,
+		  const char *on)
 {
-	glob_t g;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t plen = strlen(prefix);
 	int n = 0;
-	if (glob(pattern, 0, NULL, &g) != 0)
-		return 0;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		char *text = NULL;
-		if (fs_read_file(g.gl_pathv[i], 64, &text, NULL, NULL) == 0 &&
-		    !strncmp(text, offline, strlen(offline)) && fs_write_text(g.gl_pathv[i], on) == 0)
+
+	while (d && (e = readdir(d))) {
+		const char *num = e->d_name + plen;
+		char path[320], *text = NULL;
+		if (strncmp(e->d_name, prefix, plen) || !*num || strspn(num, "0123456789") != strlen(num))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, e->d_name, file);
+		if (fs_read_file(path, 64, &text, NULL, NULL) == 0 &&
+		    !strncmp(text, offline, strlen(offline)) && fs_write_text(path, on) == 0)
 			n++;
 		free(text);
 	}
-	globfree(&g);
+	if (d)
+		closedir(d);
 	return n;
 }
 
@@ -56,7 +64,7 @@ static int online_cpu_mem(const struct rpc_ctx *ctx, const struct rpc_method *m,
 	/* hot-added CPUs show up a moment after the host added them */
 	int cpus = 0;
 	for (int waited = 0; waited <= ONLINE_WAIT_MS; waited += 50) {
-		cpus += online("/sys/devices/system/cpu/cpu[0-9]*/online", "0", "1");
+		cpus += online("/sys/devices/system/cpu", "cpu", "online", "0", "1");
 		if (cpus >= (int)req->nb_cpus)
 			break;
 		usleep(50 * 1000);
@@ -68,7 +76,7 @@ static int online_cpu_mem(const struct rpc_ctx *ctx, const struct rpc_method *m,
 	 * just added may still be on its way, so look again for a moment */
 	int mem = 0;
 	for (int waited = 0; !req->cpu_only && waited <= MEM_WAIT_MS; waited += 50) {
-		mem += online("/sys/devices/system/memory/memory*/state", "offline", "online");
+		mem += online("/sys/devices/system/memory", "memory", "state", "offline", "online");
 		if (mem)
 			break;
 		usleep(50 * 1000);

@@ -1,6 +1,7 @@
 /* rtnetlink messages (sans-I/O) and the socket that carries them. */
 #include "net/netlink.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -222,12 +223,15 @@ void net_mac_text(const uint8_t mac[6], char out[18])
 
 int net_mac_parse(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char end;
-	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-			 &end) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
+	/* one or two hex digits a byte, ':' between, nothing after */
+	for (int i = 0; s && i < 6; i++) {
+		unsigned v = 0, digits = 0;
+		for (; digits < 2 && isxdigit((unsigned char)*s); digits++, s++)
+			v = v * 16 + (unsigned)(isdigit((unsigned char)*s) ? *s - '0' : (*s | 0x20) - 'a' + 10);
+		if (!digits || *s != (i < 5 ? ':' : 0))
+			return -1;
+		mac[i] = (uint8_t)v;
+		s += i < 5;
+	}
+	return s ? 0 : -1;
 }

@@ -44,9 +44,12 @@ static size_t exec_shims(const char *dir, struct sb_proc *out, size_t max)
 		if (strncmp(e->d_name, "exec-", 5))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		char *end;
 		if (fs_read_file(path, 64, &text, NULL, NULL) == 0 &&
-		    sscanf(text, "%d %llu", &out[n].pid, &out[n].start) == 2)
-			n++;
+		    (out[n].pid = (int)strtol(text, &end, 10)) > 0 && *end == ' ') {
+			out[n].start = strtoull(end + 1, &end, 10);
+			n += end != text && (*end == 0 || *end == '\n');
+		}
 		free(text);
 	}
 	if (d)

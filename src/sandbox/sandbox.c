@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "autoconf.h"
 #include "factory/factory.h"
 #include "sandbox/internal.h"
 #include "sandbox/network.h"
@@ -161,7 +162,7 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	}
 	/* virtio-serial takes one client: the proxy shares it. A vsock takes
 	 * a connection per client, and no proxy runs. */
-	if (!env->config->qemu.use_vsock) {
+	if (ENABLE_TRANSPORT_SERIAL && !env->config->qemu.use_vsock) {
 		if (sb_spawn_proxy(env, s->dir, &pid, err) < 0)
 			return -1;
 		sb_proc_set(&s->proxy, pid);

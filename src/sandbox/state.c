@@ -16,6 +16,7 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/proc.h"
 
 #define STATE_MAX (1 << 20)
@@ -267,11 +268,9 @@ int sb_state_list(const char *root, char ***ids, size_t *n, struct error **err)
 void sb_now_rfc3339(char *out, size_t size)
 {
 	struct timespec ts;
-	struct tm tm;
-	char base[32];
+	char when[LOG_TIME_MAX];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, size, "%s.%09ldZ", base, ts.tv_nsec);
+	log_time_text(&ts, when);
+	snprintf(out, size, "%s", when);
 }

@@ -65,3 +65,17 @@ ssize_t io_read_some(int fd, void *buf, size_t len, long deadline_ms, struct err
 			return error_set_errno(err, errno, "read");
 	}
 }
+
+#if !ENABLE_TRANSPORT_VSOCK
+int transport_vsock_missing(struct error **err)
+{
+	return error_set(err, ENOTSUP, "vsock is not built in (CONFIG_TRANSPORT_VSOCK)");
+}
+#endif
+
+#if !ENABLE_TRANSPORT_YAMUX
+int transport_yamux_missing(struct error **err)
+{
+	return error_set(err, ENOTSUP, "yamux is not built in (CONFIG_TRANSPORT_YAMUX)");
+}
+#endif

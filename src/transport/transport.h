@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "autoconf.h"
+
 struct error;
 
 /* Connect to a unix stream socket; the descriptor is close-on-exec. */
@@ -28,12 +30,28 @@ struct vsock_sockaddr {
 	uint32_t cid;
 	unsigned char zero[4]; /* to sizeof(struct sockaddr) */
 };
+#if ENABLE_TRANSPORT_VSOCK
 /* "vsock://CID:PORT" (or "CID:PORT"); errors name the address. */
 int vsock_parse(const char *uri, uint32_t *cid, uint32_t *port, struct error **err);
 void vsock_addr(struct vsock_sockaddr *sa, uint32_t cid, uint32_t port);
 int vsock_connect(uint32_t cid, uint32_t port, struct error **err);
 /* Listen on port for any CID (the agent, in the guest). */
 int vsock_listen(uint32_t port, int backlog, struct error **err);
+#else
+int transport_vsock_missing(struct error **err);
+static inline int vsock_parse(const char *uri, uint32_t *cid, uint32_t *port, struct error **err)
+{
+	return transport_vsock_missing(err);
+}
+static inline int vsock_connect(uint32_t cid, uint32_t port, struct error **err)
+{
+	return transport_vsock_missing(err);
+}
+static inline int vsock_listen(uint32_t port, int backlog, struct error **err)
+{
+	return transport_vsock_missing(err);
+}
+#endif
 
 /* Write all of buf, waiting (poll) up to deadline_ms (CLOCK_MONOTONIC
  * milliseconds, 0 = no deadline). Returns 0, or -1 with *err set. */
@@ -53,6 +71,7 @@ struct yamux_mux;
 /* A stream the peer opened: the callee owns fd. Called on the mux thread:
  * it may not call back into the mux, and should not block. */
 typedef void (*yamux_accept_fn)(void *ud, int fd);
+#if ENABLE_TRANSPORT_YAMUX
 /* on_accept NULL refuses the peer's streams. */
 struct yamux_mux *yamux_mux_start(int fd, bool client, yamux_accept_fn on_accept, void *ud,
 				  struct error **err);
@@ -60,5 +79,25 @@ int yamux_mux_open(struct yamux_mux *m, struct error **err);
 bool yamux_mux_alive(struct yamux_mux *m);
 /* GO_AWAY, end every stream, and free the mux. */
 void yamux_mux_stop(struct yamux_mux *m);
+#else
+int transport_yamux_missing(struct error **err);
+static inline struct yamux_mux *yamux_mux_start(int fd, bool client, yamux_accept_fn on_accept,
+						void *ud, struct error **err)
+{
+	transport_yamux_missing(err);
+	return NULL;
+}
+static inline int yamux_mux_open(struct yamux_mux *m, struct error **err)
+{
+	return transport_yamux_missing(err);
+}
+static inline bool yamux_mux_alive(struct yamux_mux *m)
+{
+	return false;
+}
+static inline void yamux_mux_stop(struct yamux_mux *m)
+{
+}
+#endif
 
 #endif

@@ -91,15 +91,20 @@ static int text_value(struct buf *b, const char *s)
 	return json_escape(b, s, strlen(s));
 }
 
+void log_time_text(const struct timespec *ts, char out[LOG_TIME_MAX])
+{
+	struct tm tm;
+	gmtime_r(&ts->tv_sec, &tm);
+	snprintf(out, LOG_TIME_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec);
+}
+
 int log_format_line(struct buf *b, enum log_format fmt, enum log_level level, const char *msg,
 		    const struct timespec *ts)
 {
-	char when[64];
-	struct tm tm;
+	char when[LOG_TIME_MAX];
 
-	gmtime_r(&ts->tv_sec, &tm);
-	size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + n, sizeof(when) - n, ".%09ldZ", ts->tv_nsec);
+	log_time_text(ts, when);
 	if (ENABLE_LOG_JSON && fmt == LOG_FORMAT_JSON) {
 		if (buf_puts(b, "{\"level\":\"") < 0 || buf_puts(b, names[level]) < 0 ||
 		    buf_puts(b, "\",\"msg\":") < 0 || json_escape(b, msg, strlen(msg)) < 0 ||

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "autoconf.h"
+
 struct buf;
 struct error;
 
@@ -35,7 +37,17 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 #define log_error(...) log_msg(LOGL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOGL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOGL_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOGL_DEBUG, __VA_ARGS__)
+/* Without CONFIG_LOG_DEBUG the call and its text are compiled out. */
+#define log_debug(...)                                   \
+	do {                                             \
+		if (ENABLE_LOG_DEBUG)                    \
+			log_msg(LOGL_DEBUG, __VA_ARGS__); \
+	} while (0)
+
+/* ts as RFC 3339 in UTC with nanoseconds: 2006-01-02T15:04:05.999999999Z
+ * (strftime would link the time-zone code; this does not). */
+#define LOG_TIME_MAX 96
+void log_time_text(const struct timespec *ts, char out[LOG_TIME_MAX]);
 
 /* One formatted line, with its trailing newline. */
 int log_format_line(struct buf *b, enum log_format fmt, enum log_level level, const char *msg,

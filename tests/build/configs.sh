@@ -78,7 +78,73 @@ test_tls_and_hashing_compiled_out() {
 	printf '[hypervisor.qemu]\nkernel_hash = "%064d"\n' 0 > c.toml
 	run "$B/cfg/tiny_defconfig/kata-runtime" --config c.toml state x
 	expect_rc 1
-	expect_in "$err" "kernel_hash ($T/c.toml:2): guest asset hashing is not built in (CONFIG_ASSET_HASH)"
+	expect_in "$err" "[hypervisor.qemu] kernel_hash ($T/c.toml:2): guest asset hashing (CONFIG_ASSET_HASH) is not built in"
+	true
+}
+
+# make size-report: every configuration builds and meets its goal (full
+# 1 MiB, tiny 256 KiB, guest 200 KiB stripped).
+test_size_report() {
+	run sh "$top/scripts/size-report.sh" "$B"
+	expect_rc 0
+	for n in full_defconfig tiny_defconfig guest_defconfig; do
+		echo "$out" | grep -q "^$n .* ok$" || fail "$n: $(echo "$out" | grep "^$n")"
+	done
+	for n in defconfig allnoconfig allyesconfig; do
+		echo "$out" | grep -q "^$n  *[0-9]" || fail "no size for $n"
+	done
+	# the symbol compare names what one has and the other has not
+	run sh "$top/scripts/size-report.sh" --compare "$B/cfg/tiny_defconfig" "$B/cfg/defconfig"
+	expect_rc 0
+	expect_in "$out" "add/remove: "
+	echo "$out" | grep -q "^cmd_env  *- " || fail "cmd_env not listed as added: $out"
+	run sh "$top/scripts/size-report.sh" --compare "$B/cfg/defconfig" "$B/cfg/defconfig"
+	expect_in "$out" "add/remove: 0/0 grow/shrink: 0/0 up/down: 0/0 (0)"
+}
+
+# Every optional feature builds alone on allnoconfig (on its base), brings
+# its symbols and costs what its prompt says; each such build's unit tests
+# pass and its binary runs.
+test_each_feature_alone() {
+	visible=$(awk '/^config /{ s = $2; next } s && /^[ \t]*bool[ \t]+"/ { print s } /^[ \t]*$/{ s = "" }' \
+		"$top/Kconfig" "$top"/src/*/Kconfig | sort)
+	listed=$(grep -v '^#' "$top/tests/build/features.txt" | awk 'NF { print $1 }' | sort)
+	expect_eq "$listed" "$visible"
+	run sh "$top/scripts/size-costs.sh" --check "$B"
+	[ "$rc" -eq 0 ] || fail "size-costs: $err"
+	for d in $(cat "$B/feat/built"); do
+		"$d/tests/unit-tests" > "$T/unit.log" 2>&1 ||
+			fail "$(basename "$d"): unit tests: $(tail -5 "$T/unit.log")"
+		"$d/kata-runtime" --version > /dev/null || fail "$(basename "$d"): --version"
+	done
+}
+
+# tiny_defconfig: what it leaves out is gone and its keys are refused.
+test_tiny_refuses_left_out_features() {
+	[ -x "$B/cfg/tiny_defconfig/kata-runtime" ] || build tiny_defconfig
+	k="$B/cfg/tiny_defconfig/kata-runtime"
+	for c in ps events update env check factory kata-network agent; do
+		run "$k" "$c"
+		expect_rc 1
+		expect_in "$err" "unknown command \"$c\""
+	done
+	printf '[factory]\nenable_template = true\n' > c.toml
+	run "$k" --config c.toml state x
+	expect_rc 1
+	expect_in "$err" "[factory] enable_template ($T/c.toml:2): VM templates (CONFIG_FACTORY_TEMPLATE) is not built in"
+	printf '[hypervisor.qemu]\nenable_iothreads = true\n' > c.toml
+	run "$k" --config c.toml state x
+	expect_in "$err" "IOThreads (CONFIG_IOTHREADS) is not built in"
+	printf '[runtime]\nenable_debug = true\n' > c.toml
+	run "$k" --config c.toml state x
+	expect_in "$err" "debug logging (CONFIG_LOG_DEBUG) is not built in"
+	# at their defaults they ask for nothing missing
+	printf '[factory]\nenable_template = false\n[hypervisor.qemu]\nenable_iothreads = false\n' > c.toml
+	run "$k" --config c.toml state x
+	expect_in "$err" 'container "x" does not exist'
+	nm "$B/cfg/tiny_defconfig/kata-runtime" | awk '{ print $NF }' |
+		grep -E -x 'cmd_ps|cmd_events|cmd_update|factory_template_make|vmcache_serve|sb_net_setup|cmd_agent' &&
+		fail "tiny links what it leaves out"
 	true
 }
 

@@ -8,11 +8,12 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 . "$top/tests/lib.sh"
 tool=$B/tests/vm-tool
+ga=$B/guest-agent/kata-runtime # configs/guest_defconfig's, as make guest uses
 
 image() {
 	command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 missing (make deps)"
-	[ -x "$B/kata-runtime" ] || skip "no $B/kata-runtime"
-	sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
+	[ -x "$ga" ] || skip "no $ga (make guest-agent)"
+	sh "$top/scripts/guest-image.sh" "$ga" "$B/guest" > "$T/image.log" 2>&1 ||
 		fail "guest image: $(cat "$T/image.log")"
 }
 
@@ -26,7 +27,7 @@ toml() { # [KERNEL_PARAMS]
 test_image_is_small_and_reproducible() {
 	image
 	sum=$(md5sum < "$B/guest/initrd.img")
-	sh "$top/scripts/guest-image.sh" "$B/kata-runtime" "$B/guest" > "$T/image.log" 2>&1 ||
+	sh "$top/scripts/guest-image.sh" "$ga" "$B/guest" > "$T/image.log" 2>&1 ||
 		fail "guest image: $(cat "$T/image.log")"
 	expect_eq "$(md5sum < "$B/guest/initrd.img")" "$sum"
 	list=$(gzip -dc "$B/guest/initrd.img" | cpio -it --quiet 2> /dev/null | sort | tr '\n' ' ')
@@ -34,6 +35,14 @@ test_image_is_small_and_reproducible() {
 	expect_in "$list" "lib/modules/load "
 	expect_in "$list" "lib/modules/virtio_console.ko "
 	expect_in "$list" "usr/bin/kata-agent"
+	# the agent is configs/guest_defconfig's binary: the applet, no runtime
+	mkdir "$T/x" && (cd "$T/x" && gzip -dc "$B/guest/initrd.img" | cpio -id --quiet usr/bin/kata-agent)
+	strip -o "$T/ga" "$ga"
+	cmp -s "$T/x/usr/bin/kata-agent" "$T/ga" || fail "the image's agent is not $ga"
+	ln -s usr/bin/kata-agent "$T/x/kata-runtime"
+	run "$T/x/kata-runtime" --help
+	expect_in "$out" "  agent "
+	expect_not_in "$out" "  create "
 	expect_eq "$(gzip -dc "$B/guest/initrd.img" | cpio -it --quiet 2> /dev/null | grep -vc '^\(\.\|dev\|etc\|init\|lib\|lib/modules\|lib/modules/.*\|proc\|run\|sys\|tmp\|usr\|usr/bin\|usr/bin/kata-agent\)$')" 0
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoconf.h"
 #include "hypervisor/qemu/argv.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -181,7 +182,7 @@ static void devices(struct av *a, const struct config_qemu *c, const struct qemu
 		add(a, "-device");
 		add(a, "vhost-vsock-pci,disable-modern=false,vhostfd=%d,id=vsock-%u,guest-cid=%u",
 		    l->vhost_fd, l->vsock_cid, l->vsock_cid);
-	} else {
+	} else if (ENABLE_TRANSPORT_SERIAL) {
 		add(a, "-chardev");
 		add(a, "socket,id=charch0,path=%s/kata.sock,server=on,wait=off", l->run_dir);
 		add(a, "-device");
@@ -199,7 +200,7 @@ static void devices(struct av *a, const struct config_qemu *c, const struct qemu
 	    set(c->entropy_source) ? c->entropy_source : "/dev/urandom");
 	add(a, "-device");
 	add(a, "virtio-rng-pci,rng=rng0");
-	for (uint32_t i = 0; c->enable_iothreads && i < c->indep_iothreads; i++) {
+	for (uint32_t i = 0; ENABLE_IOTHREADS && c->enable_iothreads && i < c->indep_iothreads; i++) {
 		add(a, "-object");
 		add(a, "iothread,id=indep_iothread_%u", i);
 	}

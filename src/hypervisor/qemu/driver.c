@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "autoconf.h"
 #include "hypervisor/hypervisor.h"
 #include "transport/transport.h"
 #include "util/error.h"
@@ -152,7 +153,7 @@ static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct q
 	memset(vm, 0, sizeof(*vm));
 	snprintf(vm->id, sizeof(vm->id), "%s", l->id);
 	snprintf(vm->run_dir, sizeof(vm->run_dir), "%s", l->run_dir);
-	vm->iothreads = c->enable_iothreads ? c->indep_iothreads : 0;
+	vm->iothreads = ENABLE_IOTHREADS && c->enable_iothreads ? c->indep_iothreads : 0;
 	vm->root_ports = c->pcie_root_port;
 	if (l->mode != QEMU_CLONE && qemu_assets_verify(c, err) < 0)
 		return error_wrap(err, "VM %s", vm->id);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoconf.h"
 #include "hypervisor/hypervisor.h"
 #include "json/writer.h"
 #include "util/error.h"
@@ -136,7 +137,7 @@ static int blk_device_add(struct vm *vm, const char *id, const char *node, unsig
 	json_str(&w, node);
 	json_key(&w, "bus");
 	json_str(&w, bus);
-	if (vm->iothreads) { /* round-robin over indep_iothread_<i> */
+	if (ENABLE_IOTHREADS && vm->iothreads) { /* round-robin over indep_iothread_<i> */
 		snprintf(iothread, sizeof(iothread), "indep_iothread_%u",
 			 vm->next_iothread++ % vm->iothreads);
 		json_key(&w, "iothread");
@@ -175,9 +176,10 @@ int qemu_hotplug_disk(struct vm *vm, const char *image, char *id, size_t size,
 int qemu_unplug_disk(struct vm *vm, const char *id, struct error **err)
 {
 	char node[80];
-	unsigned port;
+	char *end;
+	unsigned long port = strncmp(id, "virtio-disk", 11) ? 32 : strtoul(id + 11, &end, 10);
 
-	if (sscanf(id, "virtio-disk%u", &port) != 1 || port >= 32 || !(vm->ports_used & (1u << port)))
+	if (port >= 32 || end == id + 11 || *end || !(vm->ports_used & (1u << port)))
 		return error_set(err, ENOENT, "VM %s: no disk %s", vm->id, id);
 	snprintf(node, sizeof(node), "drive-%s", id);
 	if (qmp_device_del(&vm->qmp, id, UNPLUG_TIMEOUT_MS, err) < 0)

@@ -164,11 +164,11 @@ int qemu_hotplug_nic(struct vm *vm, const struct qemu_nic *n, char *pci_path, si
 		qmp_netdev_del(&vm->qmp, n->tap, NIC_TIMEOUT_MS, NULL);
 		return error_wrap(err, "hot-adding NIC %s", n->tap);
 	}
-	unsigned br;
 	if (pci_path && size)
 		pci_path[0] = 0;
-	if (pci_path && slot >= 0 && sscanf(bus, "pci-bridge-%u", &br) == 1)
-		snprintf(pci_path, size, "%02x/%02x", QEMU_BRIDGE_SLOT + br, slot);
+	if (pci_path && slot >= 0 && !strncmp(bus, "pci-bridge-", 11))
+		snprintf(pci_path, size, "%02lx/%02x", QEMU_BRIDGE_SLOT + strtoul(bus + 11, NULL, 10),
+			 slot);
 	return 0;
 }
 

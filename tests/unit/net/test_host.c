@@ -246,4 +246,8 @@ TEST(net_mac_parse_text)
 	CHECK(net_mac_parse("02:ab:cd:00:01:ff:00", mac) < 0);
 	CHECK(net_mac_parse("zz:ab:cd:00:01:ff", mac) < 0);
 	CHECK(net_mac_parse(NULL, mac) < 0);
+	CHECK(net_mac_parse("02:ab:cd:00:01:ff ", mac) < 0);
+	CHECK(net_mac_parse("02:ab:cd:00:01:", mac) < 0);
+	CHECK(net_mac_parse("02:abc:cd:00:01:ff", mac) < 0);
+	CHECK(net_mac_parse("2:b:c:0:1:f", mac) == 0 && mac[0] == 2 && mac[5] == 0xf);
 }
