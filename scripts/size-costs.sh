@@ -24,16 +24,15 @@ build() {
 	d=$B/$name
 	mkdir -p "$d"
 	mini=$(for o in "$@"; do echo "CONFIG_$o=y"; done)
-	# the .config is made again when features.txt asks for other options
-	if [ "$mini" != "$(cat "$d/mini" 2> /dev/null)" ]; then
-		echo "$mini" > "$d/mini"
-		(cd "$top" && KCONFIG_CONFIG="$d/.config" KCONFIG_ALLCONFIG="$d/mini" \
-			kconfig-conf -s --allnoconfig Kconfig) > "$d/build.log" 2>&1
-		for o in "$@"; do
-			grep -qx "CONFIG_$o=y" "$d/.config" ||
-				{ echo "size-costs: $name: CONFIG_$o cannot be set on that base" >&2; exit 1; }
-		done
-	fi
+	# made again each time: a new option must be off here too (make would
+	# give an old .config the option's default)
+	echo "$mini" > "$d/mini"
+	(cd "$top" && KCONFIG_CONFIG="$d/.config" KCONFIG_ALLCONFIG="$d/mini" \
+		kconfig-conf -s --allnoconfig Kconfig) > "$d/build.log" 2>&1
+	for o in "$@"; do
+		grep -qx "CONFIG_$o=y" "$d/.config" ||
+			{ echo "size-costs: $name: CONFIG_$o cannot be set on that base" >&2; exit 1; }
+	done
 	make -s -C "$top" -j2 O="$d" KCONFIG_CONFIG="$d/.config" all unit-tests \
 		> "$d/build.log" 2>&1 || { tail -20 "$d/build.log" >&2
 		rm -f "$d/mini"; echo "size-costs: $name ($*) does not build" >&2; exit 1; }

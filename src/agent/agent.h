@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "oci/spec.h"
@@ -18,7 +19,9 @@
 struct error;
 
 struct agent {
+	const struct agent_ops *ops; /* set by agent_connect */
 	struct rpc_client rpc;
+	char *noop_dir; /* noop: where its processes' ends are recorded */
 	bool open;
 	int timeout_ms; /* of each call but the waits and reads (0: none) */
 };
@@ -126,6 +129,22 @@ struct agent_ops {
 			   struct error **err);
 };
 
-extern const struct agent_ops kata_agent_ops;
+extern const struct agent_ops kata_agent_ops, noop_agent_ops;
+
+/* The noop agent's URL: "noop://" and the sandbox's run directory. The VM
+ * runs and nothing is asked of it; what its processes do is kept in that
+ * directory, so that each command and shim sees the same: a container's
+ * process ends with 0 when it is started (an exec'd one at once), or with
+ * 128+N when signalled N first. */
+#define AGENT_NOOP_URL "noop://"
+
+/* Connect a to the agent at url with the ops its scheme names:
+ * AGENT_NOOP_URL the noop agent, anything else kata's; an agent that is
+ * not built in is an error naming its option. a->ops is set then. */
+int agent_connect(struct agent *a, const char *url, struct error **err);
+static inline bool agent_url_is_noop(const char *url)
+{
+	return !strncmp(url, AGENT_NOOP_URL, sizeof(AGENT_NOOP_URL) - 1);
+}
 
 #endif

@@ -198,8 +198,20 @@ static int on_key(void *ud, const char *table, const char *key, struct toml_valu
 	struct apply_ctx *a = ud;
 	char where[4096 + 16];
 	size_t idx;
-	const struct key_desc *d = config_key_find(table, key, &idx);
+	const struct key_desc *d;
 
+	if (!key) { /* a table header: [agent.noop] chooses that agent */
+		if (strcmp(table, "agent.noop"))
+			return 0;
+		if (!ENABLE_AGENT_NOOP)
+			return error_set(err, ENOTSUP, "[agent.noop] (%s:%d): the noop agent "
+					 "(CONFIG_AGENT_NOOP) is not built in", a->name, line);
+		a->c->agent.noop = true;
+		a->c->agent.noop_file = a->name;
+		a->c->agent.noop_line = line;
+		return 0;
+	}
+	d = config_key_find(table, key, &idx);
 	if (!d) {
 		/* An unknown table is named once, not once per key. */
 		int r = 0;
@@ -264,6 +276,12 @@ int config_validate(const struct config *c, struct error **err)
 	char o1[4200], o2[4200];
 	const struct config_qemu *q = &c->qemu;
 
+	for (size_t i = 0; c->agent.noop && i < config_nkeys; i++)
+		if (!strcmp(config_keys[i].table, "agent.kata") && c->origin_line[i])
+			return error_set(err, EINVAL, "[agent.noop] (%s:%d) and [agent.kata] %s (%s:%d) "
+					 "are both set: choose one agent", c->agent.noop_file,
+					 c->agent.noop_line, config_keys[i].key, c->origin_file[i],
+					 c->origin_line[i]);
 	if (*q->initrd && *q->image)
 		return error_set(err, EINVAL,
 				 "[hypervisor.qemu] initrd (%s) and image (%s) are both set: "

@@ -57,6 +57,10 @@ struct config_agent {
 	bool enable_debug, enable_tracing;
 	char *trace_mode, *trace_type;
 	struct strv kernel_modules;
+	/* An [agent.noop] table: the noop agent instead of kata. */
+	bool noop;
+	const char *noop_file;
+	int noop_line;
 };
 
 struct config_runtime {

@@ -176,6 +176,10 @@ static char *header(struct lexer *lx, char *str, int num)
 		return NULL;
 	if (remember(lx, name, NULL) < 0)
 		return NULL;
+	if (lx->cb(lx->ud, name, NULL, NULL, lx->stmt_line, lx->err) < 0) {
+		lx->failed = 1;
+		return NULL;
+	}
 	snprintf(str, (size_t)num, "[%s]\n", name);
 	return str;
 }

@@ -27,7 +27,8 @@ struct toml_value {
 	size_t n;
 };
 
-/* Called once per key; table is "" for keys before any table. The callback
+/* Called once per key, and once per table header with key and v NULL;
+ * table is "" for keys before any table. The callback
  * may take ownership of v->str or v->strv (setting them to NULL). A negative
  * return stops parsing with *err as set by the callback. */
 typedef int (*toml_cb)(void *ud, const char *table, const char *key, struct toml_value *v,

@@ -63,7 +63,7 @@ int factory_key_make(const struct config *c, const char *accel, char *key, size_
 	str(&w, "FileBackedMemRootDir", q->file_mem_backend);
 	flag(&w, "IOMMU", q->enable_iommu);
 	str(&w, "EntropySource", q->entropy_source);
-	str(&w, "AgentType", "kata");
+	str(&w, "AgentType", c->agent.noop ? "noop" : "kata");
 	flag(&w, "UseVSock", q->use_vsock);
 	flag(&w, "AgentDebug", c->agent.enable_debug);
 	json_obj_end(&w);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "factory/factory.h"
 #include "json/read.h"
 #include "json/writer.h"
@@ -154,7 +155,9 @@ int factory_vm_move(struct factory_vm *vm, const char *dir, struct error **err)
 	}
 	rmdir(vm->dir);
 	snprintf(vm->dir, sizeof(vm->dir), "%s", dir);
-	if (!vm->vsock_cid)
+	if (agent_url_is_noop(vm->agent_url))
+		snprintf(vm->agent_url, sizeof(vm->agent_url), "%s%s", AGENT_NOOP_URL, dir);
+	else if (!vm->vsock_cid)
 		snprintf(vm->agent_url, sizeof(vm->agent_url), "%s/kata.sock", dir);
 	return 0;
 }

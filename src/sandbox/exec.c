@@ -84,7 +84,7 @@ int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *
 		memset(rnd, (int)getpid(), sizeof(rnd));
 	snprintf(eid, sizeof(eid), "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
 		 rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-	int r = kata_agent_ops.exec_process(&a, id, eid, p, err);
+	int r = a.ops->exec_process(&a, id, eid, p, err);
 	if (r == 0 && (r = sb_spawn_shim(env, s.agent_url, id, eid, p->terminal, io, shim, err)) == 0) {
 		sb_proc_set(&proc, *shim);
 		r = record(s.dir, eid, &proc, err);
@@ -113,7 +113,7 @@ int sb_ps(const struct sb_env *env, const char *id, const char *format, char *co
 				buf_printf(out, ",%d", (int)p[i].pid);
 		buf_puts(out, "]\n");
 	} else {
-		r = kata_agent_ops.ps(&a, id, format, args, nargs, out, err);
+		r = a.ops->ps(&a, id, format, args, nargs, out, err);
 	}
 	sb_agent_done(&s, lock, &a);
 	return r;
@@ -128,7 +128,7 @@ int sb_update(const struct sb_env *env, const char *id, const struct oci_resourc
 
 	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
 		return -1;
-	int r = kata_agent_ops.update(&a, id, res, err);
+	int r = a.ops->update(&a, id, res, err);
 	sb_agent_done(&s, lock, &a);
 	return r;
 }
@@ -142,7 +142,7 @@ int sb_stats(const struct sb_env *env, const char *id, struct agent_stats *st,
 
 	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
 		return -1;
-	int r = kata_agent_ops.stats(&a, id, st, err);
+	int r = a.ops->stats(&a, id, st, err);
 	sb_agent_done(&s, lock, &a);
 	return r;
 }

@@ -158,7 +158,7 @@ static int add_iface(const struct sb_state *s, struct agent *a, struct sb_net *n
 		req.mtu = ep.mtu;
 	if (!*req.device)
 		snprintf(req.device, sizeof(req.device), "%s", req.name);
-	if (kata_agent_ops.update_interface(a, &req, out, err) == 0) {
+	if (a->ops->update_interface(a, &req, out, err) == 0) {
 		if (!*out->pci_path) /* the agent says where it found it, or not */
 			snprintf(out->pci_path, sizeof(out->pci_path), "%s", req.pci_path);
 		if (!*out->type)
@@ -229,7 +229,7 @@ int sb_net_list_ifaces(const struct sb_env *env, const char *id, struct agent_if
 
 	if (sb_with_agent(env, id, RUNNING, WHY, &s, &lock, &a, err) < 0)
 		return -1;
-	int r = kata_agent_ops.list_interfaces(&a, out, n, err);
+	int r = a.ops->list_interfaces(&a, out, n, err);
 	sb_agent_done(&s, lock, &a);
 	return r;
 }
@@ -243,7 +243,7 @@ int sb_net_update_routes(const struct sb_env *env, const char *id, const struct 
 
 	if (sb_with_agent(env, id, RUNNING, WHY, &s, &lock, &a, err) < 0)
 		return -1;
-	int r = kata_agent_ops.update_routes(&a, in, nin, out, n, err);
+	int r = a.ops->update_routes(&a, in, nin, out, n, err);
 	sb_agent_done(&s, lock, &a);
 	return r;
 }
@@ -257,7 +257,7 @@ int sb_net_list_routes(const struct sb_env *env, const char *id, struct agent_ro
 
 	if (sb_with_agent(env, id, RUNNING, WHY, &s, &lock, &a, err) < 0)
 		return -1;
-	int r = kata_agent_ops.list_routes(&a, out, n, err);
+	int r = a.ops->list_routes(&a, out, n, err);
 	sb_agent_done(&s, lock, &a);
 	return r;
 }

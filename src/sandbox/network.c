@@ -327,9 +327,9 @@ static int routes_and_neighbours(struct agent *a, const struct net_sandbox *s,
 	for (size_t i = 0; rc == 0 && i < s->nneighs; i++)
 		neigh_of(&s->neighs[i], &v[i]);
 	if (rc == 0)
-		rc = kata_agent_ops.update_routes(a, r, s->nroutes, NULL, NULL, err);
+		rc = a->ops->update_routes(a, r, s->nroutes, NULL, NULL, err);
 	if (rc == 0 && s->nneighs)
-		rc = kata_agent_ops.add_neighbors(a, v, s->nneighs, err);
+		rc = a->ops->add_neighbors(a, v, s->nneighs, err);
 	free(r);
 	free(v);
 	return rc;
@@ -343,7 +343,7 @@ int sb_net_agent(struct agent *a, const struct sb_net *n, struct error **err)
 		return 0;
 	for (size_t i = 0; i < n->ns.neps; i++) {
 		sb_net_iface(&n->ns.eps[i], &in);
-		if (kata_agent_ops.update_interface(a, &in, NULL, err) < 0)
+		if (a->ops->update_interface(a, &in, NULL, err) < 0)
 			return error_wrap(err, "network: interface %s", in.name);
 	}
 	if (routes_and_neighbours(a, &n->ns, err) < 0)

@@ -27,7 +27,7 @@ static int connect_agent(const struct sb_state *s, struct agent *a, struct error
 {
 	memset(a, 0, sizeof(*a));
 	a->timeout_ms = AGENT_TIMEOUT_MS;
-	if (kata_agent_ops.connect(a, s->agent_url, err) < 0)
+	if (agent_connect(a, s->agent_url, err) < 0)
 		return error_wrap(err, "container %s", s->id);
 	return 0;
 }
@@ -81,7 +81,7 @@ static int get_vm(const struct sb_env *env, struct sb_state *s, struct sb_net *n
 	if (r < 0)
 		return -1;
 	s->vsock_cid = vm->vsock_cid;
-	if (vm->vsock_cid)
+	if (vm->vsock_cid || agent_url_is_noop(vm->agent_url))
 		snprintf(s->agent_url, sizeof(s->agent_url), "%.*s", PATH_MAX - 1, vm->agent_url);
 	return 0;
 }
@@ -99,10 +99,10 @@ static int vm_ready(struct agent *a, const struct factory_vm *vm, uint32_t cpus,
 	if (fs_random(seed, sizeof(seed)) < 0)
 		return error_set_errno(err, errno, "/dev/urandom");
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (kata_agent_ops.reseed(a, seed, sizeof(seed), err) < 0 ||
-	    kata_agent_ops.set_time(a, now.tv_sec, now.tv_nsec / 1000, err) < 0)
+	if (a->ops->reseed(a, seed, sizeof(seed), err) < 0 ||
+	    a->ops->set_time(a, now.tv_sec, now.tv_nsec / 1000, err) < 0)
 		return -1;
-	if ((cpus || mem) && kata_agent_ops.online_cpu_mem(a, cpus, err) < 0)
+	if ((cpus || mem) && a->ops->online_cpu_mem(a, cpus, err) < 0)
 		return -1;
 	return 0;
 }
@@ -123,20 +123,20 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	if (connect_agent(s, &a, err) < 0)
 		return -1;
 	a.timeout_ms = AGENT_BOOT_MS;
-	if (kata_agent_ops.check(&a, err) < 0)
+	if (a.ops->check(&a, err) < 0)
 		goto out;
 	a.timeout_ms = AGENT_TIMEOUT_MS;
 	if (vm_ready(&a, vm, hot_cpus, hot_mem, err) < 0 || sb_net_agent(&a, net, err) < 0 ||
-	    kata_agent_ops.create_sandbox(&a, &sb, err) < 0 ||
-	    kata_agent_ops.create_container(&a, s->id, spec, rootfs, err) < 0)
+	    a.ops->create_sandbox(&a, &sb, err) < 0 ||
+	    a.ops->create_container(&a, s->id, spec, rootfs, err) < 0)
 		goto out;
 	/* The agent applies linux.resources on update only. */
 	if (memcmp(&spec->resources, &none, sizeof(none)) &&
-	    kata_agent_ops.update(&a, s->id, &spec->resources, err) < 0)
+	    a.ops->update(&a, s->id, &spec->resources, err) < 0)
 		goto out;
 	r = 0;
 out:
-	kata_agent_ops.close(&a);
+	a.ops->close(&a);
 	return r < 0 ? error_wrap(err, "container %s", s->id) : 0;
 }
 
@@ -162,7 +162,8 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	}
 	/* virtio-serial takes one client: the proxy shares it. A vsock takes
 	 * a connection per client, and no proxy runs. */
-	if (ENABLE_TRANSPORT_SERIAL && !env->config->qemu.use_vsock) {
+	if (ENABLE_TRANSPORT_SERIAL && !env->config->qemu.use_vsock &&
+	    !agent_url_is_noop(s->agent_url)) {
 		if (sb_spawn_proxy(env, s->dir, &pid, err) < 0)
 			return -1;
 		sb_proc_set(&s->proxy, pid);
@@ -249,7 +250,7 @@ int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, co
 
 void sb_agent_done(struct sb_state *s, int lock, struct agent *a)
 {
-	kata_agent_ops.close(a);
+	a->ops->close(a);
 	close_state(s, lock);
 }
 
@@ -269,7 +270,7 @@ int sb_start(const struct sb_env *env, const char *id, struct error **err)
 	if (sb_with_agent(env, id, SB_MASK(SB_CREATED), "only a created container can start", &s,
 			  &lock, &a, err) < 0)
 		return -1;
-	int r = transition(&s, kata_agent_ops.start_container(&a, id, err), SB_RUNNING, err);
+	int r = transition(&s, a.ops->start_container(&a, id, err), SB_RUNNING, err);
 	sb_agent_done(&s, lock, &a);
 	return r;
 }
@@ -282,7 +283,7 @@ int sb_kill(const struct sb_env *env, const char *id, int sig, bool all, struct 
 
 	if (sb_with_agent(env, id, SB_LIVE, "container not running", &s, &lock, &a, err) < 0)
 		return -1;
-	int r = kata_agent_ops.signal_process(&a, id, all ? "" : id, sig, err);
+	int r = a.ops->signal_process(&a, id, all ? "" : id, sig, err);
 	sb_agent_done(&s, lock, &a);
 	return r;
 }
@@ -305,13 +306,13 @@ int sb_delete(const struct sb_env *env, const char *id, bool force, struct error
 	if (st != SB_CREATING && (s.vsock_cid || sb_proc_alive(&s.proxy)) &&
 	    connect_agent(&s, &a, NULL) == 0) {
 		if ((force || st == SB_CREATED) &&
-		    kata_agent_ops.signal_process(&a, id, "", SIGKILL, NULL) == 0)
+		    a.ops->signal_process(&a, id, "", SIGKILL, NULL) == 0)
 			/* Let the shim see the status before its process goes. */
 			for (int i = 0; i < 300 && sb_proc_alive(&s.shim); i++)
 				usleep(10 * 1000);
-		kata_agent_ops.remove_container(&a, id, REMOVE_TIMEOUT_S, NULL);
-		kata_agent_ops.destroy_sandbox(&a, NULL);
-		kata_agent_ops.close(&a);
+		a.ops->remove_container(&a, id, REMOVE_TIMEOUT_S, NULL);
+		a.ops->destroy_sandbox(&a, NULL);
+		a.ops->close(&a);
 	}
 	r = teardown(&s, err);
 out:
@@ -328,7 +329,7 @@ int sb_pause(const struct sb_env *env, const char *id, bool pause, struct error 
 	if (sb_with_agent(env, id, SB_MASK(pause ? SB_RUNNING : SB_PAUSED),
 			  pause ? "not running" : "not paused", &s, &lock, &a, err) < 0)
 		return -1;
-	int r = pause ? kata_agent_ops.pause(&a, id, err) : kata_agent_ops.resume(&a, id, err);
+	int r = pause ? a.ops->pause(&a, id, err) : a.ops->resume(&a, id, err);
 	r = transition(&s, r, pause ? SB_PAUSED : SB_RUNNING, err);
 	sb_agent_done(&s, lock, &a);
 	return r;

@@ -20,7 +20,6 @@
 
 struct shim {
 	struct agent agent;
-	const struct agent_ops *ops;
 	const char *cid, *eid;
 	bool terminal;
 };
@@ -54,7 +53,7 @@ static void *output_thread(void *arg)
 	for (;;) {
 		struct buf b = BUF_INIT(1 << 20);
 		struct error *err = NULL;
-		int r = s->ops->read_output(&s->agent, s->cid, s->eid, o->err_stream, &b, &err);
+		int r = s->agent.ops->read_output(&s->agent, s->cid, s->eid, o->err_stream, &b, &err);
 		if (r > 0 && out_ok && write_all(fd, b.data, b.len) < 0)
 			out_ok = false; /* keep draining, so the process is not blocked */
 		buf_free(&b);
@@ -78,10 +77,10 @@ static void *input_thread(void *arg)
 			continue;
 		if (n <= 0)
 			break;
-		if (s->ops->write_stdin(&s->agent, s->cid, s->eid, buf, (size_t)n, NULL) < 0)
+		if (s->agent.ops->write_stdin(&s->agent, s->cid, s->eid, buf, (size_t)n, NULL) < 0)
 			return NULL;
 	}
-	s->ops->close_stdin(&s->agent, s->cid, s->eid, NULL);
+	s->agent.ops->close_stdin(&s->agent, s->cid, s->eid, NULL);
 	return NULL;
 }
 
@@ -89,7 +88,7 @@ static void resize(struct shim *s)
 {
 	struct winsize ws;
 	if (s->terminal && ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
-		s->ops->tty_resize(&s->agent, s->cid, s->eid, ws.ws_row, ws.ws_col, NULL);
+		s->agent.ops->tty_resize(&s->agent, s->cid, s->eid, ws.ws_row, ws.ws_col, NULL);
 }
 
 static void *signal_thread(void *arg)
@@ -105,7 +104,7 @@ static void *signal_thread(void *arg)
 		if (sig == SIGWINCH)
 			resize(s);
 		else if (sig != SIGCHLD && sig != SIGPIPE && sig != SIGURG)
-			s->ops->signal_process(&s->agent, s->cid, s->eid, sig, NULL);
+			s->agent.ops->signal_process(&s->agent, s->cid, s->eid, sig, NULL);
 	}
 	return NULL;
 }
@@ -141,7 +140,7 @@ static int run(struct shim *s, const char *url)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	if (s->ops->connect(&s->agent, url, &err) < 0) {
+	if (agent_connect(&s->agent, url, &err) < 0) {
 		log_error("shim %s/%s: %s", s->cid, s->eid, err->msg);
 		error_free(err);
 		return 255;
@@ -158,7 +157,7 @@ static int run(struct shim *s, const char *url)
 	pthread_join(out, NULL);
 	if (!s->terminal)
 		pthread_join(errt, NULL);
-	if (s->ops->wait_process(&s->agent, s->cid, s->eid, &status, &err) < 0) {
+	if (s->agent.ops->wait_process(&s->agent, s->cid, s->eid, &status, &err) < 0) {
 		log_error("shim %s/%s: %s", s->cid, s->eid, err->msg);
 		error_free(err);
 		status = 255;
@@ -176,7 +175,7 @@ int cmd_shim(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 		{ "exec-id", 0, OPT_VALUE, S_EXEC },
 		{ "terminal", 0, OPT_BOOL, S_TERMINAL },
 	};
-	struct shim s = { .ops = &kata_agent_ops };
+	struct shim s = { .cid = NULL };
 	const char *url = NULL, *v;
 	struct error *err = NULL;
 	struct opt_parser p;

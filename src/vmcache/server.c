@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "autoconf.h"
 #include "cache.pb.h"
 #include "factory/factory.h"
@@ -167,7 +168,8 @@ static int h_get(const struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 	pthread_mutex_unlock(&srv->lock);
 	log_info("VMCache: VM %s handed out (QEMU pid %d)", vm.id, (int)vm.pid);
 	if (factory_vm_encode(&vm, ctx->scratch) < 0 || !(r->id = strdup(vm.id)) ||
-	    asprintf(&r->proxyURL, "%s%s", vm.vsock_cid ? "" : "unix://", vm.agent_url) < 0) {
+	    asprintf(&r->proxyURL, "%s%s", vm.vsock_cid || agent_url_is_noop(vm.agent_url) ? "" : "unix://",
+		     vm.agent_url) < 0) {
 		r->proxyURL = NULL;
 		factory_vm_stop(&vm, true);
 		error_set(err, ENOMEM, "out of memory");

@@ -328,6 +328,48 @@ test_vsock() {
 	nothing_left_here
 }
 
+# [agent.noop] (full_defconfig): the VM boots, nothing is asked of it; the
+# container's process "ends" at once with 0. Not built in by defconfig.
+test_noop_agent() {
+	setup
+	F=$B/full/kata-runtime
+	[ -x "$F" ] || skip "no $F (make full-build)"
+	printf '[agent.noop]\n' >> "$T/c.toml"
+	bundle b1 echo never printed
+	run $K create -b "$T/b1" c1
+	expect_rc 1
+	expect_in "$err" "the noop agent (CONFIG_AGENT_NOOP) is not built in"
+	expect_eq "$(ls -A "$T/root" 2> /dev/null | grep -v '^\.cache$')" ""
+	N="$F --root $T/root --config $T/c.toml"
+	run $N create -b "$T/b1" c1
+	expect_rc 0
+	run $N state c1
+	expect_in "$out" '"status": "created"'
+	grep -q "\"agent\": *\"noop://$T/root/c1\"" "$T/root/c1/state.json" ||
+		fail "$(cat "$T/root/c1/state.json")"
+	pgrep -f "qemu-system-x86_64 .*$T/root/c1" > /dev/null || fail "no QEMU for c1"
+	pgrep -f "kata-runtime.* proxy .*$T/root/c1" > /dev/null && fail "a proxy runs for the noop agent"
+	run $N start c1
+	expect_rc 0
+	K=$N wait_status c1 stopped
+	run $N exec c1 true
+	expect_rc 1
+	run $N delete c1
+	expect_rc 0
+	run $N run -b "$T/b1" c2
+	expect_rc 0
+	expect_eq "$out" ""
+	# signalled before it is started: it ends with 128+N
+	run $N create -b "$T/b1" c3
+	expect_rc 0
+	run $N kill c3 KILL
+	expect_rc 0
+	K=$N wait_status c3 stopped
+	run $N delete c3
+	expect_rc 0
+	nothing_left_here
+}
+
 test_spec() {
 	setup
 	mkdir "$T/s"

@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,7 +67,10 @@ TEST(config_every_key_settable)
 	for (size_t i = 0; i < config_nkeys; i++) {
 		const struct key_desc *d = &config_keys[i];
 		char text[512], *e;
-		const char *val = d->type == KEY_STR ? (d->choices ? d->choices[0] : "\"/x\"")
+		/* a choice other than the default (a left-out feature's default is allowed) */
+		const char *choice = d->choices && strcmp(d->choices[0], d->def_str) ? d->choices[0]
+				     : d->choices ? d->choices[1] : NULL;
+		const char *val = d->type == KEY_STR ? (d->choices ? choice : "\"/x\"")
 				: d->type == KEY_BOOL ? "true"
 				: d->type == KEY_STRV ? "[\"a\", \"b\"]" : NULL;
 		char num[32];
@@ -135,9 +139,10 @@ TEST(config_values_land_in_fields)
 		 "kernel_params = \"quiet a=b\"\nuse_vsock = %s\n"
 		 "enable_annotations = [\"x\", \"y\"]\naccel = \"tcg\"\n"
 		 "indep_iothreads = %d\n[factory]\nvm_cache_number = %d\n"
-		 "[agent.kata]\nkernel_modules = ['e1000e InterruptThrottleRate=3000']\n",
+		 "[agent.kata]\nkernel_modules = %s\n",
 		 ENABLE_TRANSPORT_VSOCK ? "true" : "false", ENABLE_IOTHREADS ? 50 : 0,
-		 ENABLE_FACTORY_VMCACHE ? 2 : 0);
+		 ENABLE_FACTORY_VMCACHE ? 2 : 0,
+		 ENABLE_AGENT_KATA ? "['e1000e InterruptThrottleRate=3000']" : "[]");
 	struct config *c = apply(text, &e);
 	CHECK(c != NULL);
 	if (!c)
@@ -151,7 +156,8 @@ TEST(config_values_land_in_fields)
 	CHECK_STR(c->qemu.accel, "tcg");
 	CHECK(c->qemu.indep_iothreads == (ENABLE_IOTHREADS ? 50 : 0));
 	CHECK(c->factory.vm_cache_number == (ENABLE_FACTORY_VMCACHE ? 2 : 0));
-	CHECK_STR(c->agent.kernel_modules.v[0], "e1000e InterruptThrottleRate=3000");
+	if (ENABLE_AGENT_KATA)
+		CHECK_STR(c->agent.kernel_modules.v[0], "e1000e InterruptThrottleRate=3000");
 	config_free(c);
 }
 
@@ -380,4 +386,31 @@ TEST(config_load_none_gives_defaults)
 	CHECK(config_load(NULL, &c, &err) == 0);
 	CHECK(c && c->path == NULL && c->qemu.default_memory == 2048);
 	config_free(c);
+}
+
+/* [agent.noop] chooses the noop agent; not with [agent.kata] keys. */
+TEST(config_agent_noop)
+{
+	char *e;
+	if (!ENABLE_AGENT_NOOP) {
+		expect_err("[runtime]\n[agent.noop]\n",
+			   "[agent.noop] (c.toml:2): the noop agent (CONFIG_AGENT_NOOP) is not built in");
+		return;
+	}
+	struct config *c = apply("[runtime]\n[agent.noop]\nfoo = 1\n", &e);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK(c->agent.noop);
+	CHECK(c->agent.noop_line == 2);
+	CHECK(c->warnings.n == 1);
+	CHECK_STR(c->warnings.v[0], "c.toml:3: unknown key \"foo\" in [agent.noop]");
+	config_free(c);
+	c = apply("[agent.kata]\n", &e);
+	CHECK(c && !c->agent.noop);
+	config_free(c);
+	if (ENABLE_AGENT_KATA)
+		expect_err("[agent.noop]\n[agent.kata]\nenable_debug = true\n",
+			   "[agent.noop] (c.toml:1) and [agent.kata] enable_debug (c.toml:3) are both "
+			   "set: choose one agent");
 }

@@ -10,6 +10,8 @@ static int record(void *ud, const char *table, const char *key, struct toml_valu
 		  struct error **err)
 {
 	struct buf *b = ud;
+	if (!key) /* a header */
+		return 0;
 	buf_printf(b, "%s|%s|", table, key);
 	switch (v->type) {
 	case TOML_STRING: buf_printf(b, "s:%s", v->str); break;
@@ -152,6 +154,25 @@ TEST(toml_key_limits)
 	memset(text + 1, 't', 140);
 	strcpy(text + 141, "]\n");
 	expect_err(text, "t.toml:1: table name too long");
+}
+
+static int headers(void *ud, const char *table, const char *key, struct toml_value *v, int line,
+		   struct error **err)
+{
+	if (!key)
+		buf_printf(ud, "[%s]@%d ", table, line);
+	return 0;
+}
+
+TEST(toml_headers_reported)
+{
+	struct buf b = BUF_INIT(0);
+	struct error *err = NULL;
+	const char *t = "a = 1\n[agent.noop]\n\n[x]\nk = 2\n";
+	CHECK(toml_parse("t.toml", t, strlen(t), headers, &b, &err) == 0);
+	buf_putc(&b, 0);
+	CHECK_STR((char *)b.data, "[agent.noop]@2 [x]@4 ");
+	buf_free(&b);
 }
 
 static int stop_cb(void *ud, const char *table, const char *key, struct toml_value *v, int line,
