@@ -133,7 +133,7 @@ static void emit_rest(struct emit *e, const struct config *c, const char *self)
 		       c->proxy.enable_debug);
 	emit_component(e, "Shim", "kataShim", self, c->shim.enable_debug);
 	emit_table(e, "Agent");
-	emit_str(e, "Type", "kata");
+	emit_str(e, "Type", a->noop ? "noop" : "kata");
 	emit_bool(e, "Debug", a->enable_debug);
 	emit_bool(e, "Trace", a->enable_tracing);
 	emit_str(e, "TraceMode", a->trace_mode);

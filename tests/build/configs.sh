@@ -111,7 +111,7 @@ test_each_feature_alone() {
 	listed=$(grep -v '^#' "$top/tests/build/features.txt" | awk 'NF { print $1 }' | sort)
 	expect_eq "$listed" "$visible"
 	run sh "$top/scripts/size-costs.sh" --check "$B"
-	[ "$rc" -eq 0 ] || fail "size-costs: $err"
+	[ "$rc" -eq 0 ] || fail "$err"
 	for d in $(cat "$B/feat/built"); do
 		"$d/tests/unit-tests" > "$T/unit.log" 2>&1 ||
 			fail "$(basename "$d"): unit tests: $(tail -5 "$T/unit.log")"
@@ -138,6 +138,9 @@ test_tiny_refuses_left_out_features() {
 	printf '[runtime]\nenable_debug = true\n' > c.toml
 	run "$k" --config c.toml state x
 	expect_in "$err" "debug logging (CONFIG_LOG_DEBUG) is not built in"
+	# the shipped configuration asks for nothing tiny leaves out
+	run "$k" --config "$top/configs/configuration.toml" state x
+	expect_eq "$err" 'kata-runtime: container "x" does not exist'
 	# at their defaults they ask for nothing missing
 	printf '[factory]\nenable_template = false\n[hypervisor.qemu]\nenable_iothreads = false\n' > c.toml
 	run "$k" --config c.toml state x

@@ -296,10 +296,16 @@ test_no_network_checks_when_asked_or_root() {
 	expect_in "$err" "WARNING: Not running network checks as super user"
 	[ -f requests ] && fail "the server was asked: $(cat requests)"
 	stop_server
-	# without CONFIG_CHECK_RELEASE the default build says so
+	# without CONFIG_CHECK_RELEASE the default build says so, and refuses
+	# the release keys as not built in
+	"$KR" version | grep -q check-release && return 0
 	run env KATA_RELEASE_URL="$u" $NOBODY "$KR" --root "$T/root" --config "$T/c.toml" check \
 		--check-version-only
-	"$KR" version | grep -q check-release && return 0
+	expect_rc 1
+	expect_in "$err" "[runtime] release_ca_file ($T/c.toml:4): the release check (CONFIG_CHECK_RELEASE) is not built in"
+	grep -v '^release_' "$T/c.toml" > "$T/plain.toml"
+	run env KATA_RELEASE_URL="$u" $NOBODY "$KR" --root "$T/root" --config "$T/plain.toml" check \
+		--check-version-only
 	expect_rc 1
 	expect_in "$err" "the release check is not built in (CONFIG_CHECK_RELEASE)"
 }

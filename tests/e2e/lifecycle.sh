@@ -341,6 +341,9 @@ test_noop_agent() {
 	expect_in "$err" "the noop agent (CONFIG_AGENT_NOOP) is not built in"
 	expect_eq "$(ls -A "$T/root" 2> /dev/null | grep -v '^\.cache$')" ""
 	N="$F --root $T/root --config $T/c.toml"
+	run $N env
+	expect_in "$out" "[Agent]
+  Type = \"noop\""
 	run $N create -b "$T/b1" c1
 	expect_rc 0
 	run $N state c1
