@@ -256,7 +256,7 @@ distclean: clean
 	rm -f $(DOTCONFIG) $(DOTCONFIG).old defconfig
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 .PHONY: all menuconfig nconfig oldconfig olddefconfig allnoconfig allyesconfig defconfig \
