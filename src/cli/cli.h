@@ -66,6 +66,7 @@ int cmd_proxy(struct cli_ctx *, const struct command *, int, char **);
 int cmd_factory(struct cli_ctx *, const struct command *, int, char **);
 int cmd_network(struct cli_ctx *, const struct command *, int, char **);
 int cmd_check(struct cli_ctx *, const struct command *, int, char **);
+int cmd_trace(struct cli_ctx *, const struct command *, int, char **);
 /* kata-runtime --cache-server with no command. */
 int cli_cache_server(struct cli_ctx *ctx);
 

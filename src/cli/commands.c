@@ -117,6 +117,11 @@ const struct command cli_commands[] = {
 			 "  status   the VMCache server's pid and cached VMs, then the template\n"
 			 "  destroy  stop the VMCache server (Quit) and remove the template\n",
 			 cmd_factory },)
+	IF_TRACE({ "trace", NULL, "read traces", "summary FILE",
+		   "summary: for each trace in FILE (OpenTelemetry OTLP/JSON, one\n"
+		   "ExportTraceServiceRequest a line), the tree of its spans with each one's\n"
+		   "duration and share of the whole trace.\n",
+		   cmd_trace },)
 	IF_AGENT_APPLET({ "agent", NULL, "run as the guest agent (PID 1 in the VM)", "[--use-vsock]",
 			  "Serves grpc.AgentService and grpc.Health on the virtio-serial port\n"
 			  "agent.channel.0 (yamux), or on vsock port 1024 with agent.use_vsock=true\n"

@@ -12,6 +12,52 @@ unset KATA_CONF_FILE
 mkconf() { mkdir -p "$(dirname "$1")"; printf '[hypervisor.qemu]\ndefault_memory = %s\n' "$2" > "$1"; }
 json_get() { $PY -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
 
+# trace summary reads OTLP/JSON lines (here written by Python from the
+# OpenTelemetry JSON encoding: hex ids, times as decimal strings), two
+# traces interleaved as concurrent processes append them.
+test_trace_summary() {
+	"$KR" version | grep -q " trace" || skip "trace not built in"
+	$PY - > t.json <<'PYEOF'
+import json
+def line(trace, sid, parent, name, start, end, service, **attrs):
+    span = {"traceId": trace * 16, "spanId": sid * 8, "name": name,
+            "startTimeUnixNano": str(10**18 + start * 10**6),
+            "endTimeUnixNano": str(10**18 + end * 10**6), "kind": 1,
+            "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+            "status": {"code": 1}}
+    if parent:
+        span["parentSpanId"] = parent * 8
+    print(json.dumps({"resourceSpans": [{"resource": {"attributes": [
+        {"key": "service.name", "value": {"stringValue": service}}]},
+        "scopeSpans": [{"scope": {"name": "x"}, "spans": [span]}]}]}))
+line("ab", "02", "01", "factory.get_vm", 100, 2100, "kata-runtime", source="template")
+line("cd", "11", None, "run", 0, 500, "kata-runtime", container="c2")
+line("ab", "01", None, "run", 0, 4000, "kata-runtime", container="c1")
+print()
+line("ab", "03", "01", "agent.StartContainer", 2200, 2300, "kata-shim")
+PYEOF
+	run "$KR" trace summary t.json
+	expect_rc 0
+	expect_eq "$out" "trace abababababababababababababababab: 4000.0 ms, 3 spans
+  run                                  4000.0 ms 100.0%  kata-runtime container=c1
+    factory.get_vm                     2000.0 ms  50.0%  kata-runtime source=template
+    agent.StartContainer                100.0 ms   2.5%  kata-shim
+
+trace cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd: 500.0 ms, 1 span
+  run                                   500.0 ms 100.0%  kata-runtime container=c2"
+	head -c 300 t.json > cut.json
+	run "$KR" trace summary cut.json
+	expect_rc 1
+	expect_eq "$err" "kata-runtime trace summary: cut.json:1: not JSON"
+	expect_eq "$out" ""
+	run "$KR" trace summary nothing.json
+	expect_rc 1
+	expect_in "$err" "nothing.json"
+	run "$KR" trace
+	expect_rc 1
+	expect_in "$err" "usage: kata-runtime trace summary FILE"
+}
+
 test_version_forms() {
 	for form in --version -v version; do
 		run "$KR" $form
