@@ -18,7 +18,7 @@ B = os.path.abspath(sys.argv[1])
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 subprocess.run(["sh", os.path.join(top, "scripts/guest-fixture.sh"), B + "/guest"], check=True)
-subprocess.run(["sh", os.path.join(top, "scripts/guest-image.sh"), B + "/kata-runtime",
+subprocess.run(["sh", os.path.join(top, "scripts/guest-image.sh"), B + "/guest-agent/kata-runtime",
                 B + "/guest"], check=True, stdout=subprocess.DEVNULL)
 tool = B + "/tests/vm-tool"
 

@@ -19,7 +19,7 @@ B = os.path.abspath(sys.argv[1])
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 rt, full = B + "/kata-runtime", B + "/full/kata-runtime"
-subprocess.run(["sh", top + "/scripts/guest-image.sh", rt, B + "/guest"], check=True,
+subprocess.run(["sh", top + "/scripts/guest-image.sh", B + "/guest-agent/kata-runtime", B + "/guest"], check=True,
                stdout=subprocess.DEVNULL)
 work = tempfile.mkdtemp(prefix="ukata-bench-")
 os.chmod(work, 0o755)

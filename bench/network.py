@@ -19,7 +19,7 @@ N = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 SECS, COUNT = 4, 2000
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 rt, perf = B + "/kata-runtime", B + "/bench/netperf"
-subprocess.run(["sh", top + "/scripts/guest-image.sh", rt, B + "/guest"], check=True,
+subprocess.run(["sh", top + "/scripts/guest-image.sh", B + "/guest-agent/kata-runtime", B + "/guest"], check=True,
                stdout=subprocess.DEVNULL)
 work = tempfile.mkdtemp(prefix="ukata-bench-")
 C, O = "ukb%d-c" % os.getpid(), "ukb%d-o" % os.getpid()
