@@ -65,6 +65,9 @@ run_suite() {
 			sed 's/^/    /' "$T/.log"
 			TESTS_FAILED=$((TESTS_FAILED + 1))
 		fi
+		# Nothing a test started outlives it, failed or not (its VMs, shims,
+		# proxies name their paths under $T).
+		pkill -KILL -f "$T/" 2> /dev/null
 		# Never remove through a mount a test left behind.
 		grep -o " $T/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do
 			umount -l "$m" 2> /dev/null
