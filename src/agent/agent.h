@@ -24,6 +24,9 @@ struct agent {
 	char *noop_dir; /* noop: where its processes' ends are recorded */
 	bool open;
 	int timeout_ms; /* of each call but the waits and reads (0: none) */
+	/* Calls are spans under this context (NULL: not traced); each sends
+	 * it to the agent in a traceparent header. */
+	const struct trace_ctx *trace;
 };
 
 /* What CreateSandbox needs: the 9p share is mounted at the guest's
@@ -113,6 +116,10 @@ struct agent_ops {
 	int (*reseed)(struct agent *a, const void *data, size_t len, struct error **err);
 	int (*set_time)(struct agent *a, int64_t sec, int64_t usec, struct error **err);
 	int (*online_cpu_mem)(struct agent *a, uint32_t nb_cpus, struct error **err);
+	/* Tracing in the agent: StartTracing; StopTracing appends the spans
+	 * it recorded (OTLP/JSON lines) to out. */
+	int (*start_tracing)(struct agent *a, struct error **err);
+	int (*stop_tracing)(struct agent *a, struct buf *out, struct error **err);
 	/* The network: UpdateInterface (the NIC found by MAC address, renamed,
 	 * addressed, up; out: as the guest has it now), UpdateRoutes (they
 	 * replace the guest's; *out what it has after), AddARPNeighbors,

@@ -15,6 +15,7 @@
 #include "rpc/pbbytes.h"
 #include "transport/transport.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #define READ_CHUNK 65536
 
@@ -49,7 +50,10 @@ int agent_kata_call(struct agent *a, const struct rpc_method *m, const void *req
 {
 	if (!a->open)
 		return error_set(err, ENOTCONN, "agent: not connected");
-	int r = rpc_call(&a->rpc, m, req, resp, timeout_ms, err);
+	/* Stream chunks are not spans: there would be one per read. */
+	bool chunk = m == RPC_AGENT(ReadStdout) || m == RPC_AGENT(ReadStderr) ||
+		     m == RPC_AGENT(WriteStdin);
+	int r = rpc_call_traced(&a->rpc, m, req, resp, timeout_ms, chunk ? NULL : a->trace, err);
 	if (status)
 		*status = r > 0 ? r : 0;
 	if (r == 0)
@@ -302,6 +306,23 @@ static int kata_online_cpu_mem(struct agent *a, uint32_t nb_cpus, struct error *
 	return empty(a, RPC_AGENT(OnlineCPUMem), &req, err);
 }
 
+static int kata_start_tracing(struct agent *a, struct error **err)
+{
+	grpc_StartTracingRequest req = { 0 };
+	return empty(a, RPC_AGENT(StartTracing), &req, err);
+}
+
+static int kata_stop_tracing(struct agent *a, struct buf *out, struct error **err)
+{
+	grpc_StopTracingRequest req = { 0 };
+	grpc_StopTracingResponse resp = { 0 };
+	pb_bytes_in(&resp.spans, out);
+	int r = agent_kata_call(a, RPC_AGENT(StopTracing), &req, &resp, a->timeout_ms, NULL, err);
+	if (r == 0 && resp.dropped)
+		log_warn("agent: %u span(s) dropped for want of room", (unsigned)resp.dropped);
+	return r;
+}
+
 const struct agent_ops kata_agent_ops = {
 	.name = "kata",
 	.connect = kata_connect,
@@ -327,6 +348,8 @@ const struct agent_ops kata_agent_ops = {
 	.reseed = kata_reseed,
 	.set_time = kata_set_time,
 	.online_cpu_mem = kata_online_cpu_mem,
+	.start_tracing = kata_start_tracing,
+	.stop_tracing = kata_stop_tracing,
 	.update_interface = agent_kata_update_interface,
 	.update_routes = agent_kata_update_routes,
 	.add_neighbors = agent_kata_add_neighbors,

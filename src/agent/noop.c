@@ -113,6 +113,8 @@ NOOP(update, const char *cid, const struct oci_resources *r, struct error **err)
 NOOP(reseed, const void *data, size_t len, struct error **err)
 NOOP(set_time, int64_t sec, int64_t usec, struct error **err)
 NOOP(online_cpu_mem, uint32_t nb_cpus, struct error **err)
+NOOP(start_tracing, struct error **err)
+NOOP(stop_tracing, struct buf *out, struct error **err)
 NOOP(add_neighbors, const struct agent_neigh *v, size_t n, struct error **err)
 
 /* Until the process's end is recorded (or its sandbox is gone). */
@@ -205,6 +207,8 @@ const struct agent_ops noop_agent_ops = {
 	.reseed = noop_reseed,
 	.set_time = noop_set_time,
 	.online_cpu_mem = noop_online_cpu_mem,
+	.start_tracing = noop_start_tracing,
+	.stop_tracing = noop_stop_tracing,
 	.update_interface = noop_update_interface,
 	.update_routes = noop_update_routes,
 	.add_neighbors = noop_add_neighbors,

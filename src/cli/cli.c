@@ -14,7 +14,7 @@
 
 enum {
 	G_ROOT, G_LOG, G_LOG_FORMAT, G_DEBUG, G_SYSTEMD_CGROUP, G_ROOTLESS, G_CONFIG, G_CACHE,
-	G_SHOW_PATHS, G_VERSION, G_HELP,
+	G_SHOW_PATHS, G_VERSION, G_HELP, G_TRACE,
 };
 
 static const struct opt_spec global_opts[] = {
@@ -29,6 +29,7 @@ static const struct opt_spec global_opts[] = {
 	IF_FACTORY_VMCACHE({ "cache-server", 0, OPT_OPTIONAL, G_CACHE },)
 	IF_HOST_RUNTIME({ "show-default-config-paths", 0, OPT_BOOL, G_SHOW_PATHS },
 			{ "kata-show-default-config-paths", 0, OPT_BOOL, G_SHOW_PATHS },)
+	IF_TRACE({ "trace", 0, OPT_OPTIONAL, G_TRACE },)
 	{ "version", 'v', OPT_BOOL, G_VERSION },
 	{ "help", 'h', OPT_BOOL, G_HELP },
 };
@@ -50,7 +51,7 @@ static void usage(void)
 	       "  --debug                      log debug messages\n"
 	       "  --systemd-cgroup             cgroupsPath is slice:prefix:name\n"
 	       "  --rootless true|false|auto   rootless mode (default auto)\n"
-	       "%s%s%s"
+	       "%s%s%s%s"
 	       "  --version, -v                print the version\n"
 	       "  --help, -h                   print this help\n\n"
 	       "Run 'kata-runtime <command> --help' for a command's options.\n",
@@ -62,7 +63,10 @@ static void usage(void)
 			 "                               with create/run: take the VM from it\n"
 		       : "",
 	       ENABLE_HOST_RUNTIME ? "  --show-default-config-paths  print the configuration search paths\n"
-				   : "");
+				   : "",
+	       ENABLE_TRACE ? "  --trace[=FILE]               trace this command (OTLP/JSON lines to FILE,\n"
+			      "                               default [runtime] trace_file)\n"
+			    : "");
 }
 
 void cli_command_help(const struct command *cmd)
@@ -105,10 +109,16 @@ int cli_config(struct cli_ctx *ctx, struct config **out, struct error **err)
 	cleanup_free char *path = NULL;
 
 	if (!ctx->config) {
+		uint64_t t0 = trace_now_ns();
 		s.defaults = config_default_paths(&ndef);
 		s.ndefaults = ndef;
-		if (config_find(&s, &path, err) < 0 || config_load(path, &ctx->config, err) < 0)
+		if (config_find(&s, &path, err) < 0 || config_load(path, &ctx->config, err) < 0 ||
+		    cli_trace_start(ctx, ctx->config, err) < 0)
 			return -1;
+		struct trace_span span;
+		trace_begin_at(&span, cli_trace_ctx(ctx), "config.load", t0);
+		trace_attr(&span, "config.path", path ? path : "(built-in defaults)");
+		trace_end(&span, 0, NULL);
 		if (ctx->config->runtime.enable_debug)
 			log_set_level(LOGL_DEBUG);
 		if (!path)
@@ -137,6 +147,7 @@ static int global_option(struct cli_ctx *ctx, int id, const char *v, int *status
 	case G_SYSTEMD_CGROUP: ctx->systemd_cgroup = opt_bool_value(v); break;
 	case G_CONFIG: ctx->config_path = v; break;
 	case G_CACHE: ctx->cache_server = v; break;
+	case G_TRACE: ctx->trace_opt = v ? v : ""; break;
 	case G_LOG_FORMAT:
 		if (log_parse_format(v, &ctx->log_format) < 0)
 			return error_set(err, 0, "--log-format: \"%s\" is not %s", v,
@@ -180,7 +191,8 @@ static int open_log(struct cli_ctx *ctx)
 
 int cli_main(int argc, char **argv)
 {
-	struct cli_ctx ctx = { .argv0 = argv[0], .root = CONFIG_DEFAULT_ROOT, .rootless = "auto" };
+	struct cli_ctx ctx = { .argv0 = argv[0], .root = CONFIG_DEFAULT_ROOT, .rootless = "auto",
+			       .start_ns = trace_now_ns() };
 	cleanup_error struct error *err = NULL;
 	struct opt_parser p;
 	const struct command *cmd;
@@ -208,7 +220,9 @@ int cli_main(int argc, char **argv)
 			}
 			if (open_log(&ctx) < 0)
 				return 1;
+			ctx.cmd_name = "cache-server";
 			r = cli_cache_server(&ctx);
+			cli_trace_end(&ctx, r);
 			if (ENABLE_HOST_RUNTIME)
 				config_free(ctx.config);
 			log_close();
@@ -226,7 +240,14 @@ int cli_main(int argc, char **argv)
 	if (open_log(&ctx) < 0)
 		return 1;
 	log_debug("command %s", cmd->name);
+	ctx.cmd_name = cmd->name;
+	if (cli_trace_start(&ctx, NULL, &err) < 0) {
+		log_error("%s", err->msg);
+		log_close();
+		return 1;
+	}
 	r = cmd->run(&ctx, cmd, p.argc - p.i - 1, p.argv + p.i + 1);
+	cli_trace_end(&ctx, r);
 	if (ENABLE_HOST_RUNTIME)
 		config_free(ctx.config);
 	log_close();

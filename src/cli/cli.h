@@ -3,7 +3,10 @@
 #define CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "autoconf.h"
+#include "trace/trace.h"
 #include "util/log.h"
 
 struct config;
@@ -23,7 +26,35 @@ struct cli_ctx {
 	 * [factory] vm_cache_endpoint. NULL when not given. */
 	const char *cache_server;
 	struct config *config;   /* loaded by cli_config() on first use */
+	/* Tracing: --trace[=FILE] ("" without FILE; NULL when not given),
+	 * the command's name and start, and its span (the root of what the
+	 * command does; cli_trace_ctx gives it to callees). */
+	const char *trace_opt;
+	const char *cmd_name;
+	uint64_t start_ns;
+	struct trace_span span;
 };
+
+/* The command's span context for its callees (NULL: not tracing). */
+static inline const struct trace_ctx *cli_trace_ctx(const struct cli_ctx *ctx)
+{
+	return trace_ctx_of(&ctx->span);
+}
+/* Tracing on, as the environment a parent gave (a shim, the proxy) or as
+ * --trace and [runtime] enable_tracing say (c may be NULL); the command's span begins (at ctx->start_ns). A
+ * trace file that cannot be opened is an error. Idempotent. */
+#if ENABLE_TRACE
+int cli_trace_start(struct cli_ctx *ctx, const struct config *c, struct error **err);
+/* The command's span ends with its exit status; what is buffered goes. */
+void cli_trace_end(struct cli_ctx *ctx, int status);
+#else
+static inline int cli_trace_start(struct cli_ctx *ctx, const struct config *c, struct error **err)
+{
+	(void)ctx, (void)c, (void)err;
+	return 0;
+}
+static inline void cli_trace_end(struct cli_ctx *ctx, int status) { (void)ctx, (void)status; }
+#endif
 
 struct command {
 	const char *name;

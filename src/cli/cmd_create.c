@@ -73,6 +73,7 @@ int cmd_create(struct cli_ctx *ctx, const struct command *cmd, int argc, char **
 		return cli_command_help(cmd), 0;
 	if (args(cmd, argc, argv, &a, &id) < 0)
 		return 1;
+	trace_attr(&ctx->span, "container.id", id);
 	a.o.io.detach = true;
 	if (cli_sb_env(ctx, &env, self, sizeof(self), &err) < 0 ||
 	    sb_create(&env, id, &a.o, &shim, &err) < 0)
@@ -106,6 +107,7 @@ int cmd_run(struct cli_ctx *ctx, const struct command *cmd, int argc, char **arg
 		return cli_command_help(cmd), 0;
 	if (args(cmd, argc, argv, &a, &id) < 0)
 		return 1;
+	trace_attr(&ctx->span, "container.id", id);
 	a.o.io.detach = a.detach;
 	struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
 	for (size_t i = 0; !a.detach && i < sizeof(fwd) / sizeof(fwd[0]); i++)
@@ -123,7 +125,10 @@ int cmd_run(struct cli_ctx *ctx, const struct command *cmd, int argc, char **arg
 	}
 	if (a.detach)
 		return 0;
+	struct trace_span w;
+	trace_begin(&w, cli_trace_ctx(ctx), "wait");
 	int status = cli_wait_child(shim);
+	trace_end(&w, 0, NULL);
 	fwd_pid = 0;
 	if (sb_delete(&env, id, true, &err) < 0)
 		cli_fail(cmd, id, err);

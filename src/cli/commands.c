@@ -117,7 +117,7 @@ const struct command cli_commands[] = {
 			 "  status   the VMCache server's pid and cached VMs, then the template\n"
 			 "  destroy  stop the VMCache server (Quit) and remove the template\n",
 			 cmd_factory },)
-	IF_TRACE({ "trace", NULL, "read traces", "summary FILE",
+	IF_TRACE_SUMMARY({ "trace", NULL, "read traces", "summary FILE",
 		   "summary: for each trace in FILE (OpenTelemetry OTLP/JSON, one\n"
 		   "ExportTraceServiceRequest a line), the tree of its spans with each one's\n"
 		   "duration and share of the whole trace.\n",

@@ -26,7 +26,7 @@ int cli_sb_env(struct cli_ctx *ctx, struct sb_env *env, char *self, size_t size,
 	*env = (struct sb_env){ .root = ctx->root, .config = c, .self = self,
 				.log_path = ctx->log_path,
 				.log_format = ctx->log_format == LOG_FORMAT_JSON ? "json" : NULL,
-				.debug = ctx->debug };
+				.debug = ctx->debug, .trace = cli_trace_ctx(ctx) };
 	if (ctx->cache_server)
 		env->cache_endpoint = *ctx->cache_server ? ctx->cache_server
 							 : c->factory.vm_cache_endpoint;

@@ -70,6 +70,8 @@ struct config_runtime {
 	struct strv experimental;
 	char *release_url, *release_ca_file; /* check's release check (CHECK_RELEASE) */
 	uint32_t release_timeout;	     /* seconds */
+	char *trace_file;		     /* "": --root's trace.json */
+	char *trace_collector;		     /* OTLP/HTTP on loopback, or "" */
 };
 
 struct config_component {

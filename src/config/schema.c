@@ -137,8 +137,12 @@ const struct key_desc config_keys[] = {
 #define GATE FEATURE(LOG_DEBUG, "debug logging")
 	BOOL("runtime", enable_debug, runtime.enable_debug, 0),
 #undef GATE
-#define GATE NULL
+#define GATE FEATURE(TRACE, "tracing")
 	BOOL("runtime", enable_tracing, runtime.enable_tracing, 0),
+	STR("runtime", trace_file, runtime.trace_file, ""),
+	STR("runtime", trace_collector, runtime.trace_collector, ""),
+#undef GATE
+#define GATE NULL
 	ENUM("runtime", internetworking_model, runtime.internetworking_model, "tcfilter",
 	     net_models),
 	BOOL("runtime", disable_guest_seccomp, runtime.disable_guest_seccomp, 0),

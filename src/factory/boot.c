@@ -87,7 +87,18 @@ int factory_boot(const struct factory *f, const char *id, const char *dir, int m
 				 .state_path = state_path,
 				 .nics = mode == QEMU_BOOT ? f->nics : NULL,
 				 .nnics = mode == QEMU_BOOT ? f->nnics : 0 };
+	static const char *const modes[] = { "boot", "template", "clone" };
+	struct trace_span sp;
+	trace_begin(&sp, f->trace, "qemu.launch");
+	trace_attr(&sp, "qemu.mode", modes[mode % 3]);
+	trace_attr(&sp, "vm.id", id);
+	l.trace = trace_ctx_of(&sp);
+	if (ENABLE_TRACE && c->agent.enable_tracing && !strcmp(c->agent.trace_mode, "static"))
+		l.agent_trace = c->agent.trace_type;
 	int r = qemu_ops.start(&q, &c->qemu, &l, err);
+	if (r == 0 && ENABLE_TRACE) /* the monitor outlives the span */
+		q.qmp.trace = f->trace;
+	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
 	if (vhost >= 0)
 		close(vhost);
 	if (r < 0)

@@ -57,6 +57,7 @@ static int base_vm(struct factory *f, const char *id, const char *dir, struct fa
 	cleanup_error struct error *e = NULL;
 	char field[128];
 
+	f->source = "direct";
 	if (f->ops == &factory_direct)
 		return direct_get(f, id, dir, vm, err);
 	if (f->ops->get_base_vm(f, id, dir, vm, &e) < 0) {
@@ -67,6 +68,7 @@ static int base_vm(struct factory *f, const char *id, const char *dir, struct fa
 		factory_vm_stop(vm, false); /* Kata leaves it running, paused */
 	} else {
 		vm->made_ahead = true;
+		f->source = !strcmp(f->ops->name, "grpccache") ? "cache" : f->ops->name;
 		return 0;
 	}
 	return direct_get(f, id, dir, vm, err);
@@ -107,6 +109,7 @@ int factory_get_vm(struct factory *f, const char *id, const char *dir, struct fa
 		return -1;
 	if (qemu_ops.attach(&q, vm->id, vm->dir, true, err) < 0)
 		goto fail;
+	q.qmp.trace = f->trace;
 	if ((vm->paused && qemu_ops.resume(&q, err) < 0) ||
 	    hot_add(f, vm, &q, hot_cpus, hot_mem, err) < 0) {
 		qemu_ops.detach(&q);

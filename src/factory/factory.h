@@ -58,6 +58,11 @@ struct factory {
 	 * hot-plugged into one made ahead (which boots without any). */
 	const struct qemu_nic *nics;
 	unsigned nnics;
+	/* Tracing: what the factory does are spans under trace (NULL: not
+	 * traced); source says where the VM came from at last ("direct",
+	 * "template" or "cache", after any fallback). */
+	const struct trace_ctx *trace;
+	const char *source;
 };
 
 /* The source the configuration asks for: grpccache when endpoint is given
@@ -101,7 +106,8 @@ static inline int factory_assets_check(const struct config_qemu *q, const char *
 
 /* GetBaseVM from the VMCache server at endpoint: the VM it names (still in
  * the server's directory). */
-int factory_cache_get(const char *endpoint, struct factory_vm *vm, struct error **err);
+int factory_cache_get(const char *endpoint, const struct trace_ctx *trace,
+		      struct factory_vm *vm, struct error **err);
 
 /* Stop a VM and remove its run directory's files (and the directory when
  * rmdir_too). Safe on one that is gone. */

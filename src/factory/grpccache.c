@@ -28,7 +28,8 @@ static int take(const cache_GrpcVM *r, const struct buf *desc, struct factory_vm
 	return 0;
 }
 
-int factory_cache_get(const char *endpoint, struct factory_vm *vm, struct error **err)
+int factory_cache_get(const char *endpoint, const struct trace_ctx *trace,
+		      struct factory_vm *vm, struct error **err)
 {
 	struct rpc_client c;
 	google_protobuf_Empty req = { 0 };
@@ -38,7 +39,7 @@ int factory_cache_get(const char *endpoint, struct factory_vm *vm, struct error 
 	if (rpc_client_connect_unix(&c, endpoint, err) < 0)
 		return error_wrap(err, "VMCache server %s", endpoint);
 	pb_bytes_in(&resp.hypervisor, &desc);
-	int r = rpc_call(&c, RPC_CACHE(GetBaseVM), &req, &resp, GET_TIMEOUT_MS, err);
+	int r = rpc_call_traced(&c, RPC_CACHE(GetBaseVM), &req, &resp, GET_TIMEOUT_MS, trace, err);
 	rpc_client_close(&c);
 	if (r == 0 && take(&resp, &desc, vm, err) < 0)
 		r = -1;
@@ -51,9 +52,13 @@ static int grpccache_get(struct factory *f, const char *id, const char *dir,
 			 struct factory_vm *vm, struct error **err)
 {
 	(void)id;
-	if (factory_cache_get(f->endpoint, vm, err) < 0)
+	if (factory_cache_get(f->endpoint, f->trace, vm, err) < 0)
 		return -1;
-	if (factory_vm_move(vm, dir, err) < 0) {
+	struct trace_span sp;
+	trace_begin(&sp, f->trace, "vm.move");
+	int r = factory_vm_move(vm, dir, err);
+	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	if (r < 0) {
 		factory_vm_stop(vm, true);
 		return -1;
 	}

@@ -31,6 +31,7 @@ int guest_handlers(const struct rpc_handler **h, size_t *n, struct error **err)
 		{ guest_vm_handlers, guest_nvm_handlers },
 		{ guest_net_handlers, guest_nnet_handlers },
 		{ guest_route_handlers, guest_nroute_handlers },
+		IF_TRACE({ guest_trace_handlers, guest_ntrace_handlers },)
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -88,6 +89,8 @@ int cmd_agent(struct cli_ctx *ctx, const struct command *cmd, int argc, char **a
 		 o.use_vsock ? "vsock" : o.channel);
 	const struct rpc_handler *h = NULL;
 	size_t n = 0;
+	if (ENABLE_TRACE && o.trace && guest_trace_static(&err) < 0)
+		log_warn("agent.trace: %s", err->msg), error_free(err), err = NULL;
 	if (guest_reaper_start(&err) < 0 || guest_handlers(&h, &n, &err) < 0 ||
 	    (o.use_vsock ? guest_serve_vsock(h, n, &err)
 	     : ENABLE_TRANSPORT_SERIAL

@@ -37,7 +37,12 @@ int guest_cmdline_parse(const char *text, struct guest_opts *o, struct error **e
 				o->debug = !strcmp(val, "debug");
 			else if (!strcmp(word, "agent.use_vsock"))
 				r = boolean("agent.use_vsock", val, &o->use_vsock, err);
-			else if (!strcmp(word, "agent.channel")) {
+			else if (!strcmp(word, "agent.trace")) {
+				if (strcmp(val, "isolated") && strcmp(val, "collated"))
+					r = error_set(err, EINVAL, "kernel command line: agent.trace: "
+						      "expected isolated or collated");
+				o->trace = true;
+			} else if (!strcmp(word, "agent.channel")) {
 				if (!*val || strlen(val) >= sizeof(o->channel))
 					r = error_set(err, EINVAL, "kernel command line: agent.channel: "
 						      "expected a port name of at most %zu bytes",

@@ -15,6 +15,7 @@ struct guest_opts {
 	bool debug;	 /* agent.log=debug */
 	bool use_vsock;	 /* agent.use_vsock=true */
 	char channel[64]; /* agent.channel=NAME: the virtio-serial port, default agent.channel.0 */
+	bool trace;	  /* agent.trace=isolated|collated: Kata's static tracing */
 };
 
 /* Parse a kernel command line (the text of /proc/cmdline). Unknown words
@@ -51,6 +52,10 @@ extern const size_t guest_nhealth_handlers;
 extern const struct rpc_handler guest_sandbox_handlers[], guest_process_handlers[],
 	guest_stdio_handlers[], guest_cgroup_handlers[], guest_vm_handlers[], guest_net_handlers[],
 	guest_route_handlers[];
+extern const struct rpc_handler *const guest_trace_handlers;
+extern const size_t guest_ntrace_handlers;
+/* agent.trace on the kernel command line: tracing on from boot. */
+int guest_trace_static(struct error **err);
 extern const size_t guest_nsandbox_handlers, guest_nprocess_handlers, guest_nstdio_handlers,
 	guest_ncgroup_handlers, guest_nvm_handlers, guest_nnet_handlers, guest_nroute_handlers;
 

@@ -149,16 +149,34 @@ static int execute(struct qmp *q, const char *cmd, const char *args, int fd, int
 	}
 }
 
+static int traced(struct qmp *q, const char *cmd, const char *args, int fd, int timeout_ms,
+		  struct buf *ret, struct error **err)
+{
+	struct trace_span s;
+	struct error *e = NULL;
+
+	if (!q->trace)
+		return execute(q, cmd, args, fd, timeout_ms, ret, err);
+	char name[TRACE_NAME_MAX];
+	snprintf(name, sizeof(name), "qmp %s", cmd);
+	trace_begin(&s, q->trace, name);
+	trace_attr(&s, "qmp.command", cmd);
+	int r = execute(q, cmd, args, fd, timeout_ms, ret, err ? err : &e);
+	trace_end(&s, r, r < 0 ? (err ? *err : e)->msg : NULL);
+	error_free(e);
+	return r;
+}
+
 int qmp_execute(struct qmp *q, const char *cmd, const char *args, int timeout_ms,
 		struct buf *ret, struct error **err)
 {
-	return execute(q, cmd, args, -1, timeout_ms, ret, err);
+	return traced(q, cmd, args, -1, timeout_ms, ret, err);
 }
 
 int qmp_execute_with_fd(struct qmp *q, const char *cmd, const char *args, int fd,
 			int timeout_ms, struct buf *ret, struct error **err)
 {
-	return execute(q, cmd, args, fd, timeout_ms, ret, err);
+	return traced(q, cmd, args, fd, timeout_ms, ret, err);
 }
 
 static bool event_matches(const struct qmp_msg *m, const char *name, const char *key,

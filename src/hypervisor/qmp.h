@@ -5,6 +5,7 @@
 #define HYPERVISOR_QMP_H
 
 #include "qmp/qmp.h"
+#include "trace/trace.h"
 
 #define QMP_MAX_QUEUED_EVENTS 64
 
@@ -15,6 +16,8 @@ struct qmp {
 	struct qmp_msg events[QMP_MAX_QUEUED_EVENTS];
 	size_t nevents;
 	size_t dropped; /* events dropped from a full queue, oldest first */
+	/* Commands are spans under this context (NULL: not traced). */
+	const struct trace_ctx *trace;
 };
 
 struct error;

@@ -105,23 +105,28 @@ static void serve_client(struct yamux_mux *mux, int client)
 	pthread_attr_destroy(&attr);
 }
 
-static int serve(const char *dir, int ready_fd, struct error **err)
+static int serve(const char *dir, int ready_fd, const struct trace_ctx *trace,
+		 struct error **err)
 {
 	char chan[4200], sock[4200];
 	struct yamux_mux *mux;
+	struct trace_span sp;
 	int lfd;
+
+	trace_begin(&sp, trace, "proxy.ready");
 
 	snprintf(chan, sizeof(chan), "%s/kata.sock", dir);
 	snprintf(sock, sizeof(sock), "%s/proxy.sock", dir);
 	int fd = unix_connect(chan, err);
 	if (fd < 0)
-		return error_wrap(err, "agent channel");
+		return trace_end(&sp, -1, NULL), error_wrap(err, "agent channel");
 	if (!(mux = yamux_mux_start(fd, true, NULL, NULL, err)))
-		return error_wrap(err, "agent channel %s", chan);
+		return trace_end(&sp, -1, NULL), error_wrap(err, "agent channel %s", chan);
 	if ((lfd = unix_listen(sock, 64, err)) < 0) {
 		yamux_mux_stop(mux);
-		return -1;
+		return trace_end(&sp, -1, NULL), -1;
 	}
+	trace_end(&sp, 0, NULL);
 	if (ready_fd >= 0) {
 		ssize_t w = write(ready_fd, "1", 1);
 		(void)w;
@@ -167,8 +172,7 @@ int cmd_proxy(struct cli_ctx *ctx, const struct command *cmd, int argc, char **a
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	(void)ctx;
-	if (serve(argv[p.i], ready_fd, &err) < 0) {
+	if (serve(argv[p.i], ready_fd, cli_trace_ctx(ctx), &err) < 0) {
 		log_error("proxy %s: %s", argv[p.i], err->msg);
 		error_free(err);
 		return 1;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "autoconf.h"
 #include "grpc/grpc.h"
 #include "rpc/rpc.h"
 #include "transport/transport.h"
@@ -169,10 +170,11 @@ static int encode(const struct rpc_method *m, const void *req, size_t max, struc
 	return 0;
 }
 
-static uint32_t start(struct rpc_client *c, const struct rpc_method *m, int timeout_ms)
+static uint32_t start(struct rpc_client *c, const struct rpc_method *m, int timeout_ms,
+		      const char *traceparent)
 {
 	char t[16];
-	struct hpack_field h[7] = {
+	struct hpack_field h[8] = {
 		{ ":method", 7, "POST", 4 }, { ":scheme", 7, "http", 4 },
 		{ ":path", 5, m->path, strlen(m->path) }, { ":authority", 10, "localhost", 9 },
 		{ "content-type", 12, "application/grpc", 16 }, { "te", 2, "trailers", 8 },
@@ -182,6 +184,8 @@ static uint32_t start(struct rpc_client *c, const struct rpc_method *m, int time
 		grpc_timeout_encode(t, (uint64_t)timeout_ms * 1000000u);
 		h[n++] = (struct hpack_field){ "grpc-timeout", 12, t, strlen(t) };
 	}
+	if (traceparent)
+		h[n++] = (struct hpack_field){ "traceparent", 11, traceparent, strlen(traceparent) };
 	return h2_send_headers(&c->h2, 0, h, n, false);
 }
 
@@ -321,8 +325,8 @@ static void forget(struct rpc_client *c, struct call *cl)
 	pthread_cond_broadcast(&c->turn);
 }
 
-int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
-	     int timeout_ms, struct error **err)
+static int call(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
+		int timeout_ms, const char *traceparent, struct error **err)
 {
 	struct error *ignored = NULL; /* the status is read from *err below */
 	if (!err)
@@ -348,7 +352,7 @@ int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, 
 		r = error_set(err, c->broken, "%s: %s", m->path, c->broken_why);
 		goto out;
 	}
-	if (!(cl.id = start(c, m, timeout_ms))) {
+	if (!(cl.id = start(c, m, timeout_ms, traceparent))) {
 		r = error_set(err, EPIPE, "%s: the connection cannot take new calls", m->path);
 		goto out;
 	}
@@ -382,5 +386,32 @@ out:
 	buf_free(&own);
 	pthread_mutex_unlock(&c->lock);
 	error_free(ignored);
+	return r;
+}
+
+int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
+	     int timeout_ms, struct error **err)
+{
+	return call(c, m, req, resp, timeout_ms, NULL, err);
+}
+
+int rpc_call_traced(struct rpc_client *c, const struct rpc_method *m, const void *req,
+		    void *resp, int timeout_ms, const struct trace_ctx *parent, struct error **err)
+{
+	struct trace_span s;
+	char tp[TRACE_PARENT_LEN + 1];
+	struct error *e = NULL;
+
+	if (!ENABLE_TRACE || !parent)
+		return call(c, m, req, resp, timeout_ms, NULL, err);
+	trace_begin(&s, parent, m->path + 1);
+	if (!s.live)
+		return call(c, m, req, resp, timeout_ms, NULL, err);
+	trace_attr(&s, "rpc.system", "grpc");
+	trace_attr(&s, "rpc.method", strrchr(m->path, '/') + 1);
+	trace_parent_format(&s.ctx, tp);
+	int r = call(c, m, req, resp, timeout_ms, tp, err ? err : &e);
+	trace_end(&s, r ? -1 : 0, r ? (err ? *err : e)->msg : NULL);
+	error_free(e);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "http2/conn.h"
+#include "trace/trace.h"
 #include "util/buf.h"
 
 struct error;
@@ -63,6 +64,10 @@ void rpc_client_close(struct rpc_client *c);
  * connection failed (*err says why). */
 int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
 	     int timeout_ms, struct error **err);
+/* The same as a span under parent (NULL, or tracing off: as rpc_call),
+ * whose context goes to the server in a traceparent header. */
+int rpc_call_traced(struct rpc_client *c, const struct rpc_method *m, const void *req,
+		    void *resp, int timeout_ms, const struct trace_ctx *parent, struct error **err);
 
 
 /* ---------------------------------------------------------------- server */
@@ -84,6 +89,10 @@ struct rpc_ctx {
 	 * it lives until the response is encoded, so a handler may put
 	 * response bytes there (pb_bytes_out_buf). */
 	struct buf *scratch;
+	/* The call's span (the server's tracing on), for the handler's own
+	 * spans under it; NULL otherwise. Its parent is the caller's
+	 * traceparent when the request carries one. */
+	const struct trace_ctx *trace;
 };
 
 /* A handler fills resp from req. Returns 0 for OK, or a gRPC status code

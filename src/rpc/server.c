@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "autoconf.h"
 #include "grpc/grpc.h"
 #include "rpc/rpc.h"
 #include "transport/transport.h"
@@ -43,6 +44,7 @@ struct scall {
 	struct buf req;
 	int nmsgs;
 	long deadline;
+	struct trace_ctx parent; /* from traceparent; zero without */
 	bool dispatched, headers_sent, finished;
 	struct result *res; /* being sent */
 	size_t sent;
@@ -95,6 +97,7 @@ struct job {
 	const struct rpc_handler *h;
 	struct buf req;
 	struct rpc_ctx ctx;
+	struct trace_ctx parent;
 };
 
 /* ---------------------------------------------------------------- results */
@@ -175,7 +178,18 @@ static void run_handler(struct job *j, struct result *r)
 		goto out;
 	}
 	j->ctx.scratch = &scratch;
+	/* A span joins the caller's trace: a call without one is not traced. */
+	struct trace_span span = { .live = false };
+	if (ENABLE_TRACE && trace_enabled && trace_ctx_valid(&j->parent))
+		trace_begin(&span, &j->parent, m->path + 1);
+	trace_attr(&span, "rpc.system", "grpc");
+	trace_attr(&span, "rpc.method", strrchr(m->path, '/') + 1);
+	j->ctx.trace = trace_ctx_of(&span);
 	r->status = j->h->fn(&j->ctx, m, req, resp, &err);
+	if (span.live) {
+		trace_end(&span, r->status ? -1 : 0, err ? err->msg : NULL);
+		trace_flush(); /* a long-lived server: the collector gets it now */
+	}
 	if (r->status != GRPC_OK) {
 		r->message = strdup(err ? err->msg : "");
 	} else if (j->ctx.deadline_ms && io_now_ms() > j->ctx.deadline_ms) {
@@ -359,7 +373,7 @@ static void dispatch(struct sconn *c, struct scall *s)
 		return trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
 	*j = (struct job){ NULL, srv, c->id, s->id, s->h, s->req,
 			   { srv->user, s->deadline, c->has_cred, c->cred.pid, c->cred.uid,
-			     c->cred.gid, NULL } };
+			     c->cred.gid, NULL, NULL }, s->parent };
 	s->req = (struct buf)BUF_INIT(0);
 	if (s->h->quick) { /* here and now: its result is s's to send */
 		struct result *r = calloc(1, sizeof(*r));
@@ -396,7 +410,7 @@ static int on_headers(void *ud, uint32_t id, const struct hpack_field *f, size_t
 {
 	struct sconn *c = ud;
 	struct scall *s = find(c, id);
-	const struct hpack_field *path = NULL, *timeout = NULL;
+	const struct hpack_field *path = NULL, *timeout = NULL, *tp = NULL;
 	bool grpc = false;
 
 	if (s) { /* trailers from the client */
@@ -411,6 +425,8 @@ static int on_headers(void *ud, uint32_t id, const struct hpack_field *f, size_t
 			timeout = &f[i];
 		else if (f[i].nlen == 12 && !memcmp(f[i].name, "content-type", 12))
 			grpc = f[i].vlen >= 16 && !memcmp(f[i].value, "application/grpc", 16);
+		else if (ENABLE_TRACE && f[i].nlen == 11 && !memcmp(f[i].name, "traceparent", 11))
+			tp = &f[i];
 	}
 	if (!(s = calloc(1, sizeof(*s))))
 		return H2_INTERNAL_ERROR;
@@ -418,6 +434,9 @@ static int on_headers(void *ud, uint32_t id, const struct hpack_field *f, size_t
 	grpc_reader_init(&s->reader, GRPC_DEFAULT_MAX_MESSAGE);
 	s->next = c->calls;
 	c->calls = s;
+	const char *why;
+	if (tp && trace_parent_parse(tp->value, tp->vlen, &s->parent, &why) < 0)
+		memset(&s->parent, 0, sizeof(s->parent)); /* W3C: start a new trace */
 	uint64_t ns;
 	if (timeout && grpc_timeout_parse(timeout->value, timeout->vlen, &ns) == 0)
 		s->deadline = io_now_ms() + (long)(ns / 1000000u > 86400000u ? 86400000u : ns / 1000000u);

@@ -14,4 +14,19 @@ int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, co
 		  struct sb_state *s, int *lock, struct agent *a, struct error **err);
 void sb_agent_done(struct sb_state *s, int lock, struct agent *a);
 
+/* One step of the sandbox as a span under parent: expr's result, the
+ * span ending with *err's message when it failed. */
+#define SB_STEP(parent, name, err, expr)                                          \
+	({                                                                         \
+		struct trace_span sp_;                                             \
+		trace_begin(&sp_, (parent), (name));                               \
+		int r_ = (expr);                                                   \
+		trace_end(&sp_, r_, r_ < 0 && (err) && *(err) ? (*(err))->msg : NULL); \
+		r_;                                                                \
+	})
+
+/* The agent's spans (StopTracing) into this process's trace sink, when
+ * [agent.kata] enable_tracing. */
+void sb_agent_spans(const struct sb_env *env, struct agent *a);
+
 #endif

@@ -23,13 +23,47 @@
 #define AGENT_BOOT_MS 120000 /* the first call waits for the guest to boot */
 #define REMOVE_TIMEOUT_S 10
 
-static int connect_agent(const struct sb_state *s, struct agent *a, struct error **err)
+static int connect_agent(const struct sb_env *env, const struct sb_state *s, struct agent *a,
+			 struct error **err)
 {
 	memset(a, 0, sizeof(*a));
 	a->timeout_ms = AGENT_TIMEOUT_MS;
 	if (agent_connect(a, s->agent_url, err) < 0)
 		return error_wrap(err, "container %s", s->id);
+	a->trace = env->trace;
 	return 0;
+}
+
+/* e is env with its trace under a new span of the container id. */
+static void span_env(const struct sb_env *env, struct sb_env *e, struct trace_span *sp,
+		     const char *name, const char *id)
+{
+	*e = *env;
+	trace_begin(sp, env->trace, name);
+	trace_attr(sp, "container.id", id);
+	trace_attr(sp, "sandbox.id", id);
+	e->trace = trace_ctx_of(sp);
+}
+
+static int span_done(struct trace_span *sp, int r, struct error **err)
+{
+	trace_end(sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	return r;
+}
+
+void sb_agent_spans(const struct sb_env *env, struct agent *a)
+{
+	struct buf b = BUF_INIT(8u << 20);
+	struct error *e = NULL;
+
+	if (!ENABLE_TRACE || !env->config->agent.enable_tracing || !trace_enabled)
+		return;
+	if (a->ops->stop_tracing(a, &b, &e) < 0)
+		log_warn("agent spans: %s", e->msg);
+	else
+		trace_emit_lines(b.data, b.len);
+	error_free(e);
+	buf_free(&b);
 }
 
 /* Everything the container has on the host goes: shims, VM, proxy,
@@ -69,14 +103,20 @@ static int get_vm(const struct sb_env *env, struct sb_state *s, struct sb_net *n
 {
 	struct factory f;
 	char cache[PATH_MAX + 16];
+	struct trace_span sp;
 
+	trace_begin(&sp, env->trace, "vm.get");
 	snprintf(cache, sizeof(cache), "%s/.cache", env->root);
 	if (factory_init(&f, env->config, cache, env->cache_endpoint, err) < 0)
-		return -1;
+		return span_done(&sp, -1, err);
 	sb_net_nics(net, f.accel, env->config);
 	f.nics = net->nics;
 	f.nnics = net->nnics;
+	f.trace = trace_ctx_of(&sp);
 	int r = factory_get_vm(&f, s->id, s->dir, vm, hot_cpus, hot_mem, err);
+	trace_attr(&sp, "vm.source", r < 0 ? f.ops->name : f.source);
+	trace_attr(&sp, "vm.accel", f.accel);
+	span_done(&sp, r, err);
 	sb_net_close(net); /* QEMU has them */
 	if (r < 0)
 		return -1;
@@ -120,12 +160,24 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	struct oci_resources none = { 0 };
 	int r = -1;
 
-	if (connect_agent(s, &a, err) < 0)
+	if (connect_agent(env, s, &a, err) < 0)
 		return -1;
 	a.timeout_ms = AGENT_BOOT_MS;
-	if (a.ops->check(&a, err) < 0)
+	struct trace_span ready;
+	trace_begin(&ready, env->trace, "agent.ready");
+	a.trace = trace_ctx_of(&ready);
+	r = span_done(&ready, a.ops->check(&a, err), err);
+	a.trace = env->trace;
+	if (r < 0)
 		goto out;
+	r = -1;
 	a.timeout_ms = AGENT_TIMEOUT_MS;
+	/* Kata's dynamic mode starts after CreateSandbox; here before, so
+	 * that CreateSandbox has its span in the agent too. */
+	if (ENABLE_TRACE && env->config->agent.enable_tracing &&
+	    !strcmp(env->config->agent.trace_mode, "dynamic") &&
+	    a.ops->start_tracing(&a, err) < 0)
+		goto out;
 	if (vm_ready(&a, vm, hot_cpus, hot_mem, err) < 0 || sb_net_agent(&a, net, err) < 0 ||
 	    a.ops->create_sandbox(&a, &sb, err) < 0 ||
 	    a.ops->create_container(&a, s->id, spec, rootfs, err) < 0)
@@ -154,9 +206,11 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 		return error_set(err, ENOMEM, "out of memory");
 	/* The network, then the VM with its NICs (one made ahead brings its
 	 * share directory along). */
-	if (sb_state_write(s, err) < 0 || sb_net_setup(env, s->dir, spec, net, err) < 0 ||
+	if (sb_state_write(s, err) < 0 ||
+	    SB_STEP(env->trace, "network.setup", err, sb_net_setup(env, s->dir, spec, net, err)) < 0 ||
 	    get_vm(env, s, net, &vm, &hot_cpus, &hot_mem, err) < 0 || sb_state_write(s, err) < 0 ||
-	    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err) < 0) {
+	    SB_STEP(env->trace, "share.setup", err,
+		    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err)) < 0) {
 		sb_net_close(net);
 		return -1;
 	}
@@ -177,8 +231,8 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	return sb_state_write(s, err);
 }
 
-int sb_create(const struct sb_env *env, const char *id, const struct sb_create_opts *o,
-	      pid_t *shim, struct error **err)
+static int create(const struct sb_env *env, const char *id, const struct sb_create_opts *o,
+		  pid_t *shim, struct error **err)
 {
 	struct sb_state s = { 0 };
 	struct oci_spec spec;
@@ -216,6 +270,15 @@ int sb_create(const struct sb_env *env, const char *id, const struct sb_create_o
 	return r;
 }
 
+int sb_create(const struct sb_env *env, const char *id, const struct sb_create_opts *o,
+	      pid_t *shim, struct error **err)
+{
+	struct sb_env e;
+	struct trace_span sp;
+	span_env(env, &e, &sp, "sandbox.create", id);
+	return span_done(&sp, create(&e, id, o, shim, err), err);
+}
+
 /* Lock and read the state; status is the status now. */
 static int open_state(const struct sb_env *env, const char *id, struct sb_state *s, int *lock,
 		      enum sb_status *status, struct error **err)
@@ -242,7 +305,7 @@ int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, co
 		return -1;
 	if (!(allowed & SB_MASK(st)))
 		error_set(err, ESRCH, "container %s is %s: %s", id, sb_status_names[st], why);
-	else if (connect_agent(s, a, err) == 0)
+	else if (connect_agent(env, s, a, err) == 0)
 		return 0;
 	close_state(s, *lock);
 	return -1;
@@ -261,7 +324,7 @@ static int transition(struct sb_state *s, int r, enum sb_status to, struct error
 	return r < 0 ? -1 : sb_state_write(s, err);
 }
 
-int sb_start(const struct sb_env *env, const char *id, struct error **err)
+static int start(const struct sb_env *env, const char *id, struct error **err)
 {
 	struct sb_state s;
 	struct agent a;
@@ -273,6 +336,14 @@ int sb_start(const struct sb_env *env, const char *id, struct error **err)
 	int r = transition(&s, a.ops->start_container(&a, id, err), SB_RUNNING, err);
 	sb_agent_done(&s, lock, &a);
 	return r;
+}
+
+int sb_start(const struct sb_env *env, const char *id, struct error **err)
+{
+	struct sb_env e;
+	struct trace_span sp;
+	span_env(env, &e, &sp, "sandbox.start", id);
+	return span_done(&sp, start(&e, id, err), err);
 }
 
 int sb_kill(const struct sb_env *env, const char *id, int sig, bool all, struct error **err)
@@ -288,7 +359,7 @@ int sb_kill(const struct sb_env *env, const char *id, int sig, bool all, struct 
 	return r;
 }
 
-int sb_delete(const struct sb_env *env, const char *id, bool force, struct error **err)
+static int delete(const struct sb_env *env, const char *id, bool force, struct error **err)
 {
 	struct sb_state s;
 	struct agent a;
@@ -304,20 +375,29 @@ int sb_delete(const struct sb_env *env, const char *id, bool force, struct error
 	}
 	/* A stopped or created container: tell the agent, then take it all down. */
 	if (st != SB_CREATING && (s.vsock_cid || sb_proc_alive(&s.proxy)) &&
-	    connect_agent(&s, &a, NULL) == 0) {
+	    connect_agent(env, &s, &a, NULL) == 0) {
 		if ((force || st == SB_CREATED) &&
 		    a.ops->signal_process(&a, id, "", SIGKILL, NULL) == 0)
 			/* Let the shim see the status before its process goes. */
 			for (int i = 0; i < 300 && sb_proc_alive(&s.shim); i++)
 				usleep(10 * 1000);
 		a.ops->remove_container(&a, id, REMOVE_TIMEOUT_S, NULL);
+		sb_agent_spans(env, &a);
 		a.ops->destroy_sandbox(&a, NULL);
 		a.ops->close(&a);
 	}
-	r = teardown(&s, err);
+	r = SB_STEP(env->trace, "teardown", err, teardown(&s, err));
 out:
 	close_state(&s, lock);
 	return r;
+}
+
+int sb_delete(const struct sb_env *env, const char *id, bool force, struct error **err)
+{
+	struct sb_env e;
+	struct trace_span sp;
+	span_env(env, &e, &sp, "sandbox.delete", id);
+	return span_done(&sp, delete(&e, id, force, err), err);
 }
 
 int sb_pause(const struct sb_env *env, const char *id, bool pause, struct error **err)

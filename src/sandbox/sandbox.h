@@ -27,6 +27,9 @@ struct sb_env {
 	/* Global options passed on to the proxy and the shims. */
 	const char *log_path, *log_format;
 	bool debug;
+	/* The caller's span: what the sandbox does are spans under it (NULL:
+	 * not traced). The proxy and the shims get it as TRACEPARENT. */
+	const struct trace_ctx *trace;
 };
 
 /* How a shim gets its stdio: inherited, or a new pty whose master goes to

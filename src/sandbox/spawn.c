@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "autoconf.h"
 #include "sandbox/sandbox.h"
 #include "transport/transport.h"
 #include "util/error.h"
@@ -43,6 +44,51 @@ static int base_argv(const struct sb_env *env, const char **argv, const char *cm
 	return n;
 }
 
+/* A child's environment: ours, with the trace context of parent and the
+ * sink in place of any we were given (the strings in extra). */
+struct child_env {
+	char **envp;
+	char *extra[3];
+	int n;
+};
+
+extern char **environ;
+
+static void child_env_make(struct child_env *ce, const struct trace_ctx *parent)
+{
+	size_t n = 0, k = 0;
+	memset(ce, 0, sizeof(*ce));
+	if (!ENABLE_TRACE || !parent)
+		return;
+	ce->n = trace_child_env(parent, ce->extra);
+	while (environ[n])
+		n++;
+	if (!ce->n || !(ce->envp = calloc(n + 4, sizeof(char *))))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "TRACEPARENT=", 12) && strncmp(environ[i], "UKATA_TRACE_", 12))
+			ce->envp[k++] = environ[i];
+	for (int i = 0; i < ce->n; i++)
+		if (ce->extra[i])
+			ce->envp[k++] = ce->extra[i];
+}
+
+static void child_env_free(struct child_env *ce)
+{
+	for (int i = 0; i < ce->n; i++)
+		free(ce->extra[i]);
+	free(ce->envp);
+}
+
+static void child_exec(const char *self, const char **argv, const struct child_env *ce)
+{
+	if (ce->envp)
+		execve(self, (char **)argv, ce->envp);
+	else
+		execv(self, (char **)argv);
+	_exit(127);
+}
+
 static void null_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR);
@@ -55,7 +101,8 @@ static void null_stdio(void)
 	}
 }
 
-int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct error **err)
+static int spawn_proxy(const struct sb_env *env, const char *dir, const struct child_env *ce,
+		       pid_t *pid, struct error **err)
 {
 	const char *argv[20];
 	int p[2], n = base_argv(env, argv, "proxy");
@@ -77,8 +124,7 @@ int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct
 		setsid();
 		null_stdio();
 		dup2(p[1], 3); /* dup2 clears close-on-exec */
-		execv(env->self, (char **)argv);
-		_exit(127);
+		child_exec(env->self, argv, ce);
 	}
 	close(p[1]);
 	struct pollfd pf = { p[0], POLLIN, 0 };
@@ -93,6 +139,19 @@ int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct
 	*pid = 0;
 	return error_set(err, EIO, "the proxy for %s did not start%s", dir,
 			 r == 0 ? " in 10 s" : " (see the log)");
+}
+
+int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct error **err)
+{
+	struct trace_span sp;
+	struct child_env ce;
+
+	trace_begin(&sp, env->trace, "proxy.spawn");
+	child_env_make(&ce, trace_ctx_of(&sp));
+	int r = spawn_proxy(env, dir, &ce, pid, err);
+	child_env_free(&ce);
+	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	return r;
 }
 
 /* Send the pty master to the console socket as runc does: one message, the
@@ -117,9 +176,9 @@ static int send_console(const char *sock, int master, const char *name, struct e
 	return r < 0 ? error_set_errno(err, e, "--console-socket %s: sendmsg", sock) : 0;
 }
 
-int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *cid,
-		  const char *eid, bool terminal, const struct sb_stdio *io, pid_t *pid,
-		  struct error **err)
+static int spawn_shim(const struct sb_env *env, const char *agent_url, const char *cid,
+		      const char *eid, bool terminal, const struct sb_stdio *io,
+		      const struct child_env *ce, pid_t *pid, struct error **err)
 {
 	const char *argv[24];
 	int n = base_argv(env, argv, "shim"), master = -1, slave = -1;
@@ -161,13 +220,28 @@ int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *c
 			dup2(slave, 1);
 			dup2(slave, 2);
 		}
-		execv(env->self, (char **)argv);
-		_exit(127);
+		child_exec(env->self, argv, ce);
 	}
 	if (slave >= 0)
 		close(slave);
 	*pid = child;
 	return 0;
+}
+
+int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *cid,
+		  const char *eid, bool terminal, const struct sb_stdio *io, pid_t *pid,
+		  struct error **err)
+{
+	struct trace_span sp;
+	struct child_env ce;
+
+	trace_begin(&sp, env->trace, "shim.spawn");
+	trace_attr(&sp, "exec.id", eid);
+	child_env_make(&ce, trace_ctx_of(&sp));
+	int r = spawn_shim(env, agent_url, cid, eid, terminal, io, &ce, pid, err);
+	child_env_free(&ce);
+	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	return r;
 }
 
 void sb_kill_proc(const struct sb_proc *p)

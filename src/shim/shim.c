@@ -130,7 +130,7 @@ static void raw_tty(void)
 	tcsetattr(0, TCSANOW, &t);
 }
 
-static int run(struct shim *s, const char *url)
+static int run(struct shim *s, const char *url, const struct trace_ctx *trace)
 {
 	struct error *err = NULL;
 	pthread_t out, errt, in, sigt;
@@ -145,6 +145,7 @@ static int run(struct shim *s, const char *url)
 		error_free(err);
 		return 255;
 	}
+	s->agent.trace = trace; /* before the threads: they read it */
 	if (s->terminal && isatty(0))
 		raw_tty();
 	resize(s);
@@ -181,7 +182,6 @@ int cmd_shim(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 	struct opt_parser p;
 	int id;
 
-	(void)ctx;
 	if (cli_wants_help(argc, argv)) {
 		cli_command_help(cmd);
 		return 0;
@@ -206,5 +206,5 @@ int cmd_shim(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 	}
 	if (!s.eid)
 		s.eid = s.cid;
-	return run(&s, url);
+	return run(&s, url, cli_trace_ctx(ctx));
 }

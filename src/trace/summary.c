@@ -166,20 +166,27 @@ static int by_trace_then_start(const void *a, const void *b)
 	return c ? c : x->start < y->start ? -1 : x->start > y->start;
 }
 
+struct view {
+	unsigned long long total;
+	int width; /* of the indented name column */
+};
+
 static void print_span(struct buf *out, struct sspan *v, size_t n, struct sspan *s, int depth,
-		       unsigned long long total)
+		       const struct view *w)
 {
 	double ms = (double)(s->end - s->start) / 1e6;
+	unsigned long long total = w->total;
+	int pad = w->width - 2 * depth;
 	s->shown = true;
 	buf_printf(out, "%*s%-*s %10.1f ms %5.1f%%  %s%s%s%s\n", 2 + 2 * depth, "",
-		   32 - 2 * (depth < 14 ? depth : 14), s->name, ms,
+		   pad > 1 ? pad : 1, s->name, ms,
 		   total ? 100.0 * (double)(s->end - s->start) / (double)total : 100.0, s->service,
 		   s->attrs[0] ? " " : "", s->attrs, s->status == TRACE_ERROR ? " ERROR" : "");
 	if (depth + 1 >= MAX_DEPTH)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (!v[i].shown && !strcmp(v[i].parent, s->id))
-			print_span(out, v, n, &v[i], depth + 1, total);
+			print_span(out, v, n, &v[i], depth + 1, w);
 }
 
 static bool has_span(const struct sspan *v, size_t n, const char *id)
@@ -191,26 +198,37 @@ static bool has_span(const struct sspan *v, size_t n, const char *id)
 }
 
 /* One trace: v[0..n) sorted by start. Roots are the spans whose parent is
- * not in it (the first is the root; a parent elsewhere is said so). */
+ * not in it (the first is the root; a parent elsewhere is said so). With
+ * one root, shares are of its duration (spans of another machine's clock,
+ * the guest's, may lie outside it); otherwise of the whole extent. */
 static void print_trace(struct buf *out, struct sspan *v, size_t n)
 {
 	unsigned long long first = v[0].start, last = v[0].end;
-	for (size_t i = 0; i < n; i++)
+	struct view w = { 0, 32 };
+	size_t roots = 0, root = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i].name);
 		if (v[i].end > last)
 			last = v[i].end;
-	buf_printf(out, "trace %s: %.1f ms, %zu span%s\n", v[0].trace, (double)(last - first) / 1e6, n,
-		   n == 1 ? "" : "s");
+		if ((int)len + 10 > w.width)
+			w.width = len + 10 > 72 ? 72 : (int)len + 10;
+		if (!v[i].parent[0] || !has_span(v, n, v[i].parent))
+			root = i, roots++;
+	}
+	w.total = roots == 1 ? v[root].end - v[root].start : last - first;
+	buf_printf(out, "trace %s: %.1f ms%s, %zu span%s\n", v[0].trace, (double)w.total / 1e6,
+		   roots == 1 ? "" : " (first start to last end)", n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].shown || (v[i].parent[0] && has_span(v, n, v[i].parent)))
 			continue;
 		if (v[i].parent[0])
 			buf_printf(out, "  (parent %s is not in the file)\n", v[i].parent);
-		print_span(out, v, n, &v[i], 0, last - first);
+		print_span(out, v, n, &v[i], 0, &w);
 	}
 	for (size_t i = 0; i < n; i++) /* in a cycle of parents: shown flat */
 		if (!v[i].shown) {
 			buf_printf(out, "  (in a cycle of parent links)\n");
-			print_span(out, v, n, &v[i], 0, last - first);
+			print_span(out, v, n, &v[i], 0, &w);
 		}
 }
 

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct qemu_launch l = { "test", argv[1], "tcg", NULL, 0, -1, 1024, QEMU_BOOT, NULL,
-				 false, NULL, 0, NULL, 0 };
+				 false, NULL, 0, NULL, 0, NULL, NULL };
 	if (!strncmp(argv[2], "template:", 9)) {
 		l.mode = QEMU_TEMPLATE;
 		l.mem_path = argv[2] + 9;

@@ -106,7 +106,7 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 	if (!strcmp(s, "start") || !strncmp(s, "template:", 9) || !strncmp(s, "clone:", 6)) {
 		char mem[4096] = "", *state = NULL;
 		struct qemu_launch l = { "test", run_dir, "tcg", share[0] ? share : NULL, 0, -1, 1024,
-					 QEMU_BOOT, NULL, false, NULL, 0, NULL, 0 };
+					 QEMU_BOOT, NULL, false, NULL, 0, NULL, 0, NULL, NULL };
 		if (strcmp(s, "start")) {
 			snprintf(mem, sizeof(mem), "%s", strchr(s, ':') + 1);
 			l.mode = s[0] == 't' ? QEMU_TEMPLATE : QEMU_CLONE;

@@ -67,6 +67,8 @@ static char *kernel_params(const struct config_qemu *c, const struct qemu_launch
 		   maxvcpus(c, l), c->use_vsock ? "true" : "false");
 	if (l->agent_debug)
 		buf_puts(&b, " agent.log=debug");
+	if (l->agent_trace)
+		buf_printf(&b, " agent.trace=%s", l->agent_trace);
 	if (set(c->block_device_driver) && !strcmp(c->block_device_driver, "virtio-scsi"))
 		buf_puts(&b, " scsi_mod.scan=none");
 	if (set(c->kernel_params)) /* last, so they win */

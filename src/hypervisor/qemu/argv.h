@@ -40,6 +40,8 @@ struct qemu_launch {
 	uint32_t host_cpus;	/* for default_maxvcpus = 0 (Kata: the host's); 0 unknown */
 	const struct qemu_nic *nics; /* cold-plugged */
 	unsigned nnics;
+	const char *agent_trace; /* agent.trace=TYPE (Kata's static tracing), or NULL */
+	const struct trace_ctx *trace; /* the launch's span */
 };
 
 /* The root bus slot of the first PCI bridge (pci-bridge-0). */

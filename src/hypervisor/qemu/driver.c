@@ -161,16 +161,25 @@ static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct q
 		return error_set_errno(err, errno, "VM %s: %s", vm->id, vm->run_dir);
 	if (qemu_argv(c, l, &argv, err) < 0)
 		return -1;
+	struct trace_span sp;
+	trace_begin(&sp, l->trace, "qemu.spawn");
 	int r = launch(vm, &argv, l, err);
 	strv_free(&argv);
-	if (r < 0 || read_pid(vm, err) < 0 || record_start(vm, err) < 0)
+	if (r < 0 || read_pid(vm, err) < 0 || record_start(vm, err) < 0) {
+		trace_end(&sp, -1, err && *err ? (*err)->msg : NULL);
 		goto fail;
+	}
+	trace_end(&sp, 0, NULL);
 	path(qmp, sizeof(qmp), vm, "qmp.sock");
-	if (qmp_connect(&vm->qmp, qmp, QMP_TIMEOUT_MS, err) < 0) {
+	trace_begin(&sp, l->trace, "qmp.connect");
+	r = qmp_connect(&vm->qmp, qmp, QMP_TIMEOUT_MS, err);
+	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	if (r < 0) {
 		error_wrap(err, "VM %s", vm->id);
 		goto fail;
 	}
 	vm->qmp_open = true;
+	vm->qmp.trace = l->trace;
 	if (l->mode == QEMU_CLONE && l->state_path && qemu_load_state(vm, l->state_path, err) < 0)
 		goto fail;
 	return 0;

@@ -34,7 +34,7 @@ static struct config *base(void)
 }
 
 static const struct qemu_launch boot_l = { "vm1", "/run/vc/vm/vm1", "tcg", NULL, 0, -1, 4096,
-					   QEMU_BOOT, NULL, false, NULL, 0, NULL, 0 };
+					   QEMU_BOOT, NULL, false, NULL, 0, NULL, 0, NULL, NULL };
 
 /* default_maxvcpus 0, or above the host's CPUs, means the host's (Kata). */
 TEST(qemu_argv_maxvcpus_from_host)
