@@ -55,6 +55,7 @@ suite containerd sh "$top/tests/e2e/containerd.sh" "$B"
 suite factory sh "$top/tests/e2e/factory.sh" "$B"
 suite network sh "$top/tests/e2e/network.sh" "$B"
 suite check sh "$top/tests/e2e/check.sh" "$B"
+suite trace sh "$top/tests/e2e/trace.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"
 suite fuzz sh "$top/tests/fuzz/run.sh" "$B"
 echo

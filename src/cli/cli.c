@@ -241,7 +241,10 @@ int cli_main(int argc, char **argv)
 		return 1;
 	log_debug("command %s", cmd->name);
 	ctx.cmd_name = cmd->name;
-	if (cli_trace_start(&ctx, NULL, &err) < 0) {
+	struct config *c;
+	if (cli_trace_start(&ctx, NULL, &err) < 0 ||
+	    (ENABLE_HOST_RUNTIME && ctx.trace_opt && !trace_enabled &&
+	     cli_config(&ctx, &c, &err) < 0)) {
 		log_error("%s", err->msg);
 		log_close();
 		return 1;

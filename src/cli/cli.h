@@ -33,6 +33,7 @@ struct cli_ctx {
 	const char *cmd_name;
 	uint64_t start_ns;
 	struct trace_span span;
+	bool exit_is_container; /* the exit status is the container's (run) */
 };
 
 /* The command's span context for its callees (NULL: not tracing). */

@@ -73,10 +73,11 @@ int cmd_create(struct cli_ctx *ctx, const struct command *cmd, int argc, char **
 		return cli_command_help(cmd), 0;
 	if (args(cmd, argc, argv, &a, &id) < 0)
 		return 1;
-	trace_attr(&ctx->span, "container.id", id);
 	a.o.io.detach = true;
-	if (cli_sb_env(ctx, &env, self, sizeof(self), &err) < 0 ||
-	    sb_create(&env, id, &a.o, &shim, &err) < 0)
+	if (cli_sb_env(ctx, &env, self, sizeof(self), &err) < 0)
+		return cli_fail(cmd, id, err);
+	trace_attr(&ctx->span, "container.id", id);
+	if (sb_create(&env, id, &a.o, &shim, &err) < 0)
 		return cli_fail(cmd, id, err);
 	if (a.pid_file && cli_write_pid_file(a.pid_file, shim, &err) < 0) {
 		sb_delete(&env, id, true, NULL);
@@ -107,13 +108,14 @@ int cmd_run(struct cli_ctx *ctx, const struct command *cmd, int argc, char **arg
 		return cli_command_help(cmd), 0;
 	if (args(cmd, argc, argv, &a, &id) < 0)
 		return 1;
-	trace_attr(&ctx->span, "container.id", id);
 	a.o.io.detach = a.detach;
 	struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
 	for (size_t i = 0; !a.detach && i < sizeof(fwd) / sizeof(fwd[0]); i++)
 		sigaction(fwd[i], &sa, NULL);
-	if (cli_sb_env(ctx, &env, self, sizeof(self), &err) < 0 ||
-	    sb_create(&env, id, &a.o, &shim, &err) < 0)
+	if (cli_sb_env(ctx, &env, self, sizeof(self), &err) < 0)
+		return cli_fail(cmd, id, err);
+	trace_attr(&ctx->span, "container.id", id);
+	if (sb_create(&env, id, &a.o, &shim, &err) < 0)
 		return cli_fail(cmd, id, err);
 	fwd_pid = shim;
 	if ((a.pid_file && cli_write_pid_file(a.pid_file, shim, &err) < 0) ||
@@ -129,6 +131,10 @@ int cmd_run(struct cli_ctx *ctx, const struct command *cmd, int argc, char **arg
 	trace_begin(&w, cli_trace_ctx(ctx), "wait");
 	int status = cli_wait_child(shim);
 	trace_end(&w, 0, NULL);
+	char st[16];
+	snprintf(st, sizeof(st), "%d", status);
+	trace_attr(&ctx->span, "container.exit_status", st);
+	ctx->exit_is_container = true; /* not the runtime's failure */
 	fwd_pid = 0;
 	if (sb_delete(&env, id, true, &err) < 0)
 		cli_fail(cmd, id, err);

@@ -31,7 +31,10 @@ int cli_trace_start(struct cli_ctx *ctx, const struct config *c, struct error **
 		return 0;
 	if (!trace_enabled && trace_from_env(service, &parent, err) < 0)
 		return -1;
-	bool on = ctx->trace_opt || (ENABLE_HOST_RUNTIME && c && c->runtime.enable_tracing);
+	/* With a configuration file to read, --trace waits for it: its
+	 * trace_file and trace_collector count. */
+	bool on = (ctx->trace_opt && (c || !ENABLE_HOST_RUNTIME)) ||
+		  (ENABLE_HOST_RUNTIME && c && c->runtime.enable_tracing);
 	if (!trace_enabled && on) {
 		const char *f = ctx->trace_opt && *ctx->trace_opt ? ctx->trace_opt
 			: ENABLE_HOST_RUNTIME && c && *c->runtime.trace_file ? c->runtime.trace_file
@@ -56,6 +59,6 @@ void cli_trace_end(struct cli_ctx *ctx, int status)
 {
 	char why[32];
 	snprintf(why, sizeof(why), "exit status %d", status);
-	trace_end(&ctx->span, status ? -1 : 0, why);
+	trace_end(&ctx->span, status && !ctx->exit_is_container ? -1 : 0, why);
 	trace_close();
 }

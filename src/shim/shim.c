@@ -130,7 +130,7 @@ static void raw_tty(void)
 	tcsetattr(0, TCSANOW, &t);
 }
 
-static int run(struct shim *s, const char *url, const struct trace_ctx *trace)
+static int run(struct shim *s, const char *url, struct cli_ctx *ctx)
 {
 	struct error *err = NULL;
 	pthread_t out, errt, in, sigt;
@@ -145,7 +145,7 @@ static int run(struct shim *s, const char *url, const struct trace_ctx *trace)
 		error_free(err);
 		return 255;
 	}
-	s->agent.trace = trace; /* before the threads: they read it */
+	s->agent.trace = cli_trace_ctx(ctx); /* before the threads: they read it */
 	if (s->terminal && isatty(0))
 		raw_tty();
 	resize(s);
@@ -162,6 +162,8 @@ static int run(struct shim *s, const char *url, const struct trace_ctx *trace)
 		log_error("shim %s/%s: %s", s->cid, s->eid, err->msg);
 		error_free(err);
 		status = 255;
+	} else {
+		ctx->exit_is_container = true; /* the process's status, not ours */
 	}
 	restore_tty();
 	return status & 0xff;
@@ -206,5 +208,5 @@ int cmd_shim(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 	}
 	if (!s.eid)
 		s.eid = s.cid;
-	return run(&s, url, cli_trace_ctx(ctx));
+	return run(&s, url, ctx);
 }
