@@ -182,6 +182,14 @@ int main(int argc, char **argv)
 	EXPECT("one client, 8 threads: 35 calls pass a blocked WaitProcess",
 	       quick_ok == 35 && quick_late == 0 && slow_r == 0);
 
+	/* With TRACEPARENT and UKATA_TRACE_FILE: one call as a span of that
+	 * trace, its context sent as traceparent (rpc_grpcio.py checks both). */
+	struct trace_ctx parent;
+	if (trace_from_env("rpc-client", &parent, &err) == 0 && trace_enabled) {
+		r = rpc_call_traced(&c, RPC_HEALTH(Check), &chk, &health, 5000, &parent, &err);
+		EXPECT("a traced call", r == 0);
+		trace_close();
+	}
 	rpc_client_close(&c);
 	printf("rpc-grpcio: %d passed, %d failed\n", passed, failed);
 	return failed != 0;

@@ -4,6 +4,7 @@ proto/*.proto, for our client to call: usage rpc_grpcio.py CLIENT_BINARY.
 It serves on a unix socket in a temporary directory, runs the client against
 it, and passes the client's exit status and output through."""
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -69,7 +70,11 @@ def wait_process(req, ctx):
     return agent_pb2.WaitProcessResponse(status=0)
 
 
+seen_traceparents = []
+
+
 def check(req, ctx):
+    seen_traceparents.append(dict(ctx.invocation_metadata()).get("traceparent"))
     return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
 
 
@@ -96,9 +101,28 @@ server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
 server.add_generic_rpc_handlers((agent, health))
 server.add_insecure_port("unix:" + sock)
 server.start()
+runtime = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(sys.argv[1]))), "kata-runtime")
+traced = " trace" in subprocess.run([runtime, "version"], capture_output=True, text=True).stdout
+tid, pid = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+tfile = os.path.join(sockdir, "trace.json")
+env = dict(os.environ, TRACEPARENT="00-%s-%s-01" % (tid, pid), UKATA_TRACE_FILE=tfile)
 try:
-    r = subprocess.run([sys.argv[1], sock], timeout=60)
+    r = subprocess.run([sys.argv[1], sock], timeout=60, env=env if traced else None)
     status = r.returncode
+    if traced:
+        # The client's span of its traced Check is in the caller's trace,
+        # and its context is what the server got as traceparent; the
+        # untraced calls sent none.
+        spans = [s for line in open(tfile) for rs in json.loads(line)["resourceSpans"]
+                 for ss in rs["scopeSpans"] for s in ss["spans"]]
+        sent = [t for t in seen_traceparents if t]
+        ok = (len(spans) == 1 and spans[0]["traceId"] == tid and
+              spans[0].get("parentSpanId") == pid and spans[0]["name"] == "grpc.Health/Check" and
+              sent == ["00-%s-%s-01" % (tid, spans[0]["spanId"])] and len(seen_traceparents) > 1)
+        if not ok:
+            print("FAIL traceparent: spans %s, server saw %s" % (spans, seen_traceparents))
+            status = 1
+        os.unlink(tfile)
 except subprocess.TimeoutExpired:
     print("rpc-grpcio: 0 passed, 1 failed (client timed out)")
     status = 1

@@ -2,6 +2,7 @@
 """A grpcio client calling our gRPC server (tests/interop/rpc_server.c):
 usage rpc_grpcio_client.py SERVER_BINARY [RPC_DEADLINE_BINARY]."""
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -25,6 +26,10 @@ import health_pb2  # noqa: E402
 from google.protobuf import empty_pb2  # noqa: E402
 
 passed = failed = 0
+# Whether the build traces: its kata-runtime's features say.
+runtime = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(sys.argv[1]))), "kata-runtime")
+ENABLE_TRACE = " trace" in subprocess.run([runtime, "version"], capture_output=True,
+                                          text=True).stdout
 
 
 def check(name, ok, detail=""):
@@ -120,6 +125,36 @@ except subprocess.TimeoutExpired:
     server.kill()
     rc = -1
 check("clean stop, socket removed", rc == 0 and not os.path.exists(sock), rc)
+
+# A traced server: a call carrying a W3C traceparent (grpcio metadata) is a
+# span in the caller's trace; calls without one, or with a malformed one,
+# are not traced.
+if ENABLE_TRACE:
+    tfile = os.path.join(sockdir, "trace.json")
+    env = dict(os.environ, UKATA_TRACE_FILE=tfile)
+    server = subprocess.Popen([sys.argv[1], sock], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              env=env)
+    check("traced server starts", server.stdout.readline() == b"ready\n")
+    tid, pid = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    with grpc.insecure_channel("unix:" + sock) as ch:
+        E = empty_pb2.Empty
+        cfg = stub(ch, "/cache.CacheService/Config", E, cache_pb2.GrpcVMConfig)
+        cfg(E(), timeout=10, metadata=(("traceparent", "00-%s-%s-01" % (tid, pid)),))
+        cfg(E(), timeout=10)
+        cfg(E(), timeout=10, metadata=(("traceparent", "00-%s-%s-01" % (tid.upper(), pid)),))
+        st = stub(ch, "/cache.CacheService/Status", E, cache_pb2.GrpcStatus)
+        st(E(), timeout=10, metadata=(("traceparent", "00-%s-%s-01" % (tid, "1" * 16)),))
+    server.stdin.close()
+    check("traced server stops", server.wait(timeout=20) == 0)
+    spans = []
+    for line in open(tfile) if os.path.exists(tfile) else []:
+        for rs in json.loads(line)["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                spans += [(s["traceId"], s.get("parentSpanId"), s["name"]) for s in ss["spans"]]
+    check("spans join the caller's trace", sorted(spans) == [
+        (tid, pid, "cache.CacheService/Config"),
+        (tid, "1" * 16, "cache.CacheService/Status")], spans)
+    os.path.exists(tfile) and os.unlink(tfile)
 os.rmdir(os.path.dirname(sock))
 print("rpc-grpcio-server: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -168,6 +168,11 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (uint8_t)(i % 251);
+	struct trace_ctx none; /* UKATA_TRACE_FILE: each traced call a span there */
+	if (trace_from_env("rpc-server", &none, &err) < 0) {
+		fprintf(stderr, "server: %s\n", err->msg);
+		return 2;
+	}
 	struct rpc_server *s = rpc_server_start_unix(argv[1], handlers,
 						     sizeof(handlers) / sizeof(handlers[0]), NULL, &err);
 	if (!s) {
@@ -179,6 +184,7 @@ int main(int argc, char **argv)
 	while (read(0, &c, 1) > 0)
 		;
 	rpc_server_stop(s);
+	trace_close();
 	if (access(argv[1], F_OK) == 0) {
 		fprintf(stderr, "socket %s left behind\n", argv[1]);
 		return 1;
