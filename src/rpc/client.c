@@ -395,6 +395,7 @@ int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, 
 	return call(c, m, req, resp, timeout_ms, NULL, err);
 }
 
+#if ENABLE_TRACE
 int rpc_call_traced(struct rpc_client *c, const struct rpc_method *m, const void *req,
 		    void *resp, int timeout_ms, const struct trace_ctx *parent, struct error **err)
 {
@@ -402,7 +403,7 @@ int rpc_call_traced(struct rpc_client *c, const struct rpc_method *m, const void
 	char tp[TRACE_PARENT_LEN + 1];
 	struct error *e = NULL;
 
-	if (!ENABLE_TRACE || !parent)
+	if (!parent)
 		return call(c, m, req, resp, timeout_ms, NULL, err);
 	trace_begin(&s, parent, m->path + 1);
 	if (!s.live)
@@ -415,3 +416,4 @@ int rpc_call_traced(struct rpc_client *c, const struct rpc_method *m, const void
 	error_free(e);
 	return r;
 }
+#endif

@@ -66,8 +66,18 @@ int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, 
 	     int timeout_ms, struct error **err);
 /* The same as a span under parent (NULL, or tracing off: as rpc_call),
  * whose context goes to the server in a traceparent header. */
+#if ENABLE_TRACE
 int rpc_call_traced(struct rpc_client *c, const struct rpc_method *m, const void *req,
 		    void *resp, int timeout_ms, const struct trace_ctx *parent, struct error **err);
+#else
+static inline int rpc_call_traced(struct rpc_client *c, const struct rpc_method *m,
+				  const void *req, void *resp, int timeout_ms,
+				  const struct trace_ctx *parent, struct error **err)
+{
+	(void)parent;
+	return rpc_call(c, m, req, resp, timeout_ms, err);
+}
+#endif
 
 
 /* ---------------------------------------------------------------- server */

@@ -198,8 +198,8 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	char rootfs[PATH_MAX];
 	pid_t pid;
 	struct factory_vm vm;
-	uint32_t hot_cpus;
-	bool hot_mem;
+	uint32_t hot_cpus = 0;
+	bool hot_mem = false;
 	cleanup_free struct sb_net *net = calloc(1, sizeof(*net));
 
 	if (!net)

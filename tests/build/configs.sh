@@ -138,6 +138,12 @@ test_tiny_refuses_left_out_features() {
 	printf '[runtime]\nenable_debug = true\n' > c.toml
 	run "$k" --config c.toml state x
 	expect_in "$err" "debug logging (CONFIG_LOG_DEBUG) is not built in"
+	printf '[runtime]\nenable_tracing = true\n' > c.toml
+	run "$k" --config c.toml state x
+	expect_in "$err" "[runtime] enable_tracing ($T/c.toml:2): tracing (CONFIG_TRACE) is not built in"
+	run "$k" --trace state x
+	expect_rc 1
+	expect_in "$err" "--trace"
 	# the shipped configuration asks for nothing tiny leaves out
 	run "$k" --config "$top/configs/configuration.toml" state x
 	expect_eq "$err" 'kata-runtime: container "x" does not exist'
@@ -146,7 +152,7 @@ test_tiny_refuses_left_out_features() {
 	run "$k" --config c.toml state x
 	expect_in "$err" 'container "x" does not exist'
 	nm "$B/cfg/tiny_defconfig/kata-runtime" | awk '{ print $NF }' |
-		grep -E -x 'cmd_ps|cmd_events|cmd_update|factory_template_make|vmcache_serve|sb_net_setup|cmd_agent' &&
+		grep -E -x 'cmd_ps|cmd_events|cmd_update|factory_template_make|vmcache_serve|sb_net_setup|cmd_agent|trace_begin_at|rpc_call_traced' &&
 		fail "tiny links what it leaves out"
 	true
 }
