@@ -174,10 +174,11 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	a.timeout_ms = AGENT_TIMEOUT_MS;
 	/* Kata's dynamic mode starts after CreateSandbox; here before, so
 	 * that CreateSandbox has its span in the agent too. */
+	struct error *e = NULL; /* an agent that cannot trace still runs containers */
 	if (ENABLE_TRACE && env->config->agent.enable_tracing &&
-	    !strcmp(env->config->agent.trace_mode, "dynamic") &&
-	    a.ops->start_tracing(&a, err) < 0)
-		goto out;
+	    !strcmp(env->config->agent.trace_mode, "dynamic") && a.ops->start_tracing(&a, &e) < 0)
+		log_warn("container %s: no spans from the agent: %s", s->id, e->msg);
+	error_free(e);
 	if (vm_ready(&a, vm, hot_cpus, hot_mem, err) < 0 || sb_net_agent(&a, net, err) < 0 ||
 	    a.ops->create_sandbox(&a, &sb, err) < 0 ||
 	    a.ops->create_container(&a, s->id, spec, rootfs, err) < 0)

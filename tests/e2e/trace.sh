@@ -53,6 +53,20 @@ test_traced_run() {
 	expect_in "$out" "kata-agent rpc.system=grpc rpc.method=CreateContainer"
 }
 
+# Kata's static mode: agent.trace on the kernel command line, tracing from
+# boot, no StartTracing; the agent's spans still come back.
+test_traced_run_static() {
+	setup
+	sed -i '0,/^enable_tracing = true$/s//enable_tracing = true\ntrace_mode = "static"/' "$T/c.toml"
+	grep -q 'trace_mode = "static"' "$T/c.toml" || fail "config"
+	run $K --config "$T/c.toml" run -b "$T/b" c5
+	expect_rc 3
+	run $PY "$top/tests/e2e/trace_check.py" "$T/trace.json" c5 direct
+	expect_rc 0
+	grep -q StartTracing "$T/trace.json" && fail "StartTracing in static mode"
+	true
+}
+
 test_traced_cache_run() {
 	setup
 	EP=$T/cache.sock
