@@ -98,7 +98,7 @@ int factory_boot(const struct factory *f, const char *id, const char *dir, int m
 	int r = qemu_ops.start(&q, &c->qemu, &l, err);
 	if (r == 0 && ENABLE_TRACE) /* the monitor outlives the span */
 		q.qmp.trace = f->trace;
-	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	trace_end_err(&sp, r, err);
 	if (vhost >= 0)
 		close(vhost);
 	if (r < 0)

@@ -57,7 +57,7 @@ static int grpccache_get(struct factory *f, const char *id, const char *dir,
 	struct trace_span sp;
 	trace_begin(&sp, f->trace, "vm.move");
 	int r = factory_vm_move(vm, dir, err);
-	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	trace_end_err(&sp, r, err);
 	if (r < 0) {
 		factory_vm_stop(vm, true);
 		return -1;

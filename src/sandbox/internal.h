@@ -21,8 +21,7 @@ void sb_agent_done(struct sb_state *s, int lock, struct agent *a);
 		struct trace_span sp_;                                             \
 		trace_begin(&sp_, (parent), (name));                               \
 		int r_ = (expr);                                                   \
-		trace_end(&sp_, r_, r_ < 0 && (err) && *(err) ? (*(err))->msg : NULL); \
-		r_;                                                                \
+		trace_end_err(&sp_, r_, (err));                                    \
 	})
 
 /* The agent's spans (StopTracing) into this process's trace sink, when

@@ -45,12 +45,6 @@ static void span_env(const struct sb_env *env, struct sb_env *e, struct trace_sp
 	e->trace = trace_ctx_of(sp);
 }
 
-static int span_done(struct trace_span *sp, int r, struct error **err)
-{
-	trace_end(sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
-	return r;
-}
-
 void sb_agent_spans(const struct sb_env *env, struct agent *a)
 {
 	struct buf b = BUF_INIT(8u << 20);
@@ -108,7 +102,7 @@ static int get_vm(const struct sb_env *env, struct sb_state *s, struct sb_net *n
 	trace_begin(&sp, env->trace, "vm.get");
 	snprintf(cache, sizeof(cache), "%s/.cache", env->root);
 	if (factory_init(&f, env->config, cache, env->cache_endpoint, err) < 0)
-		return span_done(&sp, -1, err);
+		return trace_end_err(&sp, -1, err);
 	sb_net_nics(net, f.accel, env->config);
 	f.nics = net->nics;
 	f.nnics = net->nnics;
@@ -116,7 +110,7 @@ static int get_vm(const struct sb_env *env, struct sb_state *s, struct sb_net *n
 	int r = factory_get_vm(&f, s->id, s->dir, vm, hot_cpus, hot_mem, err);
 	trace_attr(&sp, "vm.source", r < 0 ? f.ops->name : f.source);
 	trace_attr(&sp, "vm.accel", f.accel);
-	span_done(&sp, r, err);
+	trace_end_err(&sp, r, err);
 	sb_net_close(net); /* QEMU has them */
 	if (r < 0)
 		return -1;
@@ -166,7 +160,7 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	struct trace_span ready;
 	trace_begin(&ready, env->trace, "agent.ready");
 	a.trace = trace_ctx_of(&ready);
-	r = span_done(&ready, a.ops->check(&a, err), err);
+	r = trace_end_err(&ready, a.ops->check(&a, err), err);
 	a.trace = env->trace;
 	if (r < 0)
 		goto out;
@@ -277,7 +271,7 @@ int sb_create(const struct sb_env *env, const char *id, const struct sb_create_o
 	struct sb_env e;
 	struct trace_span sp;
 	span_env(env, &e, &sp, "sandbox.create", id);
-	return span_done(&sp, create(&e, id, o, shim, err), err);
+	return trace_end_err(&sp, create(&e, id, o, shim, err), err);
 }
 
 /* Lock and read the state; status is the status now. */
@@ -344,7 +338,7 @@ int sb_start(const struct sb_env *env, const char *id, struct error **err)
 	struct sb_env e;
 	struct trace_span sp;
 	span_env(env, &e, &sp, "sandbox.start", id);
-	return span_done(&sp, start(&e, id, err), err);
+	return trace_end_err(&sp, start(&e, id, err), err);
 }
 
 int sb_kill(const struct sb_env *env, const char *id, int sig, bool all, struct error **err)
@@ -398,7 +392,7 @@ int sb_delete(const struct sb_env *env, const char *id, bool force, struct error
 	struct sb_env e;
 	struct trace_span sp;
 	span_env(env, &e, &sp, "sandbox.delete", id);
-	return span_done(&sp, delete(&e, id, force, err), err);
+	return trace_end_err(&sp, delete(&e, id, force, err), err);
 }
 
 int sb_pause(const struct sb_env *env, const char *id, bool pause, struct error **err)

@@ -150,7 +150,7 @@ int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct
 	child_env_make(&ce, trace_ctx_of(&sp));
 	int r = spawn_proxy(env, dir, &ce, pid, err);
 	child_env_free(&ce);
-	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	trace_end_err(&sp, r, err);
 	return r;
 }
 
@@ -240,7 +240,7 @@ int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *c
 	child_env_make(&ce, trace_ctx_of(&sp));
 	int r = spawn_shim(env, agent_url, cid, eid, terminal, io, &ce, pid, err);
 	child_env_free(&ce);
-	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	trace_end_err(&sp, r, err);
 	return r;
 }
 

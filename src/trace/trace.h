@@ -105,6 +105,8 @@ void trace_begin_at(struct trace_span *s, const struct trace_ctx *parent, const 
 		    uint64_t start_ns);
 /* End s (rc < 0: status error, with why as its message) and emit it. */
 void trace_end(struct trace_span *s, int rc, const char *why);
+/* trace_end with the message of *err (err or *err may be NULL); rc back. */
+int trace_end_err(struct trace_span *s, int rc, struct error *const *err);
 /* s's context for its children: NULL when s is not live. */
 static inline const struct trace_ctx *trace_ctx_of(const struct trace_span *s)
 {
@@ -154,6 +156,11 @@ static inline void trace_begin_at(struct trace_span *s, const struct trace_ctx *
 static inline void trace_end(struct trace_span *s, int rc, const char *why)
 {
 	(void)s, (void)rc, (void)why;
+}
+static inline int trace_end_err(struct trace_span *s, int rc, struct error *const *err)
+{
+	(void)s, (void)err;
+	return rc;
 }
 static inline const struct trace_ctx *trace_ctx_of(const struct trace_span *s)
 {

@@ -175,6 +175,12 @@ void trace_end(struct trace_span *s, int rc, const char *why)
 	buf_free(&line);
 }
 
+int trace_end_err(struct trace_span *s, int rc, struct error *const *err)
+{
+	trace_end(s, rc, rc < 0 && err && *err ? (*err)->msg : NULL);
+	return rc;
+}
+
 #define LINE_HEAD "{\"resourceSpans\":["
 #define LINE_TAIL "]}"
 

@@ -166,14 +166,14 @@ static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct q
 	int r = launch(vm, &argv, l, err);
 	strv_free(&argv);
 	if (r < 0 || read_pid(vm, err) < 0 || record_start(vm, err) < 0) {
-		trace_end(&sp, -1, err && *err ? (*err)->msg : NULL);
+		trace_end_err(&sp, -1, err);
 		goto fail;
 	}
 	trace_end(&sp, 0, NULL);
 	path(qmp, sizeof(qmp), vm, "qmp.sock");
 	trace_begin(&sp, l->trace, "qmp.connect");
 	r = qmp_connect(&vm->qmp, qmp, QMP_TIMEOUT_MS, err);
-	trace_end(&sp, r, r < 0 && err && *err ? (*err)->msg : NULL);
+	trace_end_err(&sp, r, err);
 	if (r < 0) {
 		error_wrap(err, "VM %s", vm->id);
 		goto fail;
