@@ -162,7 +162,7 @@ static int traced(struct qmp *q, const char *cmd, const char *args, int fd, int 
 	trace_begin(&s, q->trace, name);
 	trace_attr(&s, "qmp.command", cmd);
 	int r = execute(q, cmd, args, fd, timeout_ms, ret, err ? err : &e);
-	trace_end(&s, r, r < 0 ? (err ? *err : e)->msg : NULL);
+	trace_end_err(&s, r, err ? err : &e);
 	error_free(e);
 	return r;
 }

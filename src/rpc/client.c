@@ -412,7 +412,7 @@ int rpc_call_traced(struct rpc_client *c, const struct rpc_method *m, const void
 	trace_attr(&s, "rpc.method", strrchr(m->path, '/') + 1);
 	trace_parent_format(&s.ctx, tp);
 	int r = call(c, m, req, resp, timeout_ms, tp, err ? err : &e);
-	trace_end(&s, r ? -1 : 0, r ? (err ? *err : e)->msg : NULL);
+	trace_end_err(&s, r ? -1 : 0, err ? err : &e);
 	error_free(e);
 	return r;
 }

@@ -127,12 +127,10 @@ static void random_id(uint8_t *p, size_t n)
 	} while (!p[0] && !memcmp(p, p + 1, n - 1));
 }
 
-void trace_begin_at(struct trace_span *s, const struct trace_ctx *parent, const char *name,
-		    uint64_t start_ns)
+/* start_ns on the wall clock, mono_start the monotonic clock then. */
+static void begin(struct trace_span *s, const struct trace_ctx *parent, const char *name,
+		  uint64_t start_ns, uint64_t mono_start)
 {
-	s->live = trace_enabled;
-	if (!s->live)
-		return;
 	s->nattrs = 0;
 	s->status = TRACE_UNSET;
 	s->message[0] = 0;
@@ -147,17 +145,26 @@ void trace_begin_at(struct trace_span *s, const struct trace_ctx *parent, const 
 		s->ctx.flags = 1;
 	}
 	random_id(s->ctx.span_id, TRACE_SPAN_ID_LEN);
-	uint64_t now = trace_now_ns();
 	s->start_ns = start_ns;
-	s->mono_start = clock_ns(CLOCK_MONOTONIC) - (now > start_ns ? now - start_ns : 0);
+	s->mono_start = mono_start;
 	s->end_ns = 0;
+}
+
+void trace_begin_at(struct trace_span *s, const struct trace_ctx *parent, const char *name,
+		    uint64_t start_ns)
+{
+	s->live = trace_enabled;
+	if (!s->live)
+		return;
+	uint64_t now = trace_now_ns(), mono = clock_ns(CLOCK_MONOTONIC);
+	begin(s, parent, name, start_ns, mono - (now > start_ns ? now - start_ns : 0));
 }
 
 void trace_begin(struct trace_span *s, const struct trace_ctx *parent, const char *name)
 {
 	s->live = trace_enabled;
 	if (s->live)
-		trace_begin_at(s, parent, name, trace_now_ns());
+		begin(s, parent, name, trace_now_ns(), clock_ns(CLOCK_MONOTONIC));
 }
 
 void trace_end(struct trace_span *s, int rc, const char *why)
