@@ -53,6 +53,21 @@ test_traced_run() {
 	expect_in "$out" "kata-agent rpc.system=grpc rpc.method=CreateContainer"
 }
 
+# A template clone: vm.source=template, the clone's launch and migration.
+test_traced_template_run() {
+	setup
+	printf '[factory]\nenable_template = true\ntemplate_path = "%s/tpl"\n' "$T" >> "$T/c.toml"
+	run $K --config "$T/c.toml" factory init
+	expect_rc 0
+	run $K --config "$T/c.toml" run -b "$T/b" c6
+	expect_rc 3
+	run $K --config "$T/c.toml" factory destroy
+	expect_rc 0
+	nothing_left_here
+	run $PY "$top/tests/e2e/trace_check.py" "$T/trace.json" c6 template
+	expect_rc 0
+}
+
 # Kata's static mode: agent.trace on the kernel command line, tracing from
 # boot, no StartTracing; the agent's spans still come back.
 test_traced_run_static() {

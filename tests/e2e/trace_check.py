@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Check the trace of one traced `run` in a file of OTLP/JSON lines:
-usage trace_check.py FILE CONTAINER direct|cache. The run's spans must form
+usage trace_check.py FILE CONTAINER direct|template|cache. The run's spans must form
 one tree under the command's span, covering config load, VM acquisition
 (with its source), QEMU launch or the VMCache server's GetBaseVM, agent
 ready, CreateSandbox, CreateContainer, StartContainer, wait and delete;
@@ -88,11 +88,16 @@ vm = find("vm.get")
 under(vm, create)
 need(vm and vm["attrs"].get("vm.source") == source,
      "vm.get's vm.source is %s, not %s" % (vm and vm["attrs"].get("vm.source"), source))
-if source == "direct":
+if source in ("direct", "template"):
     launch = find("qemu.launch")
     under(launch, vm)
+    mode = launch and launch["attrs"].get("qemu.mode")
+    need(mode == ("boot" if source == "direct" else "clone"), "qemu.mode %s" % mode)
     under(find("qemu.spawn"), launch)
     under(find("qmp.connect"), launch)
+    if source == "template":  # the template's state loaded, then resumed
+        under(find("qmp migrate-incoming"), launch)
+        under(find("qmp cont"), vm)
 else:
     get = find("cache.CacheService/GetBaseVM")
     under(get, vm)
