@@ -130,8 +130,26 @@ check("clean stop, socket removed", rc == 0 and not os.path.exists(sock), rc)
 # span in the caller's trace; calls without one, or with a malformed one,
 # are not traced.
 if ENABLE_TRACE:
+    import http.server
+    import threading
+    import time
+    posts = []
+
+    class Collector(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    collector = http.server.HTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
     tfile = os.path.join(sockdir, "trace.json")
-    env = dict(os.environ, UKATA_TRACE_FILE=tfile)
+    env = dict(os.environ, UKATA_TRACE_FILE=tfile,
+               UKATA_TRACE_COLLECTOR="http://127.0.0.1:%d/v1/traces" % collector.server_port)
     server = subprocess.Popen([sys.argv[1], sock], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               env=env)
     check("traced server starts", server.stdout.readline() == b"ready\n")
@@ -140,6 +158,15 @@ if ENABLE_TRACE:
         E = empty_pb2.Empty
         cfg = stub(ch, "/cache.CacheService/Config", E, cache_pb2.GrpcVMConfig)
         cfg(E(), timeout=10, metadata=(("traceparent", "00-%s-%s-01" % (tid, pid)),))
+        # a server lives long: its collector gets each call's span after the call
+        for _ in range(50):
+            if posts:
+                break
+            time.sleep(0.1)
+        names = [s["name"] for p in posts for rs in p["resourceSpans"]
+                 for ss in rs["scopeSpans"] for s in ss["spans"]]
+        check("collector gets the span while the server runs",
+              names == ["cache.CacheService/Config"], posts)
         cfg(E(), timeout=10)
         cfg(E(), timeout=10, metadata=(("traceparent", "00-%s-%s-01" % (tid.upper(), pid)),))
         st = stub(ch, "/cache.CacheService/Status", E, cache_pb2.GrpcStatus)
@@ -155,6 +182,7 @@ if ENABLE_TRACE:
         (tid, pid, "cache.CacheService/Config"),
         (tid, "1" * 16, "cache.CacheService/Status")], spans)
     os.path.exists(tfile) and os.unlink(tfile)
+    collector.shutdown()
 os.rmdir(os.path.dirname(sock))
 print("rpc-grpcio-server: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
