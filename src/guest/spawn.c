@@ -171,11 +171,18 @@ static void join(int fd, pid_t pid)
 		close(fds[i]);
 }
 
+/* The identity through raw system calls: this is a clone of the threaded
+ * agent made without fork(), so libc still counts the agent's threads, and
+ * its setrlimit, setuid, setgid and setgroups would signal those threads
+ * (by thread id, in the agent) to change them all, and wait for an answer
+ * that never comes here: the child hung, and an agent thread took the
+ * container's ids. The kernel's calls change this one thread, the only
+ * one there is. */
 static void identity(int fd, struct spawn_plan *p)
 {
 	for (size_t i = 0; i < p->nrlimits; i++) {
 		struct rlimit r = { p->rlimits[i].soft, p->rlimits[i].hard };
-		if (setrlimit(p->rlimits[i].resource, &r) < 0)
+		if (syscall(SYS_prlimit64, 0, p->rlimits[i].resource, &r, NULL) < 0)
 			die(fd, "rlimit", errno);
 	}
 	if (p->have_caps) /* drop from the bounding set while we may */
@@ -184,11 +191,11 @@ static void identity(int fd, struct spawn_plan *p)
 			    errno != EINVAL)
 				die(fd, "capability bounding set", errno);
 	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
-	if (setgroups(p->ngroups, p->groups) < 0)
+	if (syscall(SYS_setgroups, p->ngroups, p->groups) < 0)
 		die(fd, "setgroups", errno);
-	if (setgid(p->gid) < 0)
+	if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)
 		die(fd, "setgid", errno);
-	if (setuid(p->uid) < 0)
+	if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
 		die(fd, "setuid", errno);
 	if (p->have_caps) {
 		struct cap_header h = { 0x20080522, 0 }; /* _LINUX_CAPABILITY_VERSION_3 */
