@@ -36,6 +36,11 @@ char *oci_string(const struct json_doc *d, int tok, const char *field, struct er
 			  big ? "longer than 64 KiB" : "bad escape or out of memory");
 		return NULL;
 	}
+	if (memchr(b.data, 0, b.len - 1)) { /* C strings would end there */
+		buf_free(&b);
+		error_set(err, EINVAL, "%s: contains a NUL character (\\u0000)", field);
+		return NULL;
+	}
 	return buf_steal(&b);
 }
 

@@ -130,6 +130,16 @@ static int mounts(const struct json_doc *d, int root, struct oci_spec *s, struct
 	return 0;
 }
 
+bool oci_namespace_known(const char *type)
+{
+	static const char *const known[] = { "pid", "network", "mount", "ipc",
+					      "uts", "user", "cgroup", "time" };
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(type, known[i]))
+			return true;
+	return false;
+}
+
 static int namespaces(const struct json_doc *d, int linux_, struct oci_spec *s,
 		      struct error **err)
 {
@@ -149,6 +159,13 @@ static int namespaces(const struct json_doc *d, int linux_, struct oci_spec *s,
 			return -1;
 		if (!ns->type)
 			return error_set(err, EINVAL, "%s.type: missing", f);
+		if (!oci_namespace_known(ns->type))
+			return error_set(err, EINVAL, "%s.type: \"%s\" is not a namespace type (pid, "
+					 "network, mount, ipc, uts, user, cgroup, time)", f, ns->type);
+		for (size_t k = 0; k + 1 < s->nnamespaces; k++)
+			if (!strcmp(s->namespaces[k].type, ns->type))
+				return error_set(err, EINVAL, "%s.type: namespace \"%s\" given twice", f,
+						 ns->type);
 	}
 	return 0;
 }

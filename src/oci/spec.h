@@ -102,6 +102,8 @@ void oci_resources_free(struct oci_resources *r);
 const char *oci_annotation(const struct oci_spec *s, const char *key);
 /* The namespace of type ("network", "pid", ...), or NULL. */
 const struct oci_namespace *oci_namespace(const struct oci_spec *s, const char *type);
+/* One of the namespace types of the OCI runtime spec. */
+bool oci_namespace_known(const char *type);
 
 /* What `spec` writes (oci/default.c). */
 extern const char oci_default_spec[];

@@ -102,6 +102,19 @@ TEST(oci_errors_name_the_field)
 	CHECK_STR(parse_err("{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"]},"
 			    "\"annotations\":{\"k\":1}}"),
 		  "annotations[\"k\"]: expected a string");
+	/* A NUL would cut the argument short where C sees the string. */
+	CHECK_STR(parse_err("{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\",\"b\\u0000c\"]}}"),
+		  "process.args[1]: contains a NUL character (\\u0000)");
+	CHECK_STR(parse_err("{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],"
+			    "\"env\":[\"A=\\u0000\"]}}"),
+		  "process.env[0]: contains a NUL character (\\u0000)");
+	CHECK_STR(parse_err("{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"]},"
+			    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"nett\"}]}}"),
+		  "linux.namespaces[1].type: \"nett\" is not a namespace type (pid, network, mount, "
+		  "ipc, uts, user, cgroup, time)");
+	CHECK_STR(parse_err("{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"]},"
+			    "\"linux\":{\"namespaces\":[{\"type\":\"ipc\"},{\"type\":\"ipc\"}]}}"),
+		  "linux.namespaces[1].type: namespace \"ipc\" given twice");
 }
 
 TEST(oci_process_and_resources_alone)
