@@ -45,8 +45,17 @@ int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, char 
 	char p[PATH_MAX + 64];
 	struct stat st;
 
+	char real[PATH_MAX], clean[PATH_MAX];
+
 	if (stat(spec->root_path, &st) < 0)
 		return error_set_errno(err, errno, "root.path %s", spec->root_path);
+	/* As runc: the rootfs is the path itself, not where a symlink on the
+	 * way leads (it is shared into the VM read-write). */
+	if (!realpath(spec->root_path, real))
+		return error_set_errno(err, errno, "root.path %s", spec->root_path);
+	if (fs_path_clean(spec->root_path, clean, sizeof(clean)) < 0 || strcmp(clean, real))
+		return error_set(err, EINVAL, "root.path %s: invalid rootfs: it is a symlink, or "
+				 "under one (it leads to %s)", spec->root_path, real);
 	if (!S_ISDIR(st.st_mode))
 		return error_set(err, ENOTDIR, "root.path %s: not a directory", spec->root_path);
 	snprintf(p, sizeof(p), "%s/shared/%s/rootfs", dir, id);

@@ -161,6 +161,30 @@ int fs_mkdir_p(const char *path, unsigned mode, bool parents_only)
 	}
 }
 
+/* The directory holding path, synced, so that a rename into it lasts. */
+static int sync_parent(const char *path, struct error **err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (n >= sizeof(dir))
+		return 0;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (!n)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		memcpy(dir, path, n), dir[n] = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set_errno(err, errno, "%s", dir);
+	int r = fsync(fd);
+	int e = errno;
+	close(fd);
+	return r < 0 && e != EINVAL ? error_set_errno(err, e, "syncing %s", dir) : 0;
+}
+
 int fs_write_file(const char *path, const void *data, size_t len, unsigned mode,
 		  struct error **err)
 {
@@ -179,6 +203,40 @@ int fs_write_file(const char *path, const void *data, size_t len, unsigned mode,
 		unlink(tmp);
 		return error_set_errno(err, e, "writing %s", path);
 	}
+	return sync_parent(path, err);
+}
+
+int fs_path_clean(const char *path, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (path[0] != '/' || size < 2)
+		return -1;
+	out[n++] = '/';
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		size_t len = strcspn(p, "/");
+		if (!len)
+			break;
+		if (len == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 1 && out[n - 1] != '/')
+				n--;
+			if (n > 1)
+				n--; /* the slash before it */
+		} else {
+			if (n > 1)
+				out[n++] = '/';
+			if (n + len + 1 > size)
+				return -1;
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+	}
+	out[n] = 0;
 	return 0;
 }
 

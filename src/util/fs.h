@@ -23,10 +23,15 @@ void fs_names_free(char **names, size_t n);
  * than EEXIST. */
 int fs_mkdir_p(const char *path, unsigned mode, bool parents_only);
 /* Replace path with len bytes of data, through path.tmp (synced) and a
- * rename: a reader sees the old file or the new one, never a part. -1
- * with *err. */
+ * rename, then the directory synced: a reader sees the old file or the
+ * new one, never a part, and the new one survives a crash. -1 with *err. */
 int fs_write_file(const char *path, const void *data, size_t len, unsigned mode,
 		  struct error **err);
+/* path made absolute lexically: "//", "." and trailing "/" dropped, ".."
+ * taking the component before it (as Go's filepath.Clean on an absolute
+ * path). in and out may not overlap; out has size bytes. -1 when path is
+ * not absolute or out is too small. */
+int fs_path_clean(const char *path, char *out, size_t size);
 /* Write text to an existing file (sysfs, procfs, cgroupfs) in one write;
  * 0, or -1 with errno. No allocation: safe in a child after clone. */
 int fs_write_text(const char *path, const char *text);

@@ -109,6 +109,22 @@ TEST(proc_capture_all_has_stderr)
 	error_free(err);
 }
 
+TEST(fs_path_clean_is_lexical)
+{
+	static const char *const cases[][2] = {
+		{ "/", "/" },		{ "//a//b/", "/a/b" },	{ "/a/./b/.", "/a/b" },
+		{ "/a/b/../c", "/a/c" }, { "/../a", "/a" },	{ "/a/..", "/" },
+		{ "/a/b/../../..", "/" }, { "/ab/../c/./d", "/c/d" },
+	};
+	char out[64];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(fs_path_clean(cases[i][0], out, sizeof(out)) == 0);
+		CHECK_STR(out, cases[i][1]);
+	}
+	CHECK(fs_path_clean("a/b", out, sizeof(out)) < 0);
+	CHECK(fs_path_clean("/abcdef", out, 4) < 0);
+}
+
 TEST(fs_mkdir_p_makes_parents)
 {
 	char dir[] = "/tmp/ukata-mkdir.XXXXXX", path[256];
