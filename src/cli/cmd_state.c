@@ -1,4 +1,5 @@
 /* state and list: the OCI state of one container, or of all under --root. */
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "cli/lifecycle.h"
 #include "json/writer.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "version.h"
 
 static void state_json(struct json_writer *w, const struct sb_state *s)
@@ -134,9 +136,14 @@ int cmd_list(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 	    sb_state_list(env.root, &ids, &n, &err) < 0)
 		return cli_fail(cmd, NULL, err);
 	struct sb_state *s = calloc(n ? n : 1, sizeof(*s));
-	for (size_t i = 0; s && i < n; i++)
-		if (sb_state_get(&env, ids[i], &s[got], NULL) == 0) /* gone meanwhile: skip */
+	for (size_t i = 0; s && i < n; i++) {
+		struct error *e = NULL;
+		if (sb_state_get(&env, ids[i], &s[got], &e) == 0)
 			got++;
+		else if (e->code != ENOENT) /* gone meanwhile: skipped; else said, as runc */
+			log_warn("%s", e->msg);
+		error_free(e);
+	}
 	if (a.quiet) {
 		for (size_t i = 0; i < got; i++)
 			printf("%s\n", s[i].id);

@@ -112,13 +112,13 @@ int factory_boot(const struct factory *f, const char *id, const char *dir, int m
 	return 0;
 }
 
-void factory_vm_stop(const struct factory_vm *vm, bool rmdir_too)
+static void vm_stop(const struct factory_vm *vm, bool rmdir_too, bool monitor)
 {
 	struct vm q;
 	cleanup_error struct error *e = NULL;
 	char p[PATH_MAX + 16];
 
-	if (qemu_ops.attach(&q, vm->id, vm->dir, true, &e) == 0 ||
+	if (qemu_ops.attach(&q, vm->id, vm->dir, monitor, &e) == 0 ||
 	    (e && e->code != ESRCH && qemu_ops.attach(&q, vm->id, vm->dir, false, NULL) == 0))
 		qemu_ops.stop(&q, NULL);
 	if (!rmdir_too)
@@ -132,6 +132,16 @@ void factory_vm_stop(const struct factory_vm *vm, bool rmdir_too)
 	snprintf(p, sizeof(p), "%s/shared", vm->dir);
 	rmdir(p);
 	rmdir(vm->dir);
+}
+
+void factory_vm_stop(const struct factory_vm *vm, bool rmdir_too)
+{
+	vm_stop(vm, rmdir_too, true);
+}
+
+void factory_vm_kill(const struct factory_vm *vm, bool rmdir_too)
+{
+	vm_stop(vm, rmdir_too, false);
 }
 
 /* Health.Check on a connected stream to the agent. */

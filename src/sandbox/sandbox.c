@@ -11,6 +11,7 @@
 
 #include "autoconf.h"
 #include "factory/factory.h"
+#include "grpc/grpc.h"
 #include "sandbox/internal.h"
 #include "sandbox/network.h"
 #include "transport/transport.h"
@@ -22,6 +23,7 @@
 #define AGENT_TIMEOUT_MS 30000
 #define AGENT_BOOT_MS 120000 /* the first call waits for the guest to boot */
 #define REMOVE_TIMEOUT_S 10
+#define FORCE_CALL_MS 1500 /* an agent call of a forced delete */
 
 static int connect_agent(const struct sb_env *env, const struct sb_state *s, struct agent *a,
 			 struct error **err)
@@ -70,10 +72,13 @@ static int teardown(const struct sb_state *s, struct error **err)
 	sb_exec_kill_all(s->dir);
 	snprintf(vm.id, sizeof(vm.id), "%.63s", s->id);
 	snprintf(vm.dir, sizeof(vm.dir), "%s", s->dir);
-	factory_vm_stop(&vm, false);
+	/* No monitor asked: a hung QEMU would keep us waiting. */
+	factory_vm_kill(&vm, false);
 	sb_net_teardown(s->dir); /* the TAPs went with QEMU */
-	if (sb_proc_alive(&s->proxy))
+	if (sb_proc_alive(&s->proxy)) {
 		kill(s->proxy.pid, SIGTERM);
+		kill(s->proxy.pid, SIGCONT); /* one that was stopped */
+	}
 	for (int i = 0; i < 100 && sb_proc_alive(&s->proxy); i++)
 		usleep(10 * 1000);
 	sb_kill_proc(&s->proxy);
@@ -300,6 +305,11 @@ int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, co
 		return -1;
 	if (!(allowed & SB_MASK(st)))
 		error_set(err, ESRCH, "container %s is %s: %s", id, sb_status_names[st], why);
+	else if (sb_proc_stopped(sb_vm_pid(s)) || sb_proc_stopped(s->proxy.pid))
+		/* Nothing would answer before the call's deadline. */
+		error_set(err, EAGAIN, "container %s: its %s (pid %d) is stopped (SIGSTOP): it "
+			  "cannot answer", id, sb_proc_stopped(s->proxy.pid) ? "proxy" : "VM's QEMU",
+			  (int)(sb_proc_stopped(s->proxy.pid) ? s->proxy.pid : sb_vm_pid(s)));
 	else if (connect_agent(env, s, a, err) == 0)
 		return 0;
 	close_state(s, *lock);
@@ -354,6 +364,39 @@ int sb_kill(const struct sb_env *env, const char *id, int sig, bool all, struct 
 	return r;
 }
 
+/* What the agent is told before the VM goes. Forced, the VM is killed
+ * anyway: each call has FORCE_CALL_MS, and one that gets no answer ends the
+ * talk, so that a hung VM or proxy costs one such wait. */
+static void agent_goodbye(const struct sb_env *env, struct agent *a, const struct sb_state *s,
+			  enum sb_status st, bool force)
+{
+	const char *id = s->id;
+	struct error *e = NULL;
+
+	if (force)
+		a->timeout_ms = FORCE_CALL_MS;
+	int r = force || st == SB_CREATED ? a->ops->signal_process(a, id, "", SIGKILL, &e) : 0;
+	if (r == 0 && (force || st == SB_CREATED))
+		/* Let the shim see the status before its process goes. */
+		for (int i = 0; i < 300 && sb_proc_alive(&s->shim); i++)
+			usleep(10 * 1000);
+	bool hung = r < 0 && e && e->code == GRPC_DEADLINE_EXCEEDED;
+	error_free(e);
+	e = NULL;
+	if (force && hung) {
+		log_warn("container %s: the agent does not answer: taking the VM down", id);
+		return;
+	}
+	if (a->ops->remove_container(a, id, REMOVE_TIMEOUT_S, &e) < 0 && force && e &&
+	    e->code == GRPC_DEADLINE_EXCEEDED) {
+		error_free(e);
+		return;
+	}
+	error_free(e);
+	sb_agent_spans(env, a);
+	a->ops->destroy_sandbox(a, NULL);
+}
+
 static int delete(const struct sb_env *env, const char *id, bool force, struct error **err)
 {
 	struct sb_state s;
@@ -361,8 +404,10 @@ static int delete(const struct sb_env *env, const char *id, bool force, struct e
 	enum sb_status st;
 	int lock, r = -1;
 
-	if (open_state(env, id, &s, &lock, &st, err) < 0)
+	if ((force ? sb_state_salvage(env->root, id, &s, &lock, err)
+		   : sb_state_open(env->root, id, &s, &lock, err)) < 0)
 		return -1;
+	st = sb_state_status(&s);
 	if (!force && (st == SB_RUNNING || st == SB_PAUSED)) {
 		error_set(err, EBUSY, "cannot delete container %s that is not stopped: %s", id,
 			  sb_status_names[st]);
@@ -371,14 +416,7 @@ static int delete(const struct sb_env *env, const char *id, bool force, struct e
 	/* A stopped or created container: tell the agent, then take it all down. */
 	if (st != SB_CREATING && (s.vsock_cid || sb_proc_alive(&s.proxy)) &&
 	    connect_agent(env, &s, &a, NULL) == 0) {
-		if ((force || st == SB_CREATED) &&
-		    a.ops->signal_process(&a, id, "", SIGKILL, NULL) == 0)
-			/* Let the shim see the status before its process goes. */
-			for (int i = 0; i < 300 && sb_proc_alive(&s.shim); i++)
-				usleep(10 * 1000);
-		a.ops->remove_container(&a, id, REMOVE_TIMEOUT_S, NULL);
-		sb_agent_spans(env, &a);
-		a.ops->destroy_sandbox(&a, NULL);
+		agent_goodbye(env, &a, &s, st, force);
 		a.ops->close(&a);
 	}
 	r = SB_STEP(env->trace, "teardown", err, teardown(&s, err));

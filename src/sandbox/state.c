@@ -21,6 +21,8 @@
 
 #define STATE_MAX (1 << 20)
 #define ID_MAX 100
+/* A forced delete waits this long for another command on the container. */
+#define SALVAGE_LOCK_MS 5000
 /* ROOT/ID/proxy.sock must fit a sockaddr_un (108 bytes). */
 #define SOCK_PATH_MAX 107
 
@@ -47,19 +49,40 @@ int sb_dir(const char *root, const char *id, char *out, size_t size, struct erro
 	return 0;
 }
 
-static int lock_dir(const char *dir, const char *id, int *lock_fd, struct error **err)
+/* flock(fd, LOCK_EX), giving up after wait_ms (-1: never); 0, 1 when it
+ * gave up, -1 with errno. */
+static int lock_within(int fd, int wait_ms)
+{
+	for (int waited = 0;; waited += 10) {
+		if (flock(fd, LOCK_EX | (wait_ms >= 0 ? LOCK_NB : 0)) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || wait_ms < 0)
+			return -1;
+		if (waited >= wait_ms)
+			return 1;
+		usleep(10 * 1000);
+	}
+}
+
+static int lock_dir(const char *dir, const char *id, int wait_ms, int *lock_fd,
+		    struct error **err)
 {
 	struct stat st;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? error_set(err, ENOENT, "container \"%s\" does not exist", id)
 				       : error_set_errno(err, errno, "container %s: %s", id, dir);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			int e = errno;
-			close(fd);
-			return error_set_errno(err, e, "container %s: lock %s", id, dir);
-		}
+	int r = lock_within(fd, wait_ms);
+	if (r < 0) {
+		int e = errno;
+		close(fd);
+		return error_set_errno(err, e, "container %s: lock %s", id, dir);
+	}
+	if (r > 0)
+		log_warn("container %s: another command has held it for %d s: going on without "
+			 "waiting for it", id, wait_ms / 1000);
 	/* Deleted while we waited for the lock. */
 	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
 		close(fd);
@@ -80,7 +103,7 @@ int sb_state_create(const char *root, const char *id, int *lock_fd, struct error
 	if (mkdir(dir, 0700) < 0)
 		return errno == EEXIST ? error_set(err, EEXIST, "container \"%s\" exists already", id)
 				       : error_set_errno(err, errno, "container %s: %s", id, dir);
-	return lock_dir(dir, id, lock_fd, err);
+	return lock_dir(dir, id, -1, lock_fd, err);
 }
 
 static void str_into(const struct json_doc *d, int obj, const char *key, char *out, size_t size)
@@ -131,8 +154,23 @@ static int parse(struct sb_state *s, const char *text, size_t len, struct error 
 	return r;
 }
 
+static int state_open(const char *root, const char *id, struct sb_state *s, int *lock_fd,
+		      bool salvage, struct error **err);
+
 int sb_state_open(const char *root, const char *id, struct sb_state *s, int *lock_fd,
 		  struct error **err)
+{
+	return state_open(root, id, s, lock_fd, false, err);
+}
+
+int sb_state_salvage(const char *root, const char *id, struct sb_state *s, int *lock_fd,
+		     struct error **err)
+{
+	return state_open(root, id, s, lock_fd, true, err);
+}
+
+static int state_open(const char *root, const char *id, struct sb_state *s, int *lock_fd,
+		      bool salvage, struct error **err)
 {
 	char path[PATH_MAX + 16], *text = NULL;
 	size_t len;
@@ -140,7 +178,7 @@ int sb_state_open(const char *root, const char *id, struct sb_state *s, int *loc
 	memset(s, 0, sizeof(*s));
 	*lock_fd = -1;
 	if (sb_check_id(id, err) < 0 || sb_dir(root, id, s->dir, sizeof(s->dir), err) < 0 ||
-	    lock_dir(s->dir, id, lock_fd, err) < 0)
+	    lock_dir(s->dir, id, salvage ? SALVAGE_LOCK_MS : -1, lock_fd, err) < 0)
 		return -1;
 	snprintf(s->id, sizeof(s->id), "%s", id);
 	snprintf(path, sizeof(path), "%s/state.json", s->dir);
@@ -149,8 +187,27 @@ int sb_state_open(const char *root, const char *id, struct sb_state *s, int *loc
 		s->status = SB_CREATING;
 		return 0;
 	}
-	int r = parse(s, text, len, err);
+	struct error *e = NULL;
+	int r = parse(s, text, len, &e);
 	free(text);
+	if (r < 0 && salvage) {
+		/* Taking it down needs nothing from the file: what runs names the
+		 * directory, and the VM's and network's files are beside it. */
+		log_warn("container %s: %s: %s: taking down what is there", id, path, e->msg);
+		error_free(e);
+		sb_state_free(s);
+		char dir[PATH_MAX];
+		memcpy(dir, s->dir, sizeof(dir));
+		memset(s, 0, sizeof(*s));
+		memcpy(s->dir, dir, sizeof(dir));
+		snprintf(s->id, sizeof(s->id), "%s", id);
+		s->status = SB_CREATING;
+		return 0;
+	}
+	if (r < 0 && err)
+		*err = e;
+	else
+		error_free(e);
 	if (r < 0) {
 		close(*lock_fd);
 		*lock_fd = -1;
@@ -213,6 +270,29 @@ bool sb_proc_alive(const struct sb_proc *p)
 	return now && (!p->start || now == p->start);
 }
 
+bool sb_proc_stopped(pid_t pid)
+{
+	char path[64], *stat = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || fs_read_file(path, 4096, &stat, NULL, NULL) < 0)
+		return false;
+	const char *rp = strrchr(stat, ')');
+	bool stopped = rp && rp[1] == ' ' && (rp[2] == 'T' || rp[2] == 't');
+	free(stat);
+	return stopped;
+}
+
+pid_t sb_vm_pid(const struct sb_state *s)
+{
+	char pidfile[PATH_MAX + 8], *text = NULL;
+	pid_t pid = 0;
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", s->dir);
+	if (fs_read_file(pidfile, 64, &text, NULL, NULL) == 0)
+		pid = (pid_t)atoi(text);
+	free(text);
+	return pid;
+}
+
 void sb_proc_set(struct sb_proc *p, pid_t pid)
 {
 	p->pid = pid;
@@ -221,17 +301,13 @@ void sb_proc_set(struct sb_proc *p, pid_t pid)
 
 enum sb_status sb_state_status(const struct sb_state *s)
 {
-	char pidfile[PATH_MAX + 8], *text = NULL;
 	struct sb_proc qemu = { 0 };
 
 	if (s->status == SB_CREATING || s->status == SB_STOPPED)
 		return s->status;
 	if (!sb_proc_alive(&s->shim))
 		return SB_STOPPED;
-	snprintf(pidfile, sizeof(pidfile), "%s/pid", s->dir);
-	if (fs_read_file(pidfile, 64, &text, NULL, NULL) == 0)
-		qemu.pid = (pid_t)atoi(text);
-	free(text);
+	qemu.pid = sb_vm_pid(s);
 	return sb_proc_alive(&qemu) ? s->status : SB_STOPPED;
 }
 

@@ -49,6 +49,12 @@ int sb_state_create(const char *root, const char *id, int *lock_fd, struct error
 /* Lock ROOT/ID and read its state: ENOENT "container ID does not exist". */
 int sb_state_open(const char *root, const char *id, struct sb_state *s, int *lock_fd,
 		  struct error **err);
+/* The same for a forced delete: a state.json that cannot be read is a
+ * warning, not an error (s then holds the id and directory alone, status
+ * creating: all that taking it down needs), and another command holding
+ * the lock is waited for 5 s only. */
+int sb_state_salvage(const char *root, const char *id, struct sb_state *s, int *lock_fd,
+		     struct error **err);
 int sb_state_write(const struct sb_state *s, struct error **err);
 void sb_state_free(struct sb_state *s);
 /* The status now: stopped when the shim (or the VM's QEMU) is gone. */
@@ -59,6 +65,10 @@ int sb_state_list(const char *root, char ***ids, size_t *n, struct error **err);
 /* Process identity. */
 bool sb_proc_alive(const struct sb_proc *p);
 void sb_proc_set(struct sb_proc *p, pid_t pid);
+/* pid is stopped (SIGSTOP, or traced): it answers nothing until continued. */
+bool sb_proc_stopped(pid_t pid);
+/* The VM's QEMU pid from its pid file; 0 when there is none. */
+pid_t sb_vm_pid(const struct sb_state *s);
 
 /* Now as RFC 3339 with nanoseconds, UTC. */
 void sb_now_rfc3339(char *out, size_t size);

@@ -213,13 +213,17 @@ static int qemu_resume(struct vm *vm, struct error **err)
 
 static int qemu_stop(struct vm *vm, struct error **err)
 {
+	bool had_qmp = vm->qmp_open;
 	if (vm->qmp_open && alive(vm->pid))
 		qmp_quit(&vm->qmp, STOP_WAIT_MS, NULL);
 	if (vm->qmp_open)
 		qmp_close(&vm->qmp);
 	vm->qmp_open = false;
-	if (vm->pid > 0 && !wait_gone(vm->pid, STOP_WAIT_MS)) {
+	/* Without a monitor there is nobody to wait for: SIGTERM at once (and
+	 * SIGCONT, for one that was stopped, which SIGTERM alone leaves). */
+	if (vm->pid > 0 && !(had_qmp && wait_gone(vm->pid, STOP_WAIT_MS))) {
 		kill(vm->pid, SIGTERM);
+		kill(vm->pid, SIGCONT);
 		if (!wait_gone(vm->pid, STOP_WAIT_MS)) {
 			kill(vm->pid, SIGKILL);
 			wait_gone(vm->pid, STOP_WAIT_MS);
