@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,6 +21,8 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
+
+#define GUEST_NOFILE 65536
 
 static const struct {
 	const char *source, *target, *type, *data;
@@ -86,6 +89,13 @@ void guest_init_system(const char *modules_dir)
 			early_log(LOGL_WARN, "mount %s on %s: %s", mounts[i].type, mounts[i].target,
 				  strerror(errno));
 	}
+	/* Each process the agent serves holds about ten descriptors (its
+	 * stdio, its stream of the channel, the calls reading it): the
+	 * kernel's 1024 for init ran out at 87 concurrent execs. Container
+	 * processes get the spec's rlimits. */
+	struct rlimit nofile = { GUEST_NOFILE, GUEST_NOFILE };
+	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		early_log(LOGL_WARN, "RLIMIT_NOFILE %d: %s", GUEST_NOFILE, strerror(errno));
 	symlink("/proc/self/fd", "/dev/fd");
 	symlink("pts/ptmx", "/dev/ptmx");
 	load_modules(modules_dir);

@@ -32,25 +32,42 @@ static int record(const char *dir, const char *eid, const struct sb_proc *p, str
 	return 0;
 }
 
-/* The exec shims recorded in dir, alive or not. */
+/* One exec record: its shim, or false when the file says none. */
+static bool read_record(const char *path, struct sb_proc *p)
+{
+	char *text = NULL, *end;
+	bool ok = false;
+
+	if (fs_read_file(path, 64, &text, NULL, NULL) == 0 &&
+	    (p->pid = (int)strtol(text, &end, 10)) > 0 && *end == ' ') {
+		p->start = strtoull(end + 1, &end, 10);
+		ok = *end == 0 || *end == '\n';
+	}
+	free(text);
+	return ok;
+}
+
+/* The exec shims recorded in dir that are alive (the first max into out,
+ * when out is given): how many. The records of those that ended go. */
 static size_t exec_shims(const char *dir, struct sb_proc *out, size_t max)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	size_t n = 0;
 
-	while (d && n < max && (e = readdir(d))) {
-		char path[PATH_MAX + 300], *text = NULL;
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX + 300];
+		struct sb_proc p;
 		if (strncmp(e->d_name, "exec-", 5))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		char *end;
-		if (fs_read_file(path, 64, &text, NULL, NULL) == 0 &&
-		    (out[n].pid = (int)strtol(text, &end, 10)) > 0 && *end == ' ') {
-			out[n].start = strtoull(end + 1, &end, 10);
-			n += end != text && (*end == 0 || *end == '\n');
+		if (!read_record(path, &p) || !sb_proc_alive(&p)) {
+			unlink(path);
+			continue;
 		}
-		free(text);
+		if (out && n < max)
+			out[n] = p;
+		n++;
 	}
 	if (d)
 		closedir(d);
@@ -59,9 +76,9 @@ static size_t exec_shims(const char *dir, struct sb_proc *out, size_t max)
 
 void sb_exec_kill_all(const char *dir)
 {
-	struct sb_proc p[256];
-	size_t n = exec_shims(dir, p, 256);
-	for (size_t i = 0; i < n; i++)
+	struct sb_proc p[SB_MAX_EXECS + 64];
+	size_t n = exec_shims(dir, p, sizeof(p) / sizeof(p[0]));
+	for (size_t i = 0; i < n && i < sizeof(p) / sizeof(p[0]); i++)
 		sb_kill_proc(&p[i]);
 }
 
@@ -80,6 +97,14 @@ int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *
 				 "--console-socket");
 	if (sb_with_agent(env, id, SB_MASK(SB_RUNNING), NOT_RUNNING, &s, &lock, &a, err) < 0)
 		return -1;
+	/* Each running exec holds a stream of the agent's channel: past the
+	 * limit, a clear refusal rather than a channel out of streams. */
+	if (exec_shims(s.dir, NULL, 0) >= SB_MAX_EXECS) {
+		sb_agent_done(&s, lock, &a);
+		return error_set(err, EAGAIN, "exec in container %s: %d processes exec'd in it are "
+				 "running, the most a container takes at once: try again when one "
+				 "has ended", id, SB_MAX_EXECS);
+	}
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		memset(rnd, (int)getpid(), sizeof(rnd));
 	snprintf(eid, sizeof(eid), "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
@@ -105,12 +130,11 @@ int sb_ps(const struct sb_env *env, const char *id, const char *format, char *co
 	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
 		return -1;
 	if (!strcmp(format, "json")) { /* the shims stand for the processes on the host */
-		struct sb_proc p[256];
-		size_t n = exec_shims(s.dir, p, 256);
+		struct sb_proc p[SB_MAX_EXECS + 64];
+		size_t n = exec_shims(s.dir, p, sizeof(p) / sizeof(p[0]));
 		buf_printf(out, "[%d", (int)s.shim.pid);
-		for (size_t i = 0; i < n; i++)
-			if (sb_proc_alive(&p[i]))
-				buf_printf(out, ",%d", (int)p[i].pid);
+		for (size_t i = 0; i < n && i < sizeof(p) / sizeof(p[0]); i++)
+			buf_printf(out, ",%d", (int)p[i].pid);
 		buf_puts(out, "]\n");
 	} else {
 		r = a.ops->ps(&a, id, format, args, nargs, out, err);

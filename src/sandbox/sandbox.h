@@ -54,7 +54,11 @@ int sb_kill(const struct sb_env *env, const char *id, int sig, bool all, struct 
 /* Without force, only a created or stopped container. */
 int sb_delete(const struct sb_env *env, const char *id, bool force, struct error **err);
 int sb_pause(const struct sb_env *env, const char *id, bool pause, struct error **err);
-/* exec: ExecProcess and a shim for it (its pid in *shim). */
+/* Processes exec'd in one container that may run at once (each holds a
+ * stream of the agent's channel; the channel takes 256). */
+#define SB_MAX_EXECS 128
+/* exec: ExecProcess and a shim for it (its pid in *shim); EAGAIN past
+ * SB_MAX_EXECS. */
 int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *p,
 	    const struct sb_stdio *io, pid_t *shim, struct error **err);
 /* The state with the status checked now (no lock kept). */
