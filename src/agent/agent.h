@@ -97,6 +97,11 @@ struct agent_ops {
 	 * 1 with bytes, 0 at EOF, -1 on error. */
 	int (*read_output)(struct agent *a, const char *cid, const char *eid, bool err_stream,
 			   struct buf *out, struct error **err);
+	/* The reader of that output is gone: the process's writes to it should
+	 * fail from now on. 0 when the agent did so, 1 when it cannot (it read
+	 * instead: the caller may signal the process), -1 on error. */
+	int (*close_output)(struct agent *a, const char *cid, const char *eid, bool err_stream,
+			    struct error **err);
 	int (*write_stdin)(struct agent *a, const char *cid, const char *eid, const void *data,
 			   size_t len, struct error **err);
 	int (*close_stdin)(struct agent *a, const char *cid, const char *eid, struct error **err);

@@ -212,6 +212,33 @@ static int kata_read_output(struct agent *a, const char *cid, const char *eid, b
 	return -1;
 }
 
+static int kata_close_output(struct agent *a, const char *cid, const char *eid, bool err_stream,
+			     struct error **err)
+{
+	grpc_ReadStreamRequest req = { .container_id = (char *)cid, .exec_id = (char *)eid,
+				       .len = READ_CHUNK, .reader_gone = true };
+	grpc_ReadStreamResponse resp = { 0 };
+	struct buf discard = BUF_INIT(READ_CHUNK);
+	struct error *e = NULL;
+	int status;
+
+	pb_bytes_in(&resp.data, &discard);
+	int r = agent_kata_call(a, err_stream ? RPC_AGENT(ReadStderr) : RPC_AGENT(ReadStdout),
+				&req, &resp, a->timeout_ms, &status, &e);
+	buf_free(&discard);
+	if (r == 0) /* it read: an agent without the field */
+		return 1;
+	if (status == GRPC_OUT_OF_RANGE && strstr(e->msg, "EOF")) {
+		error_free(e);
+		return 0;
+	}
+	if (err)
+		*err = e;
+	else
+		error_free(e);
+	return -1;
+}
+
 static int kata_write_stdin(struct agent *a, const char *cid, const char *eid, const void *data,
 			    size_t len, struct error **err)
 {
@@ -337,6 +364,7 @@ const struct agent_ops kata_agent_ops = {
 	.signal_process = kata_signal_process,
 	.wait_process = kata_wait_process,
 	.read_output = kata_read_output,
+	.close_output = kata_close_output,
 	.write_stdin = kata_write_stdin,
 	.close_stdin = kata_close_stdin,
 	.tty_resize = kata_tty_resize,

@@ -140,6 +140,12 @@ static int noop_read_output(struct agent *a, const char *cid, const char *eid, b
 	return 0;
 }
 
+static int noop_close_output(struct agent *a, const char *cid, const char *eid, bool err_stream,
+			     struct error **err)
+{
+	return 0;
+}
+
 static int noop_stats(struct agent *a, const char *cid, struct agent_stats *s, struct error **err)
 {
 	memset(s, 0, sizeof(*s));
@@ -196,6 +202,7 @@ const struct agent_ops noop_agent_ops = {
 	.signal_process = noop_signal_process,
 	.wait_process = noop_wait_process,
 	.read_output = noop_read_output,
+	.close_output = noop_close_output,
 	.write_stdin = noop_write_stdin,
 	.close_stdin = noop_close_stdin,
 	.tty_resize = noop_tty_resize,

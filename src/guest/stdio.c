@@ -48,9 +48,29 @@ static int fd_of(const char *cid, const char *eid, enum which w, int *code, stru
 }
 
 /* The bytes go to the call's scratch, which lives until they are sent. */
+/* The host's reader went away: our end of the stream goes, so that the
+ * process's writes fail once no read is in progress (a terminal stays:
+ * its master also carries the input). */
+static int reader_gone(const grpc_ReadStreamRequest *req, enum which w, struct error **err)
+{
+	pthread_mutex_lock(&guest_lock);
+	struct guest_proc *p = guest_proc_find(guest_container_find(req->container_id ? req->container_id : ""),
+					       req->exec_id);
+	int code = p ? 0 : guest_not_found(req->container_id, req->exec_id, err);
+	int *fd = !p ? NULL : w == OUT ? &p->out : &p->err;
+	if (fd && *fd >= 0 && p->pty < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	pthread_mutex_unlock(&guest_lock);
+	return code ? code : (error_set(err, GRPC_OUT_OF_RANGE, "EOF"), GRPC_OUT_OF_RANGE);
+}
+
 static int read_stream(const struct rpc_ctx *ctx, const grpc_ReadStreamRequest *req,
 		       grpc_ReadStreamResponse *resp, enum which w, struct error **err)
 {
+	if (req->reader_gone)
+		return reader_gone(req, w, err);
 	struct buf *out = ctx->scratch;
 	int code, fd = fd_of(req->container_id, req->exec_id, w, &code, err);
 	if (fd < 0)

@@ -54,8 +54,16 @@ static void *output_thread(void *arg)
 		struct buf b = BUF_INIT(1 << 20);
 		struct error *err = NULL;
 		int r = s->agent.ops->read_output(&s->agent, s->cid, s->eid, o->err_stream, &b, &err);
-		if (r > 0 && out_ok && write_all(fd, b.data, b.len) < 0)
+		if (r > 0 && out_ok && write_all(fd, b.data, b.len) < 0) {
+			int e = errno;
 			out_ok = false; /* keep draining, so the process is not blocked */
+			/* Nobody reads any more: as under runc, the process's
+			 * writes fail from now on (EPIPE, SIGPIPE). An agent that
+			 * cannot close its end gets the process a SIGPIPE. */
+			if (e == EPIPE && s->agent.ops->close_output(&s->agent, s->cid, s->eid,
+								     o->err_stream, NULL) == 1)
+				s->agent.ops->signal_process(&s->agent, s->cid, s->eid, SIGPIPE, NULL);
+		}
 		buf_free(&b);
 		if (r <= 0) {
 			if (r < 0)
