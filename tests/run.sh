@@ -56,6 +56,7 @@ suite factory sh "$top/tests/e2e/factory.sh" "$B"
 suite network sh "$top/tests/e2e/network.sh" "$B"
 suite check sh "$top/tests/e2e/check.sh" "$B"
 suite trace sh "$top/tests/e2e/trace.sh" "$B"
+suite faults sh "$top/tests/e2e/faults.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"
 suite fuzz sh "$top/tests/fuzz/run.sh" "$B"
 echo
