@@ -103,6 +103,13 @@ struct rpc_ctx {
 	 * spans under it; NULL otherwise. Its parent is the caller's
 	 * traceparent when the request carries one. */
 	const struct trace_ctx *trace;
+	/* Optional, set by a handler that hands something over in its answer:
+	 * called once the answer was given to the connection whole
+	 * (delivered) or dropped (the client gave up or went away, the
+	 * deadline passed), so that what it held can be taken back. On the
+	 * connection's or the handler's thread, with no server lock held. */
+	void (*done)(void *user, uint64_t token, bool delivered);
+	uint64_t token;
 };
 
 /* A handler fills resp from req. Returns 0 for OK, or a gRPC status code

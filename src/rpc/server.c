@@ -85,7 +85,7 @@ static void dispatch(struct sconn *c, struct scall *s)
 		return trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
 	*j = (struct job){ NULL, srv, c->id, s->id, s->h, s->req,
 			   { srv->user, s->deadline, c->has_cred, c->cred.pid, c->cred.uid,
-			     c->cred.gid, NULL, NULL }, s->parent };
+			     c->cred.gid, NULL, NULL, NULL, 0 }, s->parent };
 	s->req = (struct buf)BUF_INIT(0);
 	if (s->h->quick) { /* here and now: its result is s's to send */
 		struct result *r = calloc(1, sizeof(*r));
@@ -245,6 +245,7 @@ static void send_results(struct sconn *c)
 		s->sent += (size_t)n;
 		if (s->sent == r->body.len) {
 			s->finished = true;
+			r->delivered = true;
 			h2_send_headers(&c->h2, s->id, ok, 1, true);
 		}
 	}

@@ -15,6 +15,11 @@ struct result {
 	char *message;
 	struct buf body; /* prefixed response message when status is OK */
 	struct result *next;
+	/* The handler's done hook (rpc_ctx.done), called when r is freed. */
+	void (*done)(void *user, uint64_t token, bool delivered);
+	void *user;
+	uint64_t token;
+	bool delivered; /* the whole answer went to the connection */
 };
 
 struct scall {

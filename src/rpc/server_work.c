@@ -21,6 +21,8 @@ void srv_result_free(struct result *r)
 {
 	if (!r)
 		return;
+	if (r->done)
+		r->done(r->user, r->token, r->delivered);
 	free(r->message);
 	buf_free(&r->body);
 	free(r);
@@ -37,10 +39,10 @@ static void post(struct rpc_server *srv, struct result *r)
 		c->done = r;
 		ssize_t w = write(c->wake[1], "", 1);
 		(void)w;
-	} else {
-		srv_result_free(r);
+		r = NULL;
 	}
 	pthread_mutex_unlock(&srv->lock);
+	srv_result_free(r); /* the connection is gone: dropped */
 }
 
 /* ---------------------------------------------------------------- workers */
@@ -100,6 +102,9 @@ void srv_run_handler(struct job *j, struct result *r)
 	trace_attr(&span, "rpc.method", strrchr(m->path, '/') + 1);
 	j->ctx.trace = trace_ctx_of(&span);
 	r->status = j->h->fn(&j->ctx, m, req, resp, &err);
+	r->done = j->ctx.done;
+	r->user = j->ctx.user;
+	r->token = j->ctx.token;
 	if (span.live) {
 		trace_end(&span, r->status ? -1 : 0, err ? err->msg : NULL);
 		trace_flush(); /* a long-lived server: the collector gets it now */

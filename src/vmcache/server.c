@@ -36,7 +36,9 @@
 #define RETRY_MAX_MS 10000
 #define FILLER_STACK (1024 * 1024)  /* between failed boots, doubling from 500 ms */
 
-enum slot_state { SLOT_EMPTY, SLOT_MAKING, SLOT_READY };
+/* HANDED: in a GetBaseVM answer not yet delivered; back to READY when the
+ * client did not get it (it gave up or went away), EMPTY when it did. */
+enum slot_state { SLOT_EMPTY, SLOT_MAKING, SLOT_READY, SLOT_HANDED };
 
 struct slot {
 	enum slot_state state;
@@ -134,14 +136,56 @@ static int allowed(const struct rpc_ctx *ctx, struct error **err)
 	return GRPC_PERMISSION_DENIED;
 }
 
-static int h_get(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+/* A cached VM whose QEMU died is never handed out: dropped (its files
+ * removed) and made again. Called with the lock held. */
+static bool slot_alive(struct slot *s)
+{
+	struct vm q;
+	if (qemu_ops.attach(&q, s->vm.id, s->vm.dir, false, NULL) == 0)
+		return true;
+	log_warn("VMCache: VM %s: its QEMU (pid %d) is gone: dropped", s->vm.id, (int)s->vm.pid);
+	factory_vm_stop(&s->vm, true);
+	s->state = SLOT_EMPTY;
+	pthread_cond_broadcast(&s->srv->changed);
+	return false;
+}
+
+/* The GetBaseVM answer carrying slot token's VM was delivered or dropped. */
+static void handed(void *user, uint64_t token, bool delivered)
+{
+	struct server *srv = user;
+	struct slot *s = &srv->slots[token];
+
+	pthread_mutex_lock(&srv->lock);
+	if (s->state == SLOT_HANDED) {
+		if (delivered) {
+			s->state = SLOT_EMPTY; /* the client owns it now */
+		} else {
+			log_warn("VMCache: VM %s: the client did not take it: back in the cache",
+				 s->vm.id);
+			s->state = SLOT_READY;
+			if (srv->quit) { /* nobody will ask for it again */
+				factory_vm_stop(&s->vm, true);
+				s->state = SLOT_EMPTY;
+			} else {
+				slot_alive(s);
+			}
+		}
+		pthread_cond_broadcast(&srv->changed);
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static int h_get(const struct rpc_ctx *ctx_in, const struct rpc_method *m, const void *req,
 		 void *resp, struct error **err)
 {
+	struct rpc_ctx *ctx = (struct rpc_ctx *)ctx_in; /* its done hook is ours to set */
 	struct server *srv = ctx->user;
 	cache_GrpcVM *r = resp;
 	struct factory_vm vm;
 	struct timespec until;
 	int code = allowed(ctx, err);
+	struct slot *s = NULL;
 
 	if (code)
 		return code;
@@ -149,14 +193,12 @@ static int h_get(const struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 	until.tv_sec += GET_WAIT_MS / 1000;
 	pthread_mutex_lock(&srv->lock);
 	for (;;) {
-		struct slot *s = NULL;
 		for (unsigned i = 0; i < srv->count && !s; i++)
-			if (srv->slots[i].state == SLOT_READY)
+			if (srv->slots[i].state == SLOT_READY && slot_alive(&srv->slots[i]))
 				s = &srv->slots[i];
 		if (s) {
 			vm = s->vm;
-			s->state = SLOT_EMPTY; /* forgotten: the client owns it now */
-			pthread_cond_broadcast(&srv->changed);
+			s->state = SLOT_HANDED; /* until the answer is delivered */
 			break;
 		}
 		if (srv->quit || pthread_cond_timedwait(&srv->changed, &srv->lock, &until)) {
@@ -166,12 +208,13 @@ static int h_get(const struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 		}
 	}
 	pthread_mutex_unlock(&srv->lock);
+	ctx->done = handed;
+	ctx->token = (uint64_t)(s - srv->slots);
 	log_info("VMCache: VM %s handed out (QEMU pid %d)", vm.id, (int)vm.pid);
 	if (factory_vm_encode(&vm, ctx->scratch) < 0 || !(r->id = strdup(vm.id)) ||
 	    asprintf(&r->proxyURL, "%s%s", vm.vsock_cid || agent_url_is_noop(vm.agent_url) ? "" : "unix://",
 		     vm.agent_url) < 0) {
-		r->proxyURL = NULL;
-		factory_vm_stop(&vm, true);
+		r->proxyURL = NULL; /* not delivered: back in the cache */
 		error_set(err, ENOMEM, "out of memory");
 		return GRPC_INTERNAL;
 	}
@@ -212,8 +255,8 @@ static int h_status(const struct rpc_ctx *ctx, const struct rpc_method *m, const
 	}
 	pthread_mutex_lock(&srv->lock);
 	for (unsigned i = 0; i < srv->count; i++) {
-		const struct slot *s = &srv->slots[i];
-		if (s->state != SLOT_READY)
+		struct slot *s = &srv->slots[i];
+		if (s->state != SLOT_READY || !slot_alive(s))
 			continue;
 		cache_GrpcVMStatus *v = &r->vmstatus[r->vmstatus_count++];
 		v->pid = s->vm.pid;
@@ -298,7 +341,7 @@ static void stop_all(struct server *srv, unsigned started)
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(srv->slots[i].thread, NULL);
 	for (unsigned i = 0; i < srv->count; i++)
-		if (srv->slots[i].state == SLOT_READY) {
+		if (srv->slots[i].state == SLOT_READY || srv->slots[i].state == SLOT_HANDED) {
 			log_info("VMCache: stopping VM %s", srv->slots[i].vm.id);
 			factory_vm_stop(&srv->slots[i].vm, true);
 		}

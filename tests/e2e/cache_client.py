@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """A grpcio client of cache.CacheService (Kata's VMCache protocol), to call
 our server as a Kata runtime would: usage cache_client.py SOCKET CALL...
-where CALL is config, status or quit. Prints one line per call:
+where CALL is config, status, quit or get:SECONDS (GetBaseVM with that
+deadline). Prints one line per call:
   config <HypervisorType> <UseVSock> <Data is JSON with a HypervisorConfig>
   status <pid> <n> [pid:cpu:memory ...]
   quit ok
+  get <id>
 A refused call prints "error <CODE> <details>" and exits 2."""
 import atexit
 import json
@@ -29,9 +31,9 @@ from google.protobuf import empty_pb2  # noqa: E402
 E = empty_pb2.Empty
 
 
-def call(ch, name, resp):
+def call(ch, name, resp, timeout=20):
     return ch.unary_unary("/cache.CacheService/" + name, request_serializer=E.SerializeToString,
-                          response_deserializer=resp.FromString)(E(), timeout=20)
+                          response_deserializer=resp.FromString)(E(), timeout=timeout)
 
 
 with grpc.insecure_channel("unix://" + sys.argv[1]) as ch:
@@ -46,6 +48,9 @@ with grpc.insecure_channel("unix://" + sys.argv[1]) as ch:
                 s = call(ch, "Status", cache_pb2.GrpcStatus)
                 vms = " ".join("%d:%d:%d" % (v.pid, v.cpu, v.memory) for v in s.vmstatus)
                 print("status %d %d %s" % (s.pid, len(s.vmstatus), vms))
+            elif what.startswith("get:"):
+                vm = call(ch, "GetBaseVM", cache_pb2.GrpcVM, float(what[4:]))
+                print("get %s" % vm.id)
             elif what == "quit":
                 call(ch, "Quit", E)
                 print("quit ok")

@@ -227,6 +227,59 @@ template_path = \"$T/tpl\""
 	true
 }
 
+# A cached VM whose QEMU died is dropped and made again, never handed out.
+test_cache_drops_a_dead_vm() {
+	setup
+	conf one "vm_cache_number = 1
+vm_cache_endpoint = \"$EP\""
+	server one
+	wait_ready one 1
+	dead=$PIDS
+	kill -9 $dead
+	for _ in $(seq 100); do
+		$K --config "$T/one.toml" factory status 2> /dev/null | grep -q "VM pid = $dead " || break
+		sleep 0.1
+	done
+	$K --config "$T/one.toml" factory status 2> /dev/null | grep -q "VM pid = $dead " &&
+		fail "factory status still lists the dead VM $dead"
+	run $K --config "$T/one.toml" run -b "$T/b" c1
+	expect_rc 3
+	expect_in "$out" "out"
+	expect_not_in "$err" "QEMU is gone"
+	run $K --config "$T/one.toml" factory destroy
+	expect_rc 0
+	wait $SRV
+	no_qemu_left
+}
+
+# A client that gives up on GetBaseVM (a grpcio call with a 1 s deadline,
+# while the server makes the VM) leaves the VM in the cache: it is not
+# handed to nobody and forgotten.
+test_cache_vm_a_client_gave_up_on_goes_back() {
+	setup
+	conf one "vm_cache_number = 1
+vm_cache_endpoint = \"$EP\""
+	server one
+	wait_ready one 1
+	# The first call takes the only VM; the second gives up while the
+	# server boots the next.
+	run /usr/bin/python3 "$top/tests/e2e/cache_client.py" "$EP" get:20 get:1
+	expect_rc 2
+	expect_in "$out" "error DEADLINE_EXCEEDED"
+	taken=$(echo "$out" | sed -n 's/^get //p')
+	[ -n "$taken" ] || fail "no VM taken: $out"
+	wait_ready one 1
+	sleep 1
+	n=$(pgrep -f "qemu-system-x86_64 .*$T/" | wc -l)
+	expect_eq "$n" 2 "QEMUs running: the one taken and the cached one ($(pgrep -af "qemu-system-x86_64 .*$T/"))"
+	expect_in "$(cat "$T/server.log")" "the client did not take it: back in the cache"
+	pkill -9 -f "qemu-system-x86_64 .*$taken"
+	run $K --config "$T/one.toml" factory destroy
+	expect_rc 0
+	wait $SRV
+	no_qemu_left
+}
+
 test_cache_server_killed_leaves_nothing() {
 	setup
 	server cache
