@@ -38,22 +38,25 @@ static void child(char *const argv[], int outfd, bool with_stderr)
 	_exit(127);
 }
 
-/* Read the child's output until EOF (0) or the deadline (-1); out holds
- * what came, NUL-terminated, either way. */
-static int drain(int fd, char *out, size_t size, long deadline)
+/* Read the child's output until EOF (0), the deadline or, while nothing
+ * came yet, the first-output deadline (-1, or -2 for the latter); out
+ * holds what came, NUL-terminated, either way. */
+static int drain(int fd, char *out, size_t size, long deadline, long first)
 {
 	size_t n = 0;
 	char scratch[256];
 	int r = 0;
+	bool any = false;
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long left = deadline - now_ms();
+		long until = !any && first && first < deadline ? first : deadline;
+		long left = until - now_ms();
 		int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0) {
-			r = -1;
+			r = until == deadline ? -1 : -2;
 			break;
 		}
 		ssize_t got = n + 1 < size ? read(fd, out + n, size - 1 - n)
@@ -62,6 +65,7 @@ static int drain(int fd, char *out, size_t size, long deadline)
 			continue;
 		if (got <= 0)
 			break;
+		any = true;
 		if (n + 1 < size)
 			n += (size_t)got;
 	}
@@ -70,11 +74,11 @@ static int drain(int fd, char *out, size_t size, long deadline)
 	return r;
 }
 
-static int run(char *const argv[], bool with_stderr, char *out, size_t size, int timeout_ms,
-	       struct error **err)
+static int run(char *const argv[], bool with_stderr, char *out, size_t size, int first_ms,
+	       int timeout_ms, struct error **err)
 {
 	int fds[2], status = 0;
-	long deadline = now_ms() + timeout_ms;
+	long deadline = now_ms() + timeout_ms, first = first_ms ? now_ms() + first_ms : 0;
 	pid_t pid;
 
 	if (access(argv[0], X_OK) < 0)
@@ -90,13 +94,15 @@ static int run(char *const argv[], bool with_stderr, char *out, size_t size, int
 	if (pid == 0)
 		child(argv, fds[1], with_stderr);
 	close(fds[1]);
-	int timed_out = drain(fds[0], out, size, deadline) < 0;
+	int d = drain(fds[0], out, size, deadline, first);
 	close(fds[0]);
-	if (timed_out)
+	if (d < 0)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (timed_out)
+	if (d == -2)
+		return error_set(err, ETIMEDOUT, "%s: no output within %d ms", argv[0], first_ms);
+	if (d < 0)
 		return error_set(err, ETIMEDOUT, "%s: no answer within %d ms", argv[0], timeout_ms);
 	if (WIFSIGNALED(status))
 		return error_set(err, EINTR, "%s: killed by signal %d", argv[0], WTERMSIG(status));
@@ -105,13 +111,19 @@ static int run(char *const argv[], bool with_stderr, char *out, size_t size, int
 
 int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, struct error **err)
 {
-	return run(argv, false, out, size, timeout_ms, err);
+	return run(argv, false, out, size, 0, timeout_ms, err);
 }
 
 int proc_capture_all(char *const argv[], char *out, size_t size, int timeout_ms,
 		     struct error **err)
 {
-	return run(argv, true, out, size, timeout_ms, err);
+	return run(argv, true, out, size, 0, timeout_ms, err);
+}
+
+int proc_capture_first(char *const argv[], char *out, size_t size, int first_ms, int timeout_ms,
+		       struct error **err)
+{
+	return run(argv, true, out, size, first_ms, timeout_ms, err);
 }
 
 unsigned long long proc_start_time(pid_t pid)

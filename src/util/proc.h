@@ -17,6 +17,11 @@ int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, str
 int proc_capture_all(char *const argv[], char *out, size_t size, int timeout_ms,
 		     struct error **err);
 
+/* proc_capture_all, and also killed (ETIMEDOUT "no output within") when
+ * it writes nothing within first_ms. */
+int proc_capture_first(char *const argv[], char *out, size_t size, int first_ms, int timeout_ms,
+		       struct error **err);
+
 /* When pid started (/proc/PID/stat field 22, clock ticks since boot): with
  * the pid, it names one process for good. 0 when there is no such process
  * or it is a zombie. */

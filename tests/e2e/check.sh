@@ -54,6 +54,26 @@ test_verdict_is_what_the_runtime_does() {
 	true
 }
 
+# A KVM on which the guest kernel hangs (a nested one): the probe gives up
+# when the guest prints nothing at first, not after the whole boot timeout.
+test_kvm_probe_of_a_silent_guest_is_quick() {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "no usable /dev/kvm to probe"
+	cat > "$T/qemu" <<'SH'
+#!/bin/sh
+case "$*" in
+*-kernel*) exec sleep 30 ;; # a guest that never prints
+*--version*) echo "QEMU emulator version 7.2.0" ;;
+esac
+SH
+	chmod +x "$T/qemu"
+	fake_config "$T/c.toml" "path = \"$T/qemu\""
+	sed -i 's/^accel = .*/accel = "auto"/' "$T/c.toml"
+	run timeout 10 "$KR" --root "$T/root" --config "$T/c.toml" check -n
+	expect_in "$out$err" "printed nothing in 800 ms: it hangs under this KVM"
+	run timeout 10 "$KR" --root "$T/root2" --config "$T/c.toml" check -n --json
+	expect_eq "$(echo "$out" | json_get '["accelerator"]')" tcg
+}
+
 test_verbose_lists_what_passed() {
 	fake_config "$T/c.toml"
 	run "$KR" --root "$T/root" --config "$T/c.toml" check -n --verbose

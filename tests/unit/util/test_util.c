@@ -109,6 +109,22 @@ TEST(proc_capture_all_has_stderr)
 	error_free(err);
 }
 
+TEST(proc_capture_first_output_deadline)
+{
+	char out[64];
+	struct error *err = NULL;
+	char *silent[] = { "/bin/sh", "-c", "sleep 5", NULL };
+	CHECK(proc_capture_first(silent, out, sizeof(out), 200, 5000, &err) < 0);
+	CHECK_CONTAINS(err ? err->msg : NULL, "no output within 200 ms");
+	error_free(err);
+	err = NULL;
+	/* once it spoke, the whole timeout applies */
+	char *talks[] = { "/bin/sh", "-c", "echo hi; sleep 0.4; echo done", NULL };
+	CHECK(proc_capture_first(talks, out, sizeof(out), 200, 5000, &err) == 0);
+	CHECK_STR(out, "hi\ndone\n");
+	error_free(err);
+}
+
 TEST(fs_path_clean_is_lexical)
 {
 	static const char *const cases[][2] = {
