@@ -146,6 +146,27 @@ static int vm_ready(struct agent *a, const struct factory_vm *vm, uint32_t cpus,
 	return 0;
 }
 
+/* The agent never answered: say that the guest did not start, and where
+ * its console's last words are. */
+static void guest_not_started(const struct sb_state *s, struct error **err)
+{
+	char path[PATH_MAX + 16], *text = NULL, last[160] = "";
+	struct sb_proc qemu = { sb_vm_pid(s), 0 };
+
+	snprintf(path, sizeof(path), "%s/console.log", s->dir);
+	if (fs_read_file(path, 1 << 20, &text, NULL, NULL) == 0) {
+		char *end = text + strlen(text);
+		while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+			*--end = 0;
+		char *nl = strrchr(text, '\n');
+		snprintf(last, sizeof(last), "%s", nl ? nl + 1 : text);
+	}
+	free(text);
+	error_wrap(err, "the guest did not start (%s); its console, %s, ends: %s",
+		   sb_proc_alive(&qemu) ? "its agent never answered" : "QEMU exited", path,
+		   *last ? last : "(nothing)");
+}
+
 /* CreateSandbox and CreateContainer (and its resources). */
 static int agent_create(const struct sb_env *env, const struct sb_state *s,
 			struct oci_spec *spec, const char *rootfs, const struct factory_vm *vm,
@@ -167,8 +188,10 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	a.trace = trace_ctx_of(&ready);
 	r = trace_end_err(&ready, a.ops->check(&a, err), err);
 	a.trace = env->trace;
-	if (r < 0)
+	if (r < 0) {
+		guest_not_started(s, err);
 		goto out;
+	}
 	r = -1;
 	a.timeout_ms = AGENT_TIMEOUT_MS;
 	/* Kata's dynamic mode starts after CreateSandbox; here before, so

@@ -182,6 +182,20 @@ test_bad_spec_fields() {
 	nothing_left_here
 }
 
+# A guest that never starts (a garbage initrd) is said to be that, naming
+# its console log, and leaves nothing.
+test_guest_that_does_not_start() {
+	setup
+	bundle b true
+	head -c 100000 /dev/urandom > "$T/garbage.img"
+	sed "s|^initrd = .*|initrd = \"$T/garbage.img\"|" "$T/c.toml" > "$T/g.toml"
+	run timeout 120 $B/kata-runtime --root "$T/root" --config "$T/g.toml" run -b "$T/b" g1
+	expect_rc 1
+	expect_in "$err" "the guest did not start ("
+	expect_in "$err" "its console, $T/root/g1/console.log, ends: "
+	nothing_left_here
+}
+
 # The state file's directory is synced after each rename into it.
 test_state_write_syncs_directory() {
 	setup
