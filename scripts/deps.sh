@@ -18,7 +18,14 @@ for p in $PKGS; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = "installed" ] || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# nanopb's C sources, the version of the installed library, from Debian's
+# source package (scripts/nanopb-src.sh): the fuzzers build its decoder
+# with their instrumentation.
+nanopb_src() {
+	v=$(dpkg-query -W -f='${Version}' libnanopb-dev 2>/dev/null || true)
+	[ -n "$v" ] && [ -f "/usr/local/src/ukata/nanopb-$v/pb_decode.c" ]
+}
+[ -z "$missing" ] && nanopb_src && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
@@ -27,8 +34,11 @@ if [ "$(id -u)" -ne 0 ]; then
 else
 	SUDO=
 fi
-echo "deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing"
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+nanopb_src || $SUDO sh "$(dirname "$0")/nanopb-src.sh"

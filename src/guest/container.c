@@ -49,21 +49,14 @@ int guest_not_found(const char *cid, const char *eid, struct error **err)
 static int mount_storage(const grpc_Storage *s, struct error **err)
 {
 	struct spawn_mount m;
-	if (!guest_path_is_clean(s->mount_point))
-		return error_set(err, GRPC_INVALID_ARGUMENT, "storage mount_point \"%s\": not an "
-				 "absolute path", s->mount_point ? s->mount_point : ""), GRPC_INVALID_ARGUMENT;
-	if (guest_mount_options(s->options, s->options_count, &m, err) < 0)
+	if (guest_plan_storage(s, &m, err) < 0)
 		return GRPC_INVALID_ARGUMENT;
-	const char *type = s->fstype && *s->fstype ? s->fstype : s->driver;
-	if (s->driver && !strcmp(s->driver, "ephemeral"))
-		type = "tmpfs";
-	const char *path = s->mount_point;
+	const char *path = m.target;
 	if (fs_mkdir_p(path, 0755, false) < 0)
 		return error_set_errno(err, errno, "storage mount point %s", path), GRPC_INTERNAL;
-	if (mount(s->source && *s->source ? s->source : "none", path, type ? type : "none", m.flags,
-		  m.data[0] ? m.data : NULL) < 0)
-		return error_set_errno(err, errno, "mount %s (%s) on %s", s->source ? s->source : "",
-				       type ? type : "", path), GRPC_INTERNAL;
+	if (mount(m.source, path, m.type, m.flags, m.data[0] ? m.data : NULL) < 0)
+		return error_set_errno(err, errno, "mount %s (%s) on %s", m.source, m.type, path),
+		       GRPC_INTERNAL;
 	if (nmounted < sizeof(mounted) / sizeof(mounted[0]))
 		mounted[nmounted++] = strdup(path);
 	return 0;

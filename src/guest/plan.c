@@ -213,3 +213,24 @@ void guest_plan_free(struct spawn_plan *p)
 	free(p->rlimits);
 	memset(p, 0, sizeof(*p));
 }
+
+int guest_plan_storage(const grpc_Storage *s, struct spawn_mount *m, struct error **err)
+{
+	if (!guest_path_is_clean(s->mount_point))
+		return error_set(err, EINVAL, "storage mount_point \"%s\": not an absolute path",
+				 s->mount_point ? s->mount_point : "");
+	if (guest_mount_options(s->options, s->options_count, m, err) < 0)
+		return -1;
+	const char *type = s->fstype && *s->fstype ? s->fstype : s->driver;
+	if (s->driver && !strcmp(s->driver, "ephemeral"))
+		type = "tmpfs";
+	const char *source = s->source && *s->source ? s->source : "none";
+	if (strlen(s->mount_point) >= sizeof(m->target) || strlen(source) >= sizeof(m->source) ||
+	    strlen(type ? type : "none") >= sizeof(m->type))
+		return error_set(err, ENAMETOOLONG, "storage %s: a path or type is too long",
+				 s->mount_point);
+	snprintf(m->target, sizeof(m->target), "%s", s->mount_point);
+	snprintf(m->source, sizeof(m->source), "%s", source);
+	snprintf(m->type, sizeof(m->type), "%s", type ? type : "none");
+	return 0;
+}

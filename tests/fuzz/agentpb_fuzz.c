@@ -1,8 +1,8 @@
-// fuzz-srcs: @GEN@/agent.pb.c @GEN@/oci.pb.c @GEN@/types.pb.c @GEN@/google/protobuf/empty.pb.c /usr/lib/x86_64-linux-gnu/libprotobuf-nanopb.a
+// fuzz-srcs: @GEN@/agent.pb.c @GEN@/oci.pb.c @GEN@/types.pb.c @GEN@/google/protobuf/empty.pb.c @NANOPB@
 /* libFuzzer target: nanopb decoding of agent requests as the agent receives
- * them; the first byte picks the request type. Debian ships nanopb only as a
- * prebuilt library, so its decoder is not instrumented: this finds crashes,
- * leaks and double frees, and overruns in the generated descriptors. */
+ * them; the first byte picks the request type. nanopb is built from Debian's
+ * sources with the fuzzer's instrumentation (@NANOPB@), so coverage guides
+ * the search through the decoder and the generated descriptors. */
 #include <stdint.h>
 
 #include <pb_decode.h>
