@@ -49,6 +49,24 @@ vm_config() { # FILE
 		"$B/guest/vmlinux" "$B/guest/initrd.img" > "$1"
 }
 
+# For suites of containers in VMs ($K, $T/root): an OCI bundle in $T/DIR
+# running ARG..., and the check that nothing of the test runs, stays
+# mounted or is left under --root.
+bundle() { # DIR [--tty] ARG...
+	d=$1
+	shift
+	sh "$top/scripts/bundle.sh" "$T/$d" "$B/kata-runtime" "$@" > /dev/null || fail "bundle $d"
+}
+
+nothing_left_here() {
+	sleep 0.2
+	left=$(ls -A "$T/root" 2> /dev/null | grep -v '^\.cache$')
+	[ -z "$left" ] || fail "state left: $left"
+	pgrep -f "$T/root" > /dev/null && fail "left running: $(pgrep -af "$T/root")"
+	grep -q " $T/" /proc/self/mountinfo && fail "mounts left: $(grep " $T/" /proc/self/mountinfo)"
+	true
+}
+
 run_suite() {
 	suite=$1
 	for t in $(grep -o '^test_[a-z0-9_]*' "$0"); do

@@ -187,20 +187,19 @@ static int kata_wait_process(struct agent *a, const char *cid, const char *eid, 
 	return 0;
 }
 
-static int kata_read_output(struct agent *a, const char *cid, const char *eid, bool err_stream,
-			    struct buf *out, struct error **err)
+/* One ReadStdout/ReadStderr into out: 1 with bytes (or any answer), 0 at
+ * the agent's EOF, -1 on error. */
+static int read_call(struct agent *a, bool err_stream, const grpc_ReadStreamRequest *req,
+		     struct buf *out, int timeout_ms, struct error **err)
 {
-	grpc_ReadStreamRequest req = { .container_id = (char *)cid, .exec_id = (char *)eid,
-				       .len = READ_CHUNK };
 	grpc_ReadStreamResponse resp = { 0 };
 	struct error *e = NULL;
 	int status;
-	size_t before = out->len;
 
 	pb_bytes_in(&resp.data, out);
-	if (agent_kata_call(a, err_stream ? RPC_AGENT(ReadStderr) : RPC_AGENT(ReadStdout), &req, &resp, 0,
-		 &status, &e) == 0)
-		return out->len > before ? 1 : 0;
+	if (agent_kata_call(a, err_stream ? RPC_AGENT(ReadStderr) : RPC_AGENT(ReadStdout), req,
+			    &resp, timeout_ms, &status, &e) == 0)
+		return 1;
 	if (status == GRPC_OUT_OF_RANGE && strstr(e->msg, "EOF")) {
 		error_free(e);
 		return 0;
@@ -212,31 +211,26 @@ static int kata_read_output(struct agent *a, const char *cid, const char *eid, b
 	return -1;
 }
 
+static int kata_read_output(struct agent *a, const char *cid, const char *eid, bool err_stream,
+			    struct buf *out, struct error **err)
+{
+	grpc_ReadStreamRequest req = { .container_id = (char *)cid, .exec_id = (char *)eid,
+				       .len = READ_CHUNK };
+	size_t before = out->len;
+	int r = read_call(a, err_stream, &req, out, 0, err);
+	return r > 0 ? out->len > before : r;
+}
+
 static int kata_close_output(struct agent *a, const char *cid, const char *eid, bool err_stream,
 			     struct error **err)
 {
 	grpc_ReadStreamRequest req = { .container_id = (char *)cid, .exec_id = (char *)eid,
 				       .len = READ_CHUNK, .reader_gone = true };
-	grpc_ReadStreamResponse resp = { 0 };
 	struct buf discard = BUF_INIT(READ_CHUNK);
-	struct error *e = NULL;
-	int status;
-
-	pb_bytes_in(&resp.data, &discard);
-	int r = agent_kata_call(a, err_stream ? RPC_AGENT(ReadStderr) : RPC_AGENT(ReadStdout),
-				&req, &resp, a->timeout_ms, &status, &e);
+	/* 1: it read, an agent without the field */
+	int r = read_call(a, err_stream, &req, &discard, a->timeout_ms, err);
 	buf_free(&discard);
-	if (r == 0) /* it read: an agent without the field */
-		return 1;
-	if (status == GRPC_OUT_OF_RANGE && strstr(e->msg, "EOF")) {
-		error_free(e);
-		return 0;
-	}
-	if (err)
-		*err = e;
-	else
-		error_free(e);
-	return -1;
+	return r;
 }
 
 static int kata_write_stdin(struct agent *a, const char *cid, const char *eid, const void *data,

@@ -14,21 +14,6 @@ setup() {
 	K="$B/kata-runtime --root $T/root --config $T/c.toml"
 }
 
-bundle() { # DIR [--tty] ARG...
-	d=$1
-	shift
-	sh "$top/scripts/bundle.sh" "$T/$d" "$B/kata-runtime" "$@" > /dev/null || fail "bundle $d"
-}
-
-# Nothing of this test runs or stays mounted, and --root is empty.
-nothing_left_here() {
-	sleep 0.2
-	left=$(ls -A "$T/root" 2> /dev/null | grep -v '^\.cache$')
-	[ -z "$left" ] || fail "state left: $left"
-	pgrep -f "$T/root" > /dev/null && fail "left running: $(pgrep -af "$T/root")"
-	grep -q " $T/" /proc/self/mountinfo && fail "mounts left: $(grep " $T/" /proc/self/mountinfo)"
-	true
-}
 
 wait_status() { # ID STATUS
 	for _ in $(seq 100); do
