@@ -45,7 +45,7 @@ static int spawn_with_threads(void)
 	struct spawn_plan plan = { .init = false, .join_pid = getpid(), .argv = argv,
 				   .envp = envp, .rlimits = &rl, .nrlimits = 1 };
 	struct error *err = NULL;
-	int start, status, null = open("/dev/null", O_RDWR);
+	int start = -1, status = -1, null = open("/dev/null", O_RDWR);
 
 	if (null < 0 || pthread_create(&t, NULL, churn, NULL) != 0)
 		return 11;
