@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "autoconf.h"
 #include "factory/factory.h"
 #include "json/read.h"
 #include "json/writer.h"
@@ -63,6 +64,12 @@ int factory_key_make(const struct config *c, const char *accel, char *key, size_
 	str(&w, "FileBackedMemRootDir", q->file_mem_backend);
 	flag(&w, "IOMMU", q->enable_iommu);
 	str(&w, "EntropySource", q->entropy_source);
+	/* These change the kernel's command line too. */
+	str(&w, "BlockDeviceDriver", q->block_device_driver);
+	str(&w, "AgentTrace", ENABLE_TRACE && c->agent.enable_tracing &&
+				      c->agent.trace_mode && !strcmp(c->agent.trace_mode, "static")
+			      ? c->agent.trace_type
+			      : "");
 	str(&w, "AgentType", c->agent.noop ? "noop" : "kata");
 	flag(&w, "UseVSock", q->use_vsock);
 	flag(&w, "AgentDebug", c->agent.enable_debug);

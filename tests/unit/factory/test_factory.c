@@ -1,5 +1,6 @@
 #include <stdlib.h>
 
+#include "autoconf.h"
 #include "config/config.h"
 #include "factory/factory.h"
 #include "harness.h"
@@ -38,6 +39,27 @@ TEST(factory_key_fields)
 	CHECK(factory_key_make(c, "tcg", b, sizeof(b), NULL) == 0);
 	CHECK(factory_key_diff(a, b, field, sizeof(field)) == 1);
 	CHECK_STR(field, "KernelParams");
+	free(c->qemu.kernel_params);
+	c->qemu.kernel_params = strdup("");
+	CHECK(factory_key_make(c, "tcg", a, sizeof(a), NULL) == 0);
+	/* Both change the kernel's command line: a VM made for the other
+	 * value is not this configuration's. */
+	CHECK_STR(c->qemu.block_device_driver, "virtio-scsi"); /* the default */
+	free(c->qemu.block_device_driver);
+	c->qemu.block_device_driver = strdup("virtio-blk");
+	CHECK(factory_key_make(c, "tcg", b, sizeof(b), NULL) == 0);
+	CHECK(factory_key_diff(a, b, field, sizeof(field)) == 1);
+	CHECK_STR(field, "BlockDeviceDriver");
+	CHECK(factory_key_make(c, "tcg", a, sizeof(a), NULL) == 0);
+	if (ENABLE_TRACE) {
+		c->agent.enable_tracing = true;
+		free(c->agent.trace_mode);
+		c->agent.trace_mode = strdup("static");
+		CHECK(factory_key_make(c, "tcg", b, sizeof(b), NULL) == 0);
+		CHECK(factory_key_diff(a, b, field, sizeof(field)) == 1);
+		CHECK_STR(field, "AgentTrace");
+		c->agent.enable_tracing = false;
+	}
 	/* A field only one side has; text that is not a key. */
 	CHECK(factory_key_diff("{\"A\":1}", "{\"A\":1,\"B\":2}", field, sizeof(field)) == 1);
 	CHECK_STR(field, "B");
