@@ -49,6 +49,14 @@ vm_config() { # FILE
 		"$B/guest/vmlinux" "$B/guest/initrd.img" > "$1"
 }
 
+# For suites of containers in VMs: root, the VM configuration, and $K,
+# the runtime with this test's --root and configuration.
+vm_setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root (bind mounts into the VM's share)"
+	vm_config "$T/c.toml"
+	K="$B/kata-runtime --root $T/root --config $T/c.toml"
+}
+
 # For suites of containers in VMs ($K, $T/root): an OCI bundle in $T/DIR
 # running ARG..., and the check that nothing of the test runs, stays
 # mounted or is left under --root.

@@ -323,16 +323,20 @@ int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, co
 		  struct sb_state *s, int *lock, struct agent *a, struct error **err)
 {
 	enum sb_status st;
+	pid_t stopped = 0;
+	const char *what = NULL;
 
 	if (open_state(env, id, s, lock, &st, err) < 0)
 		return -1;
+	if (sb_proc_stopped(s->proxy.pid))
+		stopped = s->proxy.pid, what = "proxy";
+	else if (sb_proc_stopped(sb_vm_pid(s)))
+		stopped = sb_vm_pid(s), what = "VM's QEMU";
 	if (!(allowed & SB_MASK(st)))
 		error_set(err, ESRCH, "container %s is %s: %s", id, sb_status_names[st], why);
-	else if (sb_proc_stopped(sb_vm_pid(s)) || sb_proc_stopped(s->proxy.pid))
-		/* Nothing would answer before the call's deadline. */
+	else if (stopped) /* nothing would answer before the call's deadline */
 		error_set(err, EAGAIN, "container %s: its %s (pid %d) is stopped (SIGSTOP): it "
-			  "cannot answer", id, sb_proc_stopped(s->proxy.pid) ? "proxy" : "VM's QEMU",
-			  (int)(sb_proc_stopped(s->proxy.pid) ? s->proxy.pid : sb_vm_pid(s)));
+			  "cannot answer", id, what, (int)stopped);
 	else if (connect_agent(env, s, a, err) == 0)
 		return 0;
 	close_state(s, *lock);

@@ -196,11 +196,11 @@ static int state_open(const char *root, const char *id, struct sb_state *s, int 
 		log_warn("container %s: %s: %s: taking down what is there", id, path, e->msg);
 		error_free(e);
 		sb_state_free(s);
-		char dir[PATH_MAX];
-		memcpy(dir, s->dir, sizeof(dir));
-		memset(s, 0, sizeof(*s));
-		memcpy(s->dir, dir, sizeof(dir));
-		snprintf(s->id, sizeof(s->id), "%s", id);
+		/* what parse filled goes; the id and directory stay */
+		s->bundle[0] = s->rootfs[0] = s->created[0] = s->agent_url[0] = 0;
+		s->shim = s->proxy = (struct sb_proc){ 0 };
+		s->vsock_cid = 0;
+		s->terminal = false;
 		s->status = SB_CREATING;
 		return 0;
 	}
@@ -272,14 +272,8 @@ bool sb_proc_alive(const struct sb_proc *p)
 
 bool sb_proc_stopped(pid_t pid)
 {
-	char path[64], *stat = NULL;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (pid <= 0 || fs_read_file(path, 4096, &stat, NULL, NULL) < 0)
-		return false;
-	const char *rp = strrchr(stat, ')');
-	bool stopped = rp && rp[1] == ' ' && (rp[2] == 'T' || rp[2] == 't');
-	free(stat);
-	return stopped;
+	char st = proc_state(pid);
+	return st == 'T' || st == 't';
 }
 
 pid_t sb_vm_pid(const struct sb_state *s)

@@ -101,7 +101,7 @@ static int run(char *const argv[], bool with_stderr, char *out, size_t size, int
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (d == -2)
-		return error_set(err, ETIMEDOUT, "%s: no output within %d ms", argv[0], first_ms);
+		return error_set(err, ETIME, "%s: no output within %d ms", argv[0], first_ms);
 	if (d < 0)
 		return error_set(err, ETIMEDOUT, "%s: no answer within %d ms", argv[0], timeout_ms);
 	if (WIFSIGNALED(status))
@@ -126,18 +126,30 @@ int proc_capture_first(char *const argv[], char *out, size_t size, int first_ms,
 	return run(argv, true, out, size, first_ms, timeout_ms, err);
 }
 
-unsigned long long proc_start_time(pid_t pid)
+/* /proc/PID/stat's fields after "(comm)" (state first) into buf; false
+ * when there is no such process. */
+static bool stat_fields(pid_t pid, char **buf, const char **fields)
 {
-	char p[64], *stat = NULL;
-	unsigned long long start = 0;
+	char p[64];
 
 	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	if (pid <= 0 || fs_read_file(p, 4096, &stat, NULL, NULL) < 0)
-		return 0;
-	const char *rp = strrchr(stat, ')'), *s = rp ? rp + 1 : NULL;
-	/* A zombie is gone already. After "(comm)": state is field 3,
-	 * starttime field 22. */
-	if (s && s[0] == ' ' && s[1] && !strchr("ZX", s[1])) {
+	*buf = NULL;
+	if (pid <= 0 || fs_read_file(p, 4096, buf, NULL, NULL) < 0)
+		return false;
+	const char *rp = strrchr(*buf, ')');
+	*fields = rp && rp[1] == ' ' && rp[2] ? rp + 2 : NULL;
+	return *fields != NULL;
+}
+
+unsigned long long proc_start_time(pid_t pid)
+{
+	char *stat;
+	const char *s;
+	unsigned long long start = 0;
+
+	/* A zombie is gone already. State is field 3, starttime field 22. */
+	if (stat_fields(pid, &stat, &s) && !strchr("ZX", s[0])) {
+		s--;
 		for (int field = 3; s && field < 22; field++)
 			s = strchr(s + 1, ' ');
 		if (s)
@@ -145,4 +157,15 @@ unsigned long long proc_start_time(pid_t pid)
 	}
 	free(stat);
 	return start;
+}
+
+char proc_state(pid_t pid)
+{
+	char *stat, st = 0;
+	const char *s;
+
+	if (stat_fields(pid, &stat, &s))
+		st = s[0];
+	free(stat);
+	return st;
 }

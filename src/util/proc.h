@@ -17,8 +17,8 @@ int proc_capture(char *const argv[], char *out, size_t size, int timeout_ms, str
 int proc_capture_all(char *const argv[], char *out, size_t size, int timeout_ms,
 		     struct error **err);
 
-/* proc_capture_all, and also killed (ETIMEDOUT "no output within") when
- * it writes nothing within first_ms. */
+/* proc_capture_all, and also killed (ETIME, not ETIMEDOUT) when it writes
+ * nothing within first_ms. */
 int proc_capture_first(char *const argv[], char *out, size_t size, int first_ms, int timeout_ms,
 		       struct error **err);
 
@@ -26,5 +26,8 @@ int proc_capture_first(char *const argv[], char *out, size_t size, int first_ms,
  * the pid, it names one process for good. 0 when there is no such process
  * or it is a zombie. */
 unsigned long long proc_start_time(pid_t pid);
+/* Its state letter in /proc/PID/stat ('R', 'S', 'T' stopped, 't' traced,
+ * 'Z' ...); 0 when there is no such process. */
+char proc_state(pid_t pid);
 
 #endif

@@ -7,12 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 . "$top/tests/lib.sh"
 
-setup() {
-	[ "$(id -u)" = 0 ] || skip "needs root (bind mounts into the VM's share)"
-	vm_config "$T/c.toml"
-	K="$B/kata-runtime --root $T/root --config $T/c.toml"
-}
-
+setup() { vm_setup; }
 
 # Sixty execs at once all run and answer (they wedged the sandbox: the
 # agent's clone hung in libc's setrlimit while ExecProcess held its lock),

@@ -8,12 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 . "$top/tests/lib.sh"
 
-setup() {
-	[ "$(id -u)" = 0 ] || skip "needs root (bind mounts into the VM's share)"
-	vm_config "$T/c.toml"
-	K="$B/kata-runtime --root $T/root --config $T/c.toml"
-}
-
+setup() { vm_setup; }
 
 wait_status() { # ID STATUS
 	for _ in $(seq 100); do

@@ -55,7 +55,7 @@ int qemu_probe_boot(const struct config_qemu *c, const char *accel, int timeout_
 	const char *why = *out ? (nl ? nl + 1 : out) : "no message";
 	if (st > 0)
 		error_set(err, EIO, "QEMU (%s) exited with status %d: %s", accel, st, why);
-	else if (e && e->code == ETIMEDOUT && strstr(e->msg, "no output"))
+	else if (e && e->code == ETIME)
 		error_set(err, ETIMEDOUT, "the guest kernel (%s) printed nothing in %d ms: it hangs "
 			  "under this KVM", accel, PROBE_FIRST_MS);
 	else if (e && e->code == ETIMEDOUT)
