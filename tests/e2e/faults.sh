@@ -125,6 +125,27 @@ test_force_delete_hung_vm() {
 	nothing_left_here
 }
 
+# Another command that holds the container's lock and never lets go: a
+# forced delete waits 5 s for it, then takes the container down anyway.
+test_force_delete_past_a_held_lock() {
+	setup
+	command -v flock > /dev/null || skip "flock (util-linux) missing"
+	bundle b sleep 1000
+	run $K run -d -b "$T/b" c1
+	expect_rc 0
+	flock "$T/root/c1" sleep 300 &
+	holder=$!
+	sleep 0.5
+	run timeout 10 $K kill c1 KILL # a command that waits for the lock
+	expect_rc 124
+	run timeout 30 $K delete --force c1
+	expect_rc 0
+	expect_in "$err" "another command has held it for 5 s: going on without waiting for it"
+	kill "$holder" 2> /dev/null
+	wait "$holder" 2> /dev/null
+	nothing_left_here
+}
+
 # A container whose output reader goes away gets EPIPE as under runc: the
 # container's init (which SIGPIPE cannot kill in its namespace) sees its
 # write fail; an exec'd process dies of SIGPIPE.
