@@ -214,7 +214,12 @@ kernel = \"$B/guest/vmlinux\""
 	expect_not_in "$first" "cached"
 	expect_in "$second" "accel $want ("
 	expect_in "$second" "(cached in $T/cache/accel-"
-	[ "$want" = tcg ] && expect_in "$first" "KVM probe: QEMU (kvm)"
+	# QEMU failing under this KVM, or the guest kernel hanging (both seen
+	# on these hosts)
+	case "$want:$first" in
+	tcg:*"KVM probe: QEMU (kvm)"* | tcg:*"KVM probe: the guest kernel (kvm) printed nothing"* | kvm:*) ;;
+	*) fail "no KVM probe verdict in [$first]" ;;
+	esac
 	cache=$(ls "$T"/cache/accel-*)
 	printf 'kvm' > "$cache"
 	run "$tool" "$T/run" "$cfg" accel:$T/cache:/dev/kvm
