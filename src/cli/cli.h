@@ -83,8 +83,10 @@ int cmd_env(struct cli_ctx *, const struct command *, int, char **);
 int cmd_agent(struct cli_ctx *, const struct command *, int, char **);
 int cmd_create(struct cli_ctx *, const struct command *, int, char **);
 int cmd_run(struct cli_ctx *, const struct command *, int, char **);
-/* start, pause, resume and delete */
 int cmd_start(struct cli_ctx *, const struct command *, int, char **);
+int cmd_delete(struct cli_ctx *, const struct command *, int, char **);
+int cmd_pause(struct cli_ctx *, const struct command *, int, char **);
+int cmd_resume(struct cli_ctx *, const struct command *, int, char **);
 int cmd_state(struct cli_ctx *, const struct command *, int, char **);
 int cmd_list(struct cli_ctx *, const struct command *, int, char **);
 int cmd_kill(struct cli_ctx *, const struct command *, int, char **);

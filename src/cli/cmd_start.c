@@ -1,7 +1,6 @@
 /* start, pause, resume, delete and kill: the sandbox does the rest. */
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/lifecycle.h"
 #include "util/error.h"
@@ -39,23 +38,13 @@ static int ids(const struct command *cmd, int argc, char **argv, const struct op
 	return 0;
 }
 
-/* What cmd (start, pause, resume or delete) does to one container. */
-static int act(const struct command *cmd, const struct sb_env *env, const char *id,
-	       const struct ids_args *a, struct error **err)
-{
-	if (!strcmp(cmd->name, "start"))
-		return sb_start(env, id, err);
-	if (!strcmp(cmd->name, "delete"))
-		return sb_delete(env, id, a->force, err);
-	return sb_pause(env, id, !strcmp(cmd->name, "pause"), err);
-}
+typedef int (*act_fn)(const struct sb_env *env, const char *id, const struct ids_args *a,
+		      struct error **err);
 
-/* start, pause, resume and delete: each id in turn; the exit status is 1
- * when any failed. */
-int cmd_start(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
+/* Each id in turn; the exit status is 1 when any failed. */
+static int each_id(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv,
+		   const struct opt_spec *specs, size_t n, act_fn act)
 {
-	static const struct opt_spec force[] = { { "force", 'f', OPT_BOOL, O_FORCE } };
-	bool del = !strcmp(cmd->name, "delete");
 	struct ids_args a = { 0 };
 	struct error *err = NULL;
 	struct sb_env env;
@@ -64,14 +53,62 @@ int cmd_start(struct cli_ctx *ctx, const struct command *cmd, int argc, char **a
 
 	if (cli_wants_help(argc, argv))
 		return cli_command_help(cmd), 0;
-	if (ids(cmd, argc, argv, del ? force : NULL, del, &a, 1, 1 << 20, &pos) < 0)
+	if (ids(cmd, argc, argv, specs, n, &a, 1, 1 << 20, &pos) < 0)
 		return 1;
 	if (cli_sb_env(ctx, &env, self, sizeof(self), &err) < 0)
 		return cli_fail(cmd, NULL, err);
 	for (int i = pos; i < argc; i++)
-		if (act(cmd, &env, argv[i], &a, &err) < 0)
+		if (act(&env, argv[i], &a, &err) < 0)
 			status = cli_fail(cmd, argv[i], err), err = NULL;
 	return status;
+}
+
+static int start_one(const struct sb_env *env, const char *id, const struct ids_args *a,
+		 struct error **err)
+{
+	(void)a;
+	return sb_start(env, id, err);
+}
+
+static int delete_one(const struct sb_env *env, const char *id, const struct ids_args *a,
+		  struct error **err)
+{
+	return sb_delete(env, id, a->force, err);
+}
+
+static int pause_one(const struct sb_env *env, const char *id, const struct ids_args *a,
+		 struct error **err)
+{
+	(void)a;
+	return sb_pause(env, id, true, err);
+}
+
+static int resume_one(const struct sb_env *env, const char *id, const struct ids_args *a,
+		  struct error **err)
+{
+	(void)a;
+	return sb_pause(env, id, false, err);
+}
+
+int cmd_start(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
+{
+	return each_id(ctx, cmd, argc, argv, NULL, 0, start_one);
+}
+
+int cmd_delete(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt_spec force[] = { { "force", 'f', OPT_BOOL, O_FORCE } };
+	return each_id(ctx, cmd, argc, argv, force, 1, delete_one);
+}
+
+int cmd_pause(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
+{
+	return each_id(ctx, cmd, argc, argv, NULL, 0, pause_one);
+}
+
+int cmd_resume(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)
+{
+	return each_id(ctx, cmd, argc, argv, NULL, 0, resume_one);
 }
 
 int cmd_kill(struct cli_ctx *ctx, const struct command *cmd, int argc, char **argv)

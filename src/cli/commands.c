@@ -32,7 +32,7 @@ const struct command cli_commands[] = {
 	LIFECYCLE("delete", "delete resources held by containers",
 		  "[--force] <container-id> [container-id...]",
 		  "Options:\n  --force, -f   delete a running container too (it is killed)\n",
-		  cmd_start)
+		  cmd_delete)
 	LIFECYCLE("exec", "execute a new process inside the container",
 		  "[options] <container-id> <command> [args...]",
 		  "Options:\n"
@@ -55,9 +55,9 @@ const struct command cli_commands[] = {
 	LIFECYCLE("list", "list containers started with the given root",
 		  "[--format table|json] [--quiet]", NULL, cmd_list)
 	LIFECYCLE("pause", "suspend all processes in a container", "<container-id>", NULL,
-		  cmd_start)
+		  cmd_pause)
 	LIFECYCLE("resume", "resume all processes in a container", "<container-id>", NULL,
-		  cmd_start)
+		  cmd_resume)
 	IF_CMD_EVENTS({ "events", NULL, "display container events such as OOM and statistics",
 		  "[--stats] [--interval 5s] <container-id>",
 		  "Options:\n  --stats          print one statistics event and exit\n"
