@@ -34,7 +34,7 @@ struct agent {
 #define AGENT_SHARED_DIR "/run/kata-containers/shared/containers"
 struct agent_sandbox {
 	const char *id, *hostname;
-	const struct oci_strs *kernel_modules; /* "name param=value ..." each */
+	const struct strv *kernel_modules; /* "name param=value ..." each */
 	uint32_t msize_9p;
 };
 
@@ -154,6 +154,12 @@ extern const struct agent_ops kata_agent_ops, noop_agent_ops;
  * AGENT_NOOP_URL the noop agent, anything else kata's; an agent that is
  * not built in is an error naming its option. a->ops is set then. */
 int agent_connect(struct agent *a, const char *url, struct error **err);
+/* Until the agent at url answers Health.Check, for up to timeout_ms (a
+ * connection refused is tried again), then the connection is closed.
+ * With mux the channel is the VM's own (virtio-serial, no proxy on it
+ * yet): yamux runs on it for the check and ends with GO_AWAY. 0 at once
+ * for the noop agent. */
+int agent_wait_ready(const char *url, bool mux, int timeout_ms, struct error **err);
 static inline bool agent_url_is_noop(const char *url)
 {
 	return !strncmp(url, AGENT_NOOP_URL, sizeof(AGENT_NOOP_URL) - 1);

@@ -16,21 +16,14 @@
 #include "transport/transport.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/alloc.h"
 
 #define READ_CHUNK 65536
 
 static int kata_connect(struct agent *a, const char *url, struct error **err)
 {
-	int fd;
+	int fd = transport_dial(url, err);
 
-	if (!strncmp(url, "vsock://", 8)) {
-		uint32_t cid, port;
-		if (vsock_parse(url, &cid, &port, err) < 0)
-			return -1;
-		fd = vsock_connect(cid, port, err);
-	} else {
-		fd = unix_connect(!strncmp(url, "unix://", 7) ? url + 7 : url, err);
-	}
 	if (fd < 0 || rpc_client_connect_fd(&a->rpc, fd, err) < 0)
 		return error_wrap(err, "agent %s", url);
 	a->open = true;
@@ -100,9 +93,8 @@ static int kata_create_sandbox(struct agent *a, const struct agent_sandbox *sb,
 	char *copy[16] = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		char *save = NULL;
-		copy[i] = strdup(sb->kernel_modules->v[i]);
-		km[i] = (grpc_KernelModule){ copy[i] ? strtok_r(copy[i], " ", &save) : NULL, 0,
-					     params[i] };
+		copy[i] = xstrdup(sb->kernel_modules->v[i]);
+		km[i] = (grpc_KernelModule){ strtok_r(copy[i], " ", &save), 0, params[i] };
 		for (char *p; km[i].name && km[i].parameters_count < 8 &&
 			      (p = strtok_r(NULL, " ", &save));)
 			params[i][km[i].parameters_count++] = p;
@@ -160,9 +152,7 @@ static int kata_exec_process(struct agent *a, const char *cid, const char *eid,
 {
 	grpc_ExecProcessRequest req = { .container_id = (char *)cid, .exec_id = (char *)eid,
 					.has_process = true };
-	grpc_POSIXRlimit *rl = p->nrlimits ? calloc(p->nrlimits, sizeof(*rl)) : NULL;
-	if (p->nrlimits && !rl)
-		return error_set(err, ENOMEM, "out of memory");
+	grpc_POSIXRlimit *rl = p->nrlimits ? xcalloc(p->nrlimits, sizeof(*rl)) : NULL;
 	agent_process_to_pb(&req.process, p, rl);
 	int r = empty(a, RPC_AGENT(ExecProcess), &req, err);
 	free(rl);

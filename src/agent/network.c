@@ -11,6 +11,7 @@
 #include "agent/internal.h"
 #include "grpc/grpc.h"
 #include "util/error.h"
+#include "util/alloc.h"
 
 #define MAX_LISTED 1024 /* interfaces or routes taken from one answer */
 
@@ -89,8 +90,7 @@ static int routes_from_pb(const grpc_Routes *in, struct agent_route **out, size_
 {
 	size_t count = in->Routes_count < MAX_LISTED ? in->Routes_count : MAX_LISTED;
 	*n = 0;
-	if (!(*out = calloc(count ? count : 1, sizeof(**out))))
-		return error_set(err, ENOMEM, "out of memory");
+	*out = xcalloc(count, sizeof(**out));
 	for (; *n < count; ++*n)
 		route_from_pb(&in->Routes[*n], &(*out)[*n]);
 	return 0;
@@ -101,10 +101,8 @@ int agent_kata_update_routes(struct agent *a, const struct agent_route *r, size_
 {
 	grpc_UpdateRoutesRequest req = { .has_routes = true };
 	grpc_Routes resp = { 0 };
-	types_Route *v = calloc(n ? n : 1, sizeof(*v));
+	types_Route *v = xcalloc(n, sizeof(*v));
 
-	if (!v)
-		return error_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		route_to_pb(&r[i], &v[i]);
 	req.routes = (grpc_Routes){ (pb_size_t)n, v };
@@ -121,10 +119,8 @@ int agent_kata_add_neighbors(struct agent *a, const struct agent_neigh *v, size_
 {
 	grpc_AddARPNeighborsRequest req = { .has_neighbors = true };
 	google_protobuf_Empty resp = { 0 };
-	types_ARPNeighbor *pb = calloc(n ? n : 1, sizeof(*pb));
+	types_ARPNeighbor *pb = xcalloc(n, sizeof(*pb));
 
-	if (!pb)
-		return error_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		pb[i] = (types_ARPNeighbor){ true, { 0 }, (char *)v[i].device, (char *)v[i].lladdr,
 					     v[i].state, v[i].flags };
@@ -147,12 +143,11 @@ int agent_kata_list_interfaces(struct agent *a, struct agent_iface **out, size_t
 	if (agent_kata_call(a, RPC_AGENT(ListInterfaces), &req, &resp, a->timeout_ms, NULL, err) < 0)
 		return -1;
 	size_t count = resp.Interfaces_count < MAX_LISTED ? resp.Interfaces_count : MAX_LISTED;
-	int rc = (*out = calloc(count ? count : 1, sizeof(**out))) ? 0
-		 : error_set(err, ENOMEM, "out of memory");
-	for (; rc == 0 && *n < count; ++*n)
+	*out = xcalloc(count, sizeof(**out));
+	for (; *n < count; ++*n)
 		iface_from_pb(&resp.Interfaces[*n], &(*out)[*n]);
 	pb_release(RPC_AGENT(ListInterfaces)->resp, &resp);
-	return rc;
+	return 0;
 }
 
 int agent_kata_list_routes(struct agent *a, struct agent_route **out, size_t *n,

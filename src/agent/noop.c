@@ -15,6 +15,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/alloc.h"
 
 #define WAIT_POLL_US 50000
 
@@ -28,8 +29,7 @@ static int noop_connect(struct agent *a, const char *url, struct error **err)
 	const char *dir = url + sizeof(AGENT_NOOP_URL) - 1;
 	if (*dir != '/')
 		return error_set(err, EINVAL, "agent %s: not noop:// and a directory", url);
-	if (!(a->noop_dir = strdup(dir)))
-		return error_set(err, ENOMEM, "out of memory");
+	a->noop_dir = xstrdup(dir);
 	a->open = true;
 	return ok();
 }

@@ -7,6 +7,7 @@
 
 #include "agent/spec.h"
 #include "util/error.h"
+#include "util/alloc.h"
 
 void agent_process_to_pb(grpc_Process *out, const struct oci_process *p,
 			 grpc_POSIXRlimit *rlimits)
@@ -69,35 +70,25 @@ bool agent_resources_to_pb(grpc_LinuxResources *out, const struct oci_resources 
 	return out->has_Memory || out->has_CPU || out->has_Pids || out->has_BlockIO;
 }
 
-static void *array(size_t n, size_t size, int *fail)
+static void *array(size_t n, size_t size)
 {
-	void *p = n ? calloc(n, size) : NULL;
-	if (n && !p)
-		*fail = 1;
-	return p;
+	return n ? xcalloc(n, size) : NULL;
 }
 
 int agent_spec_to_pb(grpc_Spec *out, const struct oci_spec *s, const char *rootfs,
 		     struct error **err)
 {
-	int fail = 0;
-
 	memset(out, 0, sizeof(*out));
 	out->Version = s->version;
 	out->has_Root = true;
 	out->Root.Path = (char *)rootfs;
 	out->Root.Readonly = s->root_readonly;
 	out->Hostname = s->hostname;
-	grpc_POSIXRlimit *rl = array(s->process.nrlimits, sizeof(*rl), &fail);
-	out->Mounts = array(s->nmounts, sizeof(grpc_Mount), &fail);
-	out->Annotations = array(s->ann_keys.n, sizeof(grpc_Spec_AnnotationsEntry), &fail);
-	out->Linux.Sysctl = array(s->sysctl_keys.n, sizeof(grpc_Linux_SysctlEntry), &fail);
-	out->Linux.Namespaces = array(s->nnamespaces, sizeof(grpc_LinuxNamespace), &fail);
-	if (fail) {
-		free(rl);
-		agent_spec_release(out);
-		return error_set(err, ENOMEM, "out of memory");
-	}
+	grpc_POSIXRlimit *rl = array(s->process.nrlimits, sizeof(*rl));
+	out->Mounts = array(s->nmounts, sizeof(grpc_Mount));
+	out->Annotations = array(s->ann_keys.n, sizeof(grpc_Spec_AnnotationsEntry));
+	out->Linux.Sysctl = array(s->sysctl_keys.n, sizeof(grpc_Linux_SysctlEntry));
+	out->Linux.Namespaces = array(s->nnamespaces, sizeof(grpc_LinuxNamespace));
 	out->has_Process = true;
 	agent_process_to_pb(&out->Process, &s->process, rl);
 	for (size_t i = 0; i < s->nmounts; i++) {

@@ -22,6 +22,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/proc.h"
+#include "util/alloc.h"
 
 #define KVM_CREATE_VM_IOCTL 0xAE01 /* _IO(KVMIO, 0x01) */
 #define PROBE_MS 15000
@@ -193,14 +194,14 @@ static void accelerator(struct host *h, struct check_report *r, const char *cach
 	} else if (!strcmp(q->accel, "kvm")) {
 		snprintf(r->accel, sizeof(r->accel), "kvm");
 		snprintf(r->accel_why, sizeof(r->accel_why), "configured (accel = \"kvm\")");
-		if (h->kvm_dev && qemu_probe_boot(q, "kvm", PROBE_MS, &e) < 0)
+		if (h->kvm_dev && hypervisor_of(h->c)->probe_boot(h->c, "kvm", PROBE_MS, &e) < 0)
 			add(r, CHECK_FAIL, "kvm", "cannot boot the configured guest", "/dev/kvm",
 			    "KVM", "%s", e->msg);
 		else if (h->kvm_dev)
 			add(r, CHECK_PASS, "kvm", "boots the configured guest", "/dev/kvm", "KVM", "");
 	} else {
 		snprintf(r->accel, sizeof(r->accel), "%s",
-			 qemu_accel(q, cache_dir, "/dev/kvm", r->accel_why, sizeof(r->accel_why)));
+			 hypervisor_of(h->c)->accel(h->c, cache_dir, "/dev/kvm", r->accel_why, sizeof(r->accel_why)));
 		bool kvm = !strcmp(r->accel, "kvm");
 		if (h->kvm_dev)
 			add(r, kvm ? CHECK_PASS : CHECK_WARN, "kvm",
@@ -234,8 +235,8 @@ static void hypervisor(struct host *h, struct check_report *r)
 	}
 	out[strcspn(out, "\n")] = 0;
 	add(r, CHECK_PASS, "hypervisor", "runs", path, "QEMU", "%s", out);
-	h->devices = malloc(DEVICES_MAX);
-	if (h->devices && proc_capture(d, h->devices, DEVICES_MAX, 5000, &e) != 0) {
+	h->devices = xmalloc(DEVICES_MAX);
+	if (proc_capture(d, h->devices, DEVICES_MAX, 5000, &e) != 0) {
 		add(r, CHECK_WARN, "hypervisor", "cannot list its devices", path, "QEMU", "%s",
 		    e ? e->msg : "-device help failed");
 		error_free(e);

@@ -9,6 +9,7 @@
 #include "cli/check.h"
 #include "json/read.h"
 #include "util/error.h"
+#include "util/alloc.h"
 
 /* One release object, by Kata's makeRelease rules; -1 to skip it. */
 static int one(const struct json_doc *d, int obj, struct release *r)
@@ -50,11 +51,7 @@ int releases_parse(const char *text, size_t len, bool include_all, struct releas
 	int n = json_size(&d, 0);
 	if (n > RELEASES_MAX)
 		n = RELEASES_MAX;
-	out->r = calloc((size_t)n + 1, sizeof(*out->r));
-	if (!out->r) {
-		json_doc_free(&d);
-		return error_set(err, ENOMEM, "the releases list");
-	}
+	out->r = xcalloc((size_t)n + 1, sizeof(*out->r));
 	for (int i = 0, t = 1; i < n; i++, t = json_next(&d, t))
 		if (one(&d, t, &out->r[out->n]) == 0 && (include_all || !*out->r[out->n].v.pre))
 			out->n++;

@@ -16,6 +16,7 @@
 #include "json/writer.h"
 #include "util/error.h"
 #include "version.h"
+#include "util/alloc.h"
 
 struct check_opts {
 	bool version_only, include_all, no_network, list_only, strict, verbose, json;
@@ -313,11 +314,7 @@ int cmd_check(struct cli_ctx *ctx, const struct command *cmd, int argc, char **a
 	struct check_report *rep = NULL;
 	bool capable = true;
 	if (!o.version_only && !o.list_only) {
-		if (!(rep = malloc(sizeof(*rep)))) {
-			log_error("check: out of memory");
-			free(ro.rs.r);
-			return 1;
-		}
+		rep = xmalloc(sizeof(*rep));
 		snprintf(cache, sizeof(cache), "%s/.cache", ctx->root);
 		check_host(c, cache, rep);
 		capable = check_capable(rep, o.strict);

@@ -10,6 +10,7 @@
 #include "cli/host_info.h"
 #include "cli/opts.h"
 #include "config/config.h"
+#include "config/schema.h"
 #include "util/error.h"
 #include "util/proc.h"
 #include "version.h"
@@ -78,26 +79,20 @@ static void emit_hypervisor(struct emit *e, const struct config *c)
 
 	hypervisor_version(q->path, version, sizeof(version));
 	emit_table(e, "Hypervisor");
-	emit_str(e, "MachineType", q->machine_type);
 	emit_str(e, "Version", version);
-	emit_str(e, "Path", q->path);
-	emit_str(e, "BlockDeviceDriver", q->block_device_driver);
-	emit_str(e, "EntropySource", q->entropy_source);
-	emit_str(e, "SharedFS", q->shared_fs);
-	emit_str(e, "VirtioFSDaemon", q->virtio_fs_daemon);
-	emit_int(e, "Msize9p", q->msize_9p);
-	emit_int(e, "MemorySlots", q->memory_slots);
-	emit_int(e, "PCIeRootPort", q->pcie_root_port);
-	emit_bool(e, "HotplugVFIOOnRootBus", q->hotplug_vfio_on_root_bus);
-	emit_bool(e, "Debug", q->enable_debug);
-	emit_bool(e, "UseVSock", q->use_vsock);
-	emit_str(e, "Accel", q->accel);
-	emit_str(e, "CPUFeatures", q->cpu_features);
-	emit_int(e, "DefaultVCPUs", q->default_vcpus);
-	emit_int(e, "DefaultMaxVCPUs", q->default_maxvcpus);
-	emit_int(e, "DefaultMemory", q->default_memory);
-	emit_bool(e, "EnableIOThreads", q->enable_iothreads);
-	emit_int(e, "IndepIOThreads", q->indep_iothreads);
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct key_desc *d = &config_keys[i];
+		const void *v = (const char *)c + d->off;
+		if (!d->env)
+			continue;
+		switch (d->type) {
+		case KEY_STR: emit_str(e, d->env, *(char *const *)v); break;
+		case KEY_BOOL: emit_bool(e, d->env, *(const bool *)v); break;
+		case KEY_U32: emit_int(e, d->env, *(const uint32_t *)v); break;
+		case KEY_I32: emit_int(e, d->env, *(const int32_t *)v); break;
+		default: emit_strv(e, d->env, ((const struct strv *)v)->v, ((const struct strv *)v)->n);
+		}
+	}
 	emit_table_end(e);
 
 	emit_table(e, "Image");

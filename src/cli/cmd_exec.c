@@ -8,6 +8,7 @@
 #include "cli/lifecycle.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/alloc.h"
 
 enum { E_PROCESS, E_CONSOLE_SOCKET, E_PID_FILE, E_DETACH, E_TTY, E_ENV, E_CWD, E_USER, E_CAP,
        E_NO_NEW_PRIVS, E_IGNORED };
@@ -16,7 +17,7 @@ struct exec_args {
 	const char *process, *pid_file, *cwd, *user;
 	struct sb_stdio io;
 	bool tty, tty_set, no_new_privs;
-	struct oci_strs env, caps;
+	struct strv env, caps;
 };
 
 static int on_opt(void *ud, int id, const char *v, struct error **err)
@@ -33,8 +34,7 @@ static int on_opt(void *ud, int id, const char *v, struct error **err)
 	case E_NO_NEW_PRIVS: a->no_new_privs = opt_bool_value(v); break;
 	case E_ENV:
 	case E_CAP:
-		if (oci_strs_push(id == E_ENV ? &a->env : &a->caps, v) < 0)
-			return error_set(err, ENOMEM, "out of memory");
+		strv_push(id == E_ENV ? &a->env : &a->caps, v);
 		break;
 	}
 	return 0;
@@ -82,21 +82,18 @@ static int process(const struct sb_env *env, const char *id, struct exec_args *a
 	*p = spec.process;
 	memset(&spec.process, 0, sizeof(spec.process));
 	oci_spec_free(&spec);
-	oci_strs_free(&p->args);
+	strv_free(&p->args);
 	p->terminal = a->tty;
 	for (int i = 0; i < argc; i++)
-		if (oci_strs_push(&p->args, argv[i]) < 0)
-			return error_set(err, ENOMEM, "out of memory");
+		strv_push(&p->args, argv[i]);
 	for (size_t i = 0; i < a->env.n; i++)
-		if (oci_strs_push(&p->env, a->env.v[i]) < 0)
-			return error_set(err, ENOMEM, "out of memory");
+		strv_push(&p->env, a->env.v[i]);
 	for (size_t i = 0; i < a->caps.n; i++)
 		for (int set = 0; set < OCI_NCAPS; set++)
-			if (oci_strs_push(&p->caps[set], a->caps.v[i]) < 0)
-				return error_set(err, ENOMEM, "out of memory");
+			strv_push(&p->caps[set], a->caps.v[i]);
 	if (a->cwd) {
 		free(p->cwd);
-		p->cwd = strdup(a->cwd);
+		p->cwd = xstrdup(a->cwd);
 	}
 	p->no_new_privileges |= a->no_new_privs;
 	return a->user ? user(a->user, p, err) : 0;
@@ -166,7 +163,7 @@ int cmd_exec(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 	}
 out:
 	oci_process_free(&p);
-	oci_strs_free(&a.env);
-	oci_strs_free(&a.caps);
+	strv_free(&a.env);
+	strv_free(&a.caps);
 	return status;
 }

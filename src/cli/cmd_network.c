@@ -15,6 +15,7 @@
 #include "sandbox/network.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/alloc.h"
 
 #define INPUT_MAX (1u << 20)
 #define MAX_ROUTES 1024
@@ -105,8 +106,7 @@ static int routes_in(const struct json_doc *d, struct agent_route **out, size_t 
 	if (json_type(d, 0) != JSON_ARRAY || json_size(d, 0) > MAX_ROUTES)
 		return error_set(err, EINVAL, "expected an array of at most %d Route objects",
 				 MAX_ROUTES);
-	if (!(*out = calloc((size_t)json_size(d, 0) + 1, sizeof(**out))))
-		return error_set(err, ENOMEM, "out of memory");
+	*out = xcalloc((size_t)json_size(d, 0) + 1, sizeof(**out));
 	for (int k = 0, i = 1; k < json_size(d, 0); k++, i = json_next(d, i)) {
 		struct agent_route *r = &(*out)[(*n)++];
 		if (json_type(d, i) != JSON_OBJECT)

@@ -10,6 +10,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "version.h"
+#include "util/alloc.h"
 
 static void state_json(struct json_writer *w, const struct sb_state *s)
 {
@@ -135,8 +136,8 @@ int cmd_list(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 	if (cli_sb_env(ctx, &env, self, sizeof(self), &err) < 0 ||
 	    sb_state_list(env.root, &ids, &n, &err) < 0)
 		return cli_fail(cmd, NULL, err);
-	struct sb_state *s = calloc(n ? n : 1, sizeof(*s));
-	for (size_t i = 0; s && i < n; i++) {
+	struct sb_state *s = xcalloc(n, sizeof(*s));
+	for (size_t i = 0; i < n; i++) {
 		struct error *e = NULL;
 		if (sb_state_get(&env, ids[i], &s[got], &e) == 0)
 			got++;

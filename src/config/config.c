@@ -9,28 +9,10 @@
 #include "config/schema.h"
 #include "config/toml.h"
 #include "util/error.h"
+#include "util/alloc.h"
 
 #define FIELD(c, d, T) ((T *)((char *)(c) + (d)->off))
 
-static void strv_clear(struct strv *s)
-{
-	toml_strv_free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-int config_strv_push(struct strv *s, char *item)
-{
-	char **v = realloc(s->v, (s->n + 2) * sizeof(char *));
-	if (!v) {
-		free(item);
-		return -1;
-	}
-	v[s->n++] = item;
-	v[s->n] = NULL;
-	s->v = v;
-	return 0;
-}
 
 void config_free(struct config *c)
 {
@@ -41,11 +23,11 @@ void config_free(struct config *c)
 		if (d->type == KEY_STR)
 			free(*FIELD(c, d, char *));
 		else if (d->type == KEY_STRV)
-			strv_clear(FIELD(c, d, struct strv));
+			strv_free(FIELD(c, d, struct strv));
 	}
 	free(c->path);
-	strv_clear(&c->dropins);
-	strv_clear(&c->warnings);
+	strv_free(&c->dropins);
+	strv_free(&c->warnings);
 	free(c->origin_line);
 	free(c->origin_file);
 	free(c);
@@ -53,17 +35,16 @@ void config_free(struct config *c)
 
 struct config *config_new_defaults(struct error **err)
 {
-	struct config *c = calloc(1, sizeof(*c));
+	struct config *c = xcalloc(1, sizeof(*c));
 
-	if (!c || !(c->origin_line = calloc(config_nkeys, sizeof(int))) ||
-	    !(c->origin_file = calloc(config_nkeys, sizeof(char *))))
-		goto oom;
+	(void)err;
+	c->origin_line = xcalloc(config_nkeys, sizeof(int));
+	c->origin_file = xcalloc(config_nkeys, sizeof(char *));
 	for (size_t i = 0; i < config_nkeys; i++) {
 		const struct key_desc *d = &config_keys[i];
 		switch (d->type) {
 		case KEY_STR:
-			if (!(*FIELD(c, d, char *) = strdup(d->def_str)))
-				goto oom;
+			*FIELD(c, d, char *) = xstrdup(d->def_str);
 			break;
 		case KEY_BOOL:
 			*FIELD(c, d, bool) = d->def_int != 0;
@@ -79,10 +60,6 @@ struct config *config_new_defaults(struct error **err)
 		}
 	}
 	return c;
-oom:
-	config_free(c);
-	error_set(err, ENOMEM, "out of memory");
-	return NULL;
 }
 
 static const char *type_name(enum key_type t)
@@ -139,7 +116,7 @@ static int set_value(struct config *c, const struct key_desc *d, struct toml_val
 	case KEY_U32:
 		if (v->i < d->min || v->i > d->max)
 			return error_set(err, ERANGE, "%s: %s: %lld is out of range (%lld to %lld)",
-					 where, d->key, v->i, d->min, d->max);
+					 where, d->key, v->i, (long long)d->min, (long long)d->max);
 		if (d->type == KEY_I32)
 			*FIELD(c, d, int32_t) = (int32_t)v->i;
 		else
@@ -147,7 +124,7 @@ static int set_value(struct config *c, const struct key_desc *d, struct toml_val
 		return 0;
 	case KEY_STRV:
 		sv = FIELD(c, d, struct strv);
-		strv_clear(sv);
+		strv_free(sv);
 		sv->v = v->strv;
 		sv->n = v->n;
 		v->strv = NULL;
@@ -163,7 +140,7 @@ static bool is_default(struct config *c, const struct key_desc *d)
 	case KEY_STR: return !strcmp(*FIELD(c, d, char *), d->def_str);
 	case KEY_BOOL: return *FIELD(c, d, bool) == (d->def_int != 0);
 	case KEY_I32: return *FIELD(c, d, int32_t) == d->def_int;
-	case KEY_U32: return *FIELD(c, d, uint32_t) == d->def_int;
+	case KEY_U32: return *FIELD(c, d, uint32_t) == (uint32_t)d->def_int;
 	case KEY_STRV: return FIELD(c, d, struct strv)->n == 0;
 	}
 	return true;
@@ -175,21 +152,18 @@ struct apply_ctx {
 	char last_unknown_table[TOML_MAX_TABLE + 1];
 };
 
-static int warn(struct config *c, const char *name, int line, const char *key,
-		const char *table)
+static void warn(struct config *c, const char *name, int line, const char *key,
+		 const char *table)
 {
-	char *s = NULL;
-	int r;
+	char *s;
 
-	if (!*table)
-		r = asprintf(&s, "%s:%d: unknown key \"%s\" outside any table", name, line, key);
-	else if (!key)
-		r = asprintf(&s, "%s:%d: unknown table [%s]", name, line, table);
+	if (!key)
+		s = xasprintf("%s:%d: unknown table [%s]", name, line, table);
+	else if (!*table)
+		s = xasprintf("%s:%d: unknown key \"%s\" outside any table", name, line, key);
 	else
-		r = asprintf(&s, "%s:%d: unknown key \"%s\" in [%s]", name, line, key, table);
-	if (r < 0 || config_strv_push(&c->warnings, s) < 0)
-		return -1;
-	return 0;
+		s = xasprintf("%s:%d: unknown key \"%s\" in [%s]", name, line, key, table);
+	strv_push_owned(&c->warnings, s, 0);
 }
 
 static int on_key(void *ud, const char *table, const char *key, struct toml_value *v, int line,
@@ -214,14 +188,13 @@ static int on_key(void *ud, const char *table, const char *key, struct toml_valu
 	d = config_key_find(table, key, &idx);
 	if (!d) {
 		/* An unknown table is named once, not once per key. */
-		int r = 0;
 		if (config_table_known(table) || !*table) {
-			r = warn(a->c, a->name, line, key, table);
+			warn(a->c, a->name, line, key, table);
 		} else if (strcmp(a->last_unknown_table, table)) {
 			snprintf(a->last_unknown_table, sizeof(a->last_unknown_table), "%s", table);
-			r = warn(a->c, a->name, line, NULL, table);
+			warn(a->c, a->name, line, NULL, table);
 		}
-		return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+		return 0;
 	}
 	snprintf(where, sizeof(where), "%s:%d", a->name, line);
 	if (set_value(a->c, d, v, where, err) < 0)
@@ -269,6 +242,19 @@ static int check_hash(const struct config *c, const char *key, const char *hash,
 		return error_set(err, EINVAL, "[hypervisor.qemu] %s (%s) is set but %.*s is not",
 				 key, o, (int)(strlen(key) - 5), key);
 	return 0;
+}
+
+void config_resolve(struct config *c)
+{
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct key_desc *d = &config_keys[i];
+		if (!d->zero_default)
+			continue;
+		if (d->type == KEY_I32 && *FIELD(c, d, int32_t) <= 0)
+			*FIELD(c, d, int32_t) = (int32_t)d->def_int;
+		else if (d->type == KEY_U32 && !*FIELD(c, d, uint32_t))
+			*FIELD(c, d, uint32_t) = (uint32_t)d->def_int;
+	}
 }
 
 int config_validate(const struct config *c, struct error **err)

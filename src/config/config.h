@@ -6,12 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct error;
+#include "util/strv.h"
 
-struct strv {
-	char **v; /* NULL-terminated, or NULL when empty */
-	size_t n;
-};
+struct error;
 
 struct config_qemu {
 	char *path, *kernel, *initrd, *image, *firmware, *machine_type, *machine_accelerators;
@@ -114,12 +111,14 @@ int config_load(const char *path, struct config **out, struct error **err);
 /* Apply one TOML document on top of c (used for the file and each drop-in). */
 int config_apply(struct config *c, const char *name, const char *data, size_t len,
 		 struct error **err);
+/* Defaults for what the schema says 0 stands for (default_vcpus 0 or
+ * less, default_memory 0: Kata's), once every file is applied: users of
+ * the configuration find the values the VM gets. */
+void config_resolve(struct config *c);
 /* Cross-key checks once every file is applied. */
 int config_validate(const struct config *c, struct error **err);
 void config_free(struct config *c);
 
 const char *const *config_default_paths(size_t *n);
-/* Append item (taking ownership, freed on failure); -1 when out of memory. */
-int config_strv_push(struct strv *s, char *item);
 
 #endif

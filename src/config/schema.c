@@ -12,12 +12,21 @@
 
 #define Q "hypervisor.qemu"
 #define F(field) offsetof(struct config, field)
-#define STR(t, k, fld, d) { t, #k, KEY_STR, F(fld), d, 0, 0, 0, NULL, GATE }
-#define ENUM(t, k, fld, d, ch) { t, #k, KEY_STR, F(fld), d, 0, 0, 0, ch, GATE }
-#define BOOL(t, k, fld, d) { t, #k, KEY_BOOL, F(fld), NULL, d, 0, 1, NULL, GATE }
-#define U32(t, k, fld, d, lo, hi) { t, #k, KEY_U32, F(fld), NULL, d, lo, hi, NULL, GATE }
-#define I32(t, k, fld, d) { t, #k, KEY_I32, F(fld), NULL, d, INT32_MIN, INT32_MAX, NULL, GATE }
-#define STRV(t, k, fld) { t, #k, KEY_STRV, F(fld), NULL, 0, 0, 0, NULL, GATE }
+/* Each takes, after its fields, what else it is: .vm = "Name" (fixed at
+ * boot: in the VM compatibility key), .env = "Name" (in env), .boot,
+ * .zero_default. */
+#define ENTRY(t, k, ty, fld, ...) { .table = t, .key = #k, .type = ty, .off = F(fld), __VA_ARGS__ }
+#define STR(t, k, fld, d, ...) ENTRY(t, k, KEY_STR, fld, .def_str = d, .missing = GATE, __VA_ARGS__)
+#define ENUM(t, k, fld, d, ch, ...) \
+	ENTRY(t, k, KEY_STR, fld, .def_str = d, .choices = ch, .missing = GATE, __VA_ARGS__)
+#define BOOL(t, k, fld, d, ...) \
+	ENTRY(t, k, KEY_BOOL, fld, .def_int = d, .max = 1, .missing = GATE, __VA_ARGS__)
+#define U32(t, k, fld, d, lo, hi, ...) \
+	ENTRY(t, k, KEY_U32, fld, .def_int = d, .min = lo, .max = hi, .missing = GATE, __VA_ARGS__)
+#define I32(t, k, fld, d, ...)                                                          \
+	ENTRY(t, k, KEY_I32, fld, .def_int = d, .min = INT32_MIN, .max = INT32_MAX, .missing = GATE, \
+	      __VA_ARGS__)
+#define STRV(t, k, fld, ...) ENTRY(t, k, KEY_STRV, fld, .missing = GATE, __VA_ARGS__)
 /* Keys of an optional feature: GATE names it when the build leaves it out. */
 #define GATE NULL
 #define FEATURE(X, what) IF_##X(NULL) IF_NOT_##X(what " (CONFIG_" #X ")")
@@ -38,74 +47,110 @@ static const char *const trace_modes[] = { "dynamic", "static", NULL };
 static const char *const trace_types[] = { "isolated", "collated", NULL };
 static const char *const net_models[] = { "tcfilter", "default", "macvtap", "none", NULL };
 
+_Static_assert(sizeof(struct config) < 65536, "key_desc.off is 16 bits");
+
+/* The hypervisor's table first: HypervisorType in the VM key is its NAME
+ * (hypervisor.NAME). */
 const struct key_desc config_keys[] = {
-	STR(Q, path, qemu.path, "/usr/bin/qemu-system-x86_64"),
-	STR(Q, kernel, qemu.kernel, "/usr/share/kata-containers/vmlinuz.container"),
-	STR(Q, initrd, qemu.initrd, "/usr/share/kata-containers/kata-containers-initrd.img"),
-	STR(Q, image, qemu.image, ""),
-	STR(Q, firmware, qemu.firmware, ""),
-	ENUM(Q, machine_type, qemu.machine_type, "q35", machine_types),
-	STR(Q, machine_accelerators, qemu.machine_accelerators, ""),
-	ENUM(Q, accel, qemu.accel, "auto", accels),
-	STR(Q, cpu_features, qemu.cpu_features, "pmu=off"),
-	STR(Q, kernel_params, qemu.kernel_params, ""),
-	I32(Q, default_vcpus, qemu.default_vcpus, 1),
-	U32(Q, default_maxvcpus, qemu.default_maxvcpus, 0, 0, 240),
-	U32(Q, default_memory, qemu.default_memory, 2048, 0, UINT32_MAX),
-	U32(Q, memory_slots, qemu.memory_slots, 10, 0, 256),
+	STR(Q, path, qemu.path, "/usr/bin/qemu-system-x86_64",
+	    .vm = "HypervisorPath", .env = "Path"),
+	STR(Q, kernel, qemu.kernel, "/usr/share/kata-containers/vmlinuz.container",
+	    .vm = "KernelPath"),
+	STR(Q, initrd, qemu.initrd, "/usr/share/kata-containers/kata-containers-initrd.img",
+	    .vm = "InitrdPath"),
+	STR(Q, image, qemu.image, "",
+	    .vm = "ImagePath"),
+	STR(Q, firmware, qemu.firmware, "",
+	    .vm = "FirmwarePath"),
+	ENUM(Q, machine_type, qemu.machine_type, "q35", machine_types,
+	    .vm = "MachineType", .env = "MachineType"),
+	STR(Q, machine_accelerators, qemu.machine_accelerators, "",
+	    .vm = "MachineAccelerators"),
+	ENUM(Q, accel, qemu.accel, "auto", accels,
+	    .vm = "Accel", .boot = BOOT_ACCEL, .env = "Accel"),
+	STR(Q, cpu_features, qemu.cpu_features, "pmu=off",
+	    .vm = "CPUFeatures", .env = "CPUFeatures"),
+	STR(Q, kernel_params, qemu.kernel_params, "",
+	    .vm = "KernelParams"),
+	I32(Q, default_vcpus, qemu.default_vcpus, 1,
+	    .env = "DefaultVCPUs", .zero_default = 1),
+	U32(Q, default_maxvcpus, qemu.default_maxvcpus, 0, 0, 240,
+	    .vm = "DefaultMaxVCPUs", .env = "DefaultMaxVCPUs"),
+	U32(Q, default_memory, qemu.default_memory, 2048, 0, UINT32_MAX,
+	    .env = "DefaultMemory", .zero_default = 1),
+	U32(Q, memory_slots, qemu.memory_slots, 10, 0, 256,
+	    .vm = "MemSlots", .env = "MemorySlots"),
 	U32(Q, memory_offset, qemu.memory_offset, 0, 0, UINT32_MAX),
 	BOOL(Q, enable_virtio_mem, qemu.enable_virtio_mem, 0),
-	U32(Q, default_bridges, qemu.default_bridges, 1, 0, 5),
+	U32(Q, default_bridges, qemu.default_bridges, 1, 0, 5,
+	    .vm = "DefaultBridges"),
 	BOOL(Q, disable_block_device_use, qemu.disable_block_device_use, 0),
-	ENUM(Q, shared_fs, qemu.shared_fs, "virtio-9p", shared_fss),
-	STR(Q, virtio_fs_daemon, qemu.virtio_fs_daemon, "/usr/bin/virtiofsd"),
+	ENUM(Q, shared_fs, qemu.shared_fs, "virtio-9p", shared_fss,
+	    .vm = "SharedFS", .env = "SharedFS"),
+	STR(Q, virtio_fs_daemon, qemu.virtio_fs_daemon, "/usr/bin/virtiofsd",
+	    .env = "VirtioFSDaemon"),
 	STRV(Q, valid_virtio_fs_daemon_paths, qemu.valid_virtio_fs_daemon_paths),
 	U32(Q, virtio_fs_cache_size, qemu.virtio_fs_cache_size, 0, 0, UINT32_MAX),
 	ENUM(Q, virtio_fs_cache, qemu.virtio_fs_cache, "none", fs_caches),
 	STRV(Q, virtio_fs_extra_args, qemu.virtio_fs_extra_args),
-	U32(Q, msize_9p, qemu.msize_9p, 8192, 4096, 1048576),
-	ENUM(Q, block_device_driver, qemu.block_device_driver, "virtio-scsi", block_drivers),
+	U32(Q, msize_9p, qemu.msize_9p, 8192, 4096, 1048576,
+	    .vm = "Msize9p", .env = "Msize9p"),
+	ENUM(Q, block_device_driver, qemu.block_device_driver, "virtio-scsi", block_drivers,
+	    .vm = "BlockDeviceDriver", .env = "BlockDeviceDriver"),
 	BOOL(Q, block_device_cache_set, qemu.block_device_cache_set, 0),
 	BOOL(Q, block_device_cache_direct, qemu.block_device_cache_direct, 0),
 	BOOL(Q, block_device_cache_noflush, qemu.block_device_cache_noflush, 0),
 #undef GATE
 #define GATE FEATURE(IOTHREADS, "IOThreads")
-	BOOL(Q, enable_iothreads, qemu.enable_iothreads, 0),
-	U32(Q, indep_iothreads, qemu.indep_iothreads, 0, 0, 50),
+	BOOL(Q, enable_iothreads, qemu.enable_iothreads, 0,
+	    .vm = "EnableIOThreads", .env = "EnableIOThreads"),
+	U32(Q, indep_iothreads, qemu.indep_iothreads, 0, 0, 50,
+	    .vm = "IndepIOThreads", .boot = BOOT_IF_IOTHREADS, .env = "IndepIOThreads"),
 #undef GATE
 #define GATE NULL
 	BOOL(Q, enable_mem_prealloc, qemu.enable_mem_prealloc, 0),
-	BOOL(Q, enable_hugepages, qemu.enable_hugepages, 0),
+	BOOL(Q, enable_hugepages, qemu.enable_hugepages, 0,
+	    .vm = "HugePages"),
 	BOOL(Q, enable_vhost_user_store, qemu.enable_vhost_user_store, 0),
 	STR(Q, vhost_user_store_path, qemu.vhost_user_store_path,
 	    "/var/run/kata-containers/vhost-user/"),
 	STRV(Q, valid_vhost_user_store_paths, qemu.valid_vhost_user_store_paths),
-	BOOL(Q, enable_iommu, qemu.enable_iommu, 0),
+	BOOL(Q, enable_iommu, qemu.enable_iommu, 0,
+	    .vm = "IOMMU"),
 	BOOL(Q, enable_iommu_platform, qemu.enable_iommu_platform, 0),
-	STR(Q, file_mem_backend, qemu.file_mem_backend, ""),
+	STR(Q, file_mem_backend, qemu.file_mem_backend, "",
+	    .vm = "FileBackedMemRootDir"),
 	STRV(Q, valid_file_mem_backends, qemu.valid_file_mem_backends),
 	STRV(Q, pflashes, qemu.pflashes),
 	BOOL(Q, enable_swap, qemu.enable_swap, 0),
-	BOOL(Q, enable_debug, qemu.enable_debug, 0),
+	BOOL(Q, enable_debug, qemu.enable_debug, 0,
+	    .env = "Debug"),
 	BOOL(Q, disable_nesting_checks, qemu.disable_nesting_checks, 0),
 #undef GATE
 #define GATE FEATURE(TRANSPORT_VSOCK, "the vsock agent channel")
-	BOOL(Q, use_vsock, qemu.use_vsock, 0),
+	BOOL(Q, use_vsock, qemu.use_vsock, 0,
+	    .vm = "UseVSock", .env = "UseVSock"),
 #undef GATE
 #define GATE NULL
 	BOOL(Q, disable_image_nvdimm, qemu.disable_image_nvdimm, 0),
-	BOOL(Q, hotplug_vfio_on_root_bus, qemu.hotplug_vfio_on_root_bus, 0),
-	U32(Q, pcie_root_port, qemu.pcie_root_port, 0, 0, 32),
+	BOOL(Q, hotplug_vfio_on_root_bus, qemu.hotplug_vfio_on_root_bus, 0,
+	    .env = "HotplugVFIOOnRootBus"),
+	U32(Q, pcie_root_port, qemu.pcie_root_port, 0, 0, 32,
+	    .vm = "PCIeRootPort", .env = "PCIeRootPort"),
 	BOOL(Q, disable_vhost_net, qemu.disable_vhost_net, 0),
-	STR(Q, entropy_source, qemu.entropy_source, "/dev/urandom"),
+	STR(Q, entropy_source, qemu.entropy_source, "/dev/urandom",
+	    .vm = "EntropySource", .env = "EntropySource"),
 	STR(Q, guest_hook_path, qemu.guest_hook_path, ""),
 	STRV(Q, enable_annotations, qemu.enable_annotations),
 	STRV(Q, valid_hypervisor_paths, qemu.valid_hypervisor_paths),
 #undef GATE
 #define GATE FEATURE(ASSET_HASH, "guest asset hashing")
-	STR(Q, kernel_hash, qemu.kernel_hash, ""),
-	STR(Q, initrd_hash, qemu.initrd_hash, ""),
-	STR(Q, image_hash, qemu.image_hash, ""),
+	STR(Q, kernel_hash, qemu.kernel_hash, "",
+	    .vm = "KernelHash"),
+	STR(Q, initrd_hash, qemu.initrd_hash, "",
+	    .vm = "InitrdHash"),
+	STR(Q, image_hash, qemu.image_hash, "",
+	    .vm = "ImageHash"),
 #undef GATE
 #define GATE NULL
 
@@ -125,10 +170,12 @@ const struct key_desc config_keys[] = {
 
 #undef GATE
 #define GATE FEATURE(AGENT_KATA, "the kata agent")
-	BOOL("agent.kata", enable_debug, agent.enable_debug, 0),
+	BOOL("agent.kata", enable_debug, agent.enable_debug, 0,
+	    .vm = "AgentDebug"),
 	BOOL("agent.kata", enable_tracing, agent.enable_tracing, 0),
 	ENUM("agent.kata", trace_mode, agent.trace_mode, "dynamic", trace_modes),
-	ENUM("agent.kata", trace_type, agent.trace_type, "isolated", trace_types),
+	ENUM("agent.kata", trace_type, agent.trace_type, "isolated", trace_types,
+	    .vm = "AgentTrace", .boot = BOOT_IF_STATIC_TRACE),
 	STRV("agent.kata", kernel_modules, agent.kernel_modules),
 #undef GATE
 #define GATE NULL

@@ -11,6 +11,7 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/alloc.h"
 
 static const char *const default_paths[] = { CONFIG_SYSCONFIG_PATH, CONFIG_DEFAULTS_PATH };
 
@@ -26,7 +27,8 @@ static int must_exist(const char *path, const char *how, char **out, struct erro
 		return error_set(err, ENOENT, "%s %s: no such file", how, path);
 	if (!fs_is_file(path))
 		return error_set(err, EINVAL, "%s %s: not a regular file", how, path);
-	return (*out = strdup(path)) ? 0 : error_set(err, ENOMEM, "out of memory");
+	*out = xstrdup(path);
+	return 0;
 }
 
 int config_find(const struct config_search *s, char **path, struct error **err)
@@ -37,9 +39,10 @@ int config_find(const struct config_search *s, char **path, struct error **err)
 	if (s->env_path && *s->env_path)
 		return must_exist(s->env_path, "KATA_CONF_FILE", path, err);
 	for (size_t i = 0; i < s->ndefaults; i++) {
-		if (fs_is_file(s->defaults[i]))
-			return (*path = strdup(s->defaults[i])) ? 0
-								: error_set(err, ENOMEM, "out of memory");
+		if (fs_is_file(s->defaults[i])) {
+			*path = xstrdup(s->defaults[i]);
+			return 0;
+		}
 	}
 	return 0;
 }
@@ -57,24 +60,19 @@ static int apply_file(struct config *c, const char *name, struct error **err)
 /* Every file of <dir of path>/config.d, in alphabetical order. */
 static int apply_dropins(struct config *c, const char *path, struct error **err)
 {
-	cleanup_free char *copy = strdup(path);
-	cleanup_free char *dir = NULL;
+	cleanup_free char *copy = xstrdup(path);
 	char **names = NULL, real[PATH_MAX];
 	size_t n = 0;
 	int r = 0;
 
 	/* Beside the file as found (not its symlink target), named absolutely. */
-	if (!copy || asprintf(&dir, "%s/config.d",
-			      realpath(dirname(copy), real) ? real : dirname(copy)) < 0)
-		return error_set(err, ENOMEM, "out of memory");
+	cleanup_free char *dir = xasprintf("%s/config.d", realpath(dirname(copy), real) ? real
+											: dirname(copy));
 	if (fs_list_files(dir, CONFIG_MAX_DROPINS, &names, &n, err) < 0)
 		return error_wrap(err, "configuration drop-ins");
 	for (size_t i = 0; i < n && r == 0; i++) {
-		char *full = NULL;
-		if (asprintf(&full, "%s/%s", dir, names[i]) < 0 || config_strv_push(&c->dropins, full) < 0) {
-			r = error_set(err, ENOMEM, "out of memory");
-			break;
-		}
+		char *full = xasprintf("%s/%s", dir, names[i]);
+		strv_push_owned(&c->dropins, full, 0);
 		r = apply_file(c, full, err);
 	}
 	fs_names_free(names, n);
@@ -89,17 +87,16 @@ int config_load(const char *path, struct config **out, struct error **err)
 	if (!c)
 		return -1;
 	if (path) {
-		if (!(c->path = strdup(realpath(path, resolved) ? resolved : path)) ||
-		    apply_file(c, c->path, err) < 0 || apply_dropins(c, path, err) < 0)
+		c->path = xstrdup(realpath(path, resolved) ? resolved : path);
+		if (apply_file(c, c->path, err) < 0 || apply_dropins(c, path, err) < 0)
 			goto fail;
 	}
 	if (config_validate(c, err) < 0)
 		goto fail;
+	config_resolve(c);
 	*out = c;
 	return 0;
 fail:
-	if (err && !*err)
-		error_set(err, ENOMEM, "out of memory");
 	config_free(c);
 	return -1;
 }

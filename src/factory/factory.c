@@ -10,10 +10,12 @@
 #include "util/error.h"
 #include "util/log.h"
 
-static int direct_get(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
+static int direct_get(struct factory *f, const char *id, const char *dir, struct vm *vm,
 		      struct error **err)
 {
-	return factory_boot(f, id, dir, QEMU_BOOT, NULL, NULL, vm, err);
+	const struct config_qemu *q = &f->config->qemu;
+	return factory_boot(f, id, dir, VM_BOOT, (uint32_t)q->default_vcpus, q->default_memory,
+			    NULL, NULL, vm, err);
 }
 
 const struct factory_ops factory_direct = { "direct", direct_get };
@@ -25,8 +27,9 @@ int factory_init(struct factory *f, const struct config *c, const char *cache_di
 
 	memset(f, 0, sizeof(*f));
 	f->config = c;
-	snprintf(f->accel, sizeof(f->accel), "%s", qemu_accel(&c->qemu, cache_dir, "/dev/kvm",
-							      why, sizeof(why)));
+	f->hv = hypervisor_of(c);
+	snprintf(f->accel, sizeof(f->accel), "%s", f->hv->accel(c, cache_dir, "/dev/kvm", why,
+								sizeof(why)));
 	log_debug("accel %s (%s)", f->accel, why);
 	if (factory_key_make(c, f->accel, f->key, sizeof(f->key), err) < 0)
 		return -1;
@@ -49,9 +52,14 @@ int factory_init(struct factory *f, const struct config *c, const char *cache_di
 	return 0;
 }
 
+bool factory_vm_fits(const struct factory *f, const char *key, char *field, size_t size)
+{
+	return factory_key_diff(key, f->key, field, size) == 0;
+}
+
 /* A VM from the configured source, or a direct boot when there is none that
  * fits. */
-static int base_vm(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
+static int base_vm(struct factory *f, const char *id, const char *dir, struct vm *vm,
 		   struct error **err)
 {
 	cleanup_error struct error *e = NULL;
@@ -60,9 +68,11 @@ static int base_vm(struct factory *f, const char *id, const char *dir, struct fa
 	f->source = "direct";
 	if (f->ops == &factory_direct)
 		return direct_get(f, id, dir, vm, err);
-	if (f->ops->get_base_vm(f, id, dir, vm, &e) < 0) {
+	int r = f->ops->get_base_vm(f, id, dir, vm, &e);
+	vm->hv = f->hv;
+	if (r < 0) {
 		log_warn("VM factory %s: %s; booting the VM directly", f->ops->name, e->msg);
-	} else if (factory_key_diff(vm->key, f->key, field, sizeof(field)) != 0) {
+	} else if (!factory_vm_fits(f, vm->key, field, sizeof(field))) {
 		log_warn("VM factory %s: VM %s does not fit this configuration (%s differs); "
 			 "booting the VM directly", f->ops->name, vm->id, field);
 		factory_vm_stop(vm, false); /* Kata leaves it running, paused */
@@ -74,49 +84,47 @@ static int base_vm(struct factory *f, const char *id, const char *dir, struct fa
 	return direct_get(f, id, dir, vm, err);
 }
 
-/* vCPUs and memory up to what the configuration asks. */
-static int hot_add(struct factory *f, struct factory_vm *fv, struct vm *q, uint32_t *cpus,
-		   bool *mem, struct error **err)
+/* vCPUs and memory up to what the configuration asks, and the NICs of a
+ * VM made ahead (one booted now has them already). */
+static int hot_add(struct factory *f, struct vm *vm, uint32_t *cpus, bool *mem,
+		   struct error **err)
 {
 	const struct config_qemu *c = &f->config->qemu;
-	uint32_t want = c->default_vcpus > 0 ? (uint32_t)c->default_vcpus : 1;
-	uint32_t want_mem = c->default_memory ? c->default_memory : 2048;
-	char dev[64];
+	uint32_t want = (uint32_t)c->default_vcpus, want_mem = c->default_memory;
+	struct vm_device d = { .kind = VM_DEV_VCPU };
 
-	for (; fv->cpus < want; fv->cpus++, ++*cpus)
-		if (qemu_hotplug_vcpu(q, dev, sizeof(dev), err) < 0)
+	for (; vm->cpus < want; vm->cpus++, ++*cpus)
+		if (f->hv->hotplug(vm, &d, err) < 0)
 			return -1;
-	if (fv->memory_mib < want_mem) {
-		if (qemu_hotplug_memory(q, want_mem - fv->memory_mib, dev, sizeof(dev), err) < 0)
+	if (vm->memory_mib < want_mem) {
+		d = (struct vm_device){ .kind = VM_DEV_MEMORY, .size_mib = want_mem - vm->memory_mib };
+		if (f->hv->hotplug(vm, &d, err) < 0)
 			return -1;
-		fv->memory_mib = want_mem;
+		vm->memory_mib = want_mem;
 		*mem = true;
 	}
-	for (unsigned i = 0; fv->made_ahead && i < f->nnics; i++)
-		if (qemu_hotplug_nic(q, &f->nics[i], NULL, 0, err) < 0)
+	for (unsigned i = 0; vm->made_ahead && i < f->nnics; i++) {
+		d = (struct vm_device){ .kind = VM_DEV_NIC, .nic = &f->nics[i] };
+		if (f->hv->hotplug(vm, &d, err) < 0)
 			return -1;
+	}
 	return 0;
 }
 
-int factory_get_vm(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
+int factory_get_vm(struct factory *f, const char *id, const char *dir, struct vm *vm,
 		   uint32_t *hot_cpus, bool *hot_mem, struct error **err)
 {
-	struct vm q;
-
 	*hot_cpus = 0;
 	*hot_mem = false;
 	if (base_vm(f, id, dir, vm, err) < 0)
 		return -1;
-	if (qemu_ops.attach(&q, vm->id, vm->dir, true, err) < 0)
+	vm->hv = f->hv;
+	vm->trace = f->trace;
+	if (!vm->drv && f->hv->attach(vm, true, err) < 0)
 		goto fail;
-	q.qmp.trace = f->trace;
-	if ((vm->paused && qemu_ops.resume(&q, err) < 0) ||
-	    hot_add(f, vm, &q, hot_cpus, hot_mem, err) < 0) {
-		qemu_ops.detach(&q);
+	if ((vm->paused && f->hv->resume(vm, err) < 0) || hot_add(f, vm, hot_cpus, hot_mem, err) < 0)
 		goto fail;
-	}
 	vm->paused = false;
-	qemu_ops.detach(&q);
 	return 0;
 fail:
 	factory_vm_stop(vm, false);

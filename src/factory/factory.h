@@ -2,7 +2,7 @@
  * behind one ops table: direct (boot one now), template (a clone of a saved
  * template VM), grpccache (one booted ahead of time by a VMCache server),
  * and the cache the server itself keeps (vmcache/). A VM is handed over as
- * the small explicit struct factory_vm, never as a driver dump; whether a
+ * the small explicit struct vm, never as a driver dump; whether a
  * VM made ahead of time fits a request is decided by comparing its
  * compatibility key with the request's, field by field. */
 #ifndef FACTORY_FACTORY_H
@@ -15,25 +15,12 @@
 
 #include "autoconf.h"
 #include "config/config.h"
-#include "hypervisor/qemu/argv.h"
+#include "hypervisor/hypervisor.h"
 #include "util/buf.h"
 
 struct error;
 
-#define FACTORY_KEY_MAX 4096
-
-/* A VM as one process hands it to another. */
-struct factory_vm {
-	char id[64];
-	char dir[PATH_MAX];		/* run directory: qmp.sock, kata.sock, pid, shared/ */
-	pid_t pid;			/* QEMU */
-	char agent_url[PATH_MAX + 16];	/* DIR/kata.sock or vsock://CID:1024 */
-	uint32_t vsock_cid;
-	uint32_t cpus, memory_mib;	/* what it runs with now */
-	bool paused;
-	bool made_ahead;		/* not booted for this request: reseed, set the clock */
-	char key[FACTORY_KEY_MAX];	/* what it was booted with (factory_key_make) */
-};
+#define FACTORY_KEY_MAX VM_KEY_MAX
 
 struct factory;
 
@@ -43,20 +30,21 @@ struct factory_ops {
 	 * there): paused when it was made ahead of time. id names a VM made
 	 * now. On failure nothing of it is left. */
 	int (*get_base_vm)(struct factory *f, const char *id, const char *dir,
-			   struct factory_vm *vm, struct error **err);
+			   struct vm *vm, struct error **err);
 };
 
 extern const struct factory_ops factory_direct, factory_template, factory_grpccache;
 
 struct factory {
 	const struct factory_ops *ops;
+	const struct hypervisor_ops *hv;
 	const struct config *config;
 	char accel[8];			/* resolved ("kvm" or "tcg") */
 	char key[FACTORY_KEY_MAX];	/* the request's */
 	char endpoint[PATH_MAX];	/* grpccache: the server's socket */
 	/* The sandbox's NICs: cold-plugged into a VM booted for it,
 	 * hot-plugged into one made ahead (which boots without any). */
-	const struct qemu_nic *nics;
+	const struct vm_nic *nics;
 	unsigned nnics;
 	/* Tracing: what the factory does are spans under trace (NULL: not
 	 * traced); source says where the VM came from at last ("direct",
@@ -76,8 +64,9 @@ int factory_init(struct factory *f, const struct config *c, const char *cache_di
  * differs from the request's, a warning and a direct boot (which is never
  * left paused). Then resumed, and vCPUs, memory and f's NICs hot-added up
  * to what the configuration asks; *hot_cpus says how many vCPUs were added (for
- * OnlineCPUMem). The guest side (reseed, clock, online) is the caller's. */
-int factory_get_vm(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
+ * OnlineCPUMem). The guest side (reseed, clock, online) is the caller's.
+ * The VM's monitor stays open (f->hv->detach when done with it). */
+int factory_get_vm(struct factory *f, const char *id, const char *dir, struct vm *vm,
 		   uint32_t *hot_cpus, bool *hot_mem, struct error **err);
 
 /* A template's asset record (factory/assets.c): file gets the SHA-256
@@ -107,20 +96,24 @@ static inline int factory_assets_check(const struct config_qemu *q, const char *
 /* GetBaseVM from the VMCache server at endpoint: the VM it names (still in
  * the server's directory). */
 int factory_cache_get(const char *endpoint, const struct trace_ctx *trace,
-		      struct factory_vm *vm, struct error **err);
+		      struct vm *vm, struct error **err);
 
 /* Stop a VM and remove its run directory's files (and the directory when
  * rmdir_too). Safe on one that is gone. */
-void factory_vm_stop(const struct factory_vm *vm, bool rmdir_too);
+void factory_vm_stop(struct vm *vm, bool rmdir_too);
 /* The same without asking its monitor (which a hung or stopped QEMU never
  * answers): SIGTERM and SIGCONT at once, SIGKILL 2 s later. */
-void factory_vm_kill(const struct factory_vm *vm, bool rmdir_too);
+void factory_vm_kill(struct vm *vm, bool rmdir_too);
 
 /* The compatibility key (factory/key.c): every setting that cannot change
  * after boot (not CPUs or memory), as a JSON object named like Kata's
  * HypervisorConfig fields. */
 int factory_key_make(const struct config *c, const char *accel, char *key, size_t size,
 		     struct error **err);
+/* Whether a VM made ahead with compatibility key key fits f's request
+ * (the one decision for templates and cached VMs); when not, field names
+ * the first setting that differs. */
+bool factory_vm_fits(const struct factory *f, const char *key, char *field, size_t size);
 /* 0 when a and b are equal field by field; 1 with the first field that
  * differs in name (size bytes); -1 when one does not parse. */
 int factory_key_diff(const char *a, const char *b, char *name, size_t size);
@@ -128,25 +121,24 @@ int factory_key_diff(const char *a, const char *b, char *name, size_t size);
 /* The VM description (GrpcVM.hypervisor, documented in proto/cache.proto):
  * Kata's qemuGrpc JSON keys, so a Kata client finds its QMP socket, plus
  * "ukata" with everything this struct holds. */
-int factory_vm_encode(const struct factory_vm *vm, struct buf *out);
-int factory_vm_decode(const char *text, size_t len, struct factory_vm *vm, struct error **err);
+int factory_vm_encode(const struct vm *vm, struct buf *out);
+int factory_vm_decode(const char *text, size_t len, struct vm *vm, struct error **err);
 
 /* Move a VM's run files (sockets, pid, logs, share) from vm->dir into dir,
  * which becomes its run directory; the old one is removed. Both must be on
  * one file system (EXDEV otherwise, and nothing moved). */
-int factory_vm_move(struct factory_vm *vm, const char *dir, struct error **err);
+int factory_vm_move(struct vm *vm, const char *dir, struct error **err);
 
 /* Boot a VM in dir (factory/boot.c) as mode says: a plain VM, a template
  * (guest memory shared in mem_path) or a clone of one (mem_path mapped
- * privately, state_path loaded; left paused). A vsock CID is taken when
- * use_vsock. The monitor is left. */
-int factory_boot(const struct factory *f, const char *id, const char *dir, int mode,
-		 const char *mem_path, const char *state_path, struct factory_vm *vm,
+ * privately, state_path loaded; left paused) with cpus vCPUs and
+ * memory_mib of RAM. A vsock CID is taken when use_vsock. The monitor
+ * stays open. */
+int factory_boot(const struct factory *f, const char *id, const char *dir, enum vm_mode mode,
+		 uint32_t cpus, uint32_t memory_mib,
+		 const char *mem_path, const char *state_path, struct vm *vm,
 		 struct error **err);
 
-/* Until the VM's agent answers Health.Check (through its own socket: no
- * proxy may hold it yet), then the connection is closed. */
-int factory_vm_wait_agent(const struct factory_vm *vm, int timeout_ms, struct error **err);
 
 /* The template (factory/template.c): make it at template_path (a tmpfs
  * holding memory, state and the key) unless there is one already. */

@@ -17,7 +17,7 @@
 #define DESC_MAX (64 * 1024)
 
 /* The VM, by the description it came with: its QEMU must be the one named. */
-static int take(const cache_GrpcVM *r, const struct buf *desc, struct factory_vm *vm,
+static int take(const cache_GrpcVM *r, const struct buf *desc, struct vm *vm,
 		struct error **err)
 {
 	if (factory_vm_decode(desc->data ? desc->data : "", desc->len, vm, err) < 0)
@@ -29,7 +29,7 @@ static int take(const cache_GrpcVM *r, const struct buf *desc, struct factory_vm
 }
 
 int factory_cache_get(const char *endpoint, const struct trace_ctx *trace,
-		      struct factory_vm *vm, struct error **err)
+		      struct vm *vm, struct error **err)
 {
 	struct rpc_client c;
 	google_protobuf_Empty req = { 0 };
@@ -49,11 +49,12 @@ int factory_cache_get(const char *endpoint, const struct trace_ctx *trace,
 }
 
 static int grpccache_get(struct factory *f, const char *id, const char *dir,
-			 struct factory_vm *vm, struct error **err)
+			 struct vm *vm, struct error **err)
 {
 	(void)id;
 	if (factory_cache_get(f->endpoint, f->trace, vm, err) < 0)
 		return -1;
+	vm->hv = f->hv;
 	struct trace_span sp;
 	trace_begin(&sp, f->trace, "vm.move");
 	int r = factory_vm_move(vm, dir, err);

@@ -1,78 +1,62 @@
-/* The compatibility key of a VM made ahead of time. Every setting that is
- * fixed once QEMU runs (the command line, the kernel's parameters, the
- * agent channel) is in it; CPUs and memory are not (they are hot-added). */
+/* The compatibility key of a VM made ahead of time, derived from the
+ * schema: every key marked fixed at boot (.vm: the command line, the
+ * kernel's parameters, the agent channel) is in it under Kata's name; CPUs
+ * and memory are not (they are hot-added). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "autoconf.h"
+#include "config/schema.h"
 #include "factory/factory.h"
 #include "json/read.h"
 #include "json/writer.h"
 #include "util/error.h"
 
-static void str(struct json_writer *w, const char *k, const char *v)
+#define FIELD(c, d, T) ((const T *)((const char *)(c) + (d)->off))
+
+static bool static_trace(const struct config *c)
 {
-	json_key(w, k);
-	json_str(w, v ? v : "");
+	return ENABLE_TRACE && c->agent.enable_tracing && c->agent.trace_mode &&
+	       !strcmp(c->agent.trace_mode, "static");
 }
 
-static void num(struct json_writer *w, const char *k, unsigned long long v)
+/* One key fixed at boot, as the VM is booted with it. */
+static void member(struct json_writer *w, const struct config *c, const struct key_desc *d,
+		   const char *accel)
 {
-	json_key(w, k);
-	json_uint(w, v);
-}
-
-static void flag(struct json_writer *w, const char *k, bool v)
-{
-	json_key(w, k);
-	json_bool(w, v);
+	json_key(w, d->vm);
+	bool off = (d->boot == BOOT_IF_IOTHREADS && !c->qemu.enable_iothreads) ||
+		   (d->boot == BOOT_IF_STATIC_TRACE && !static_trace(c));
+	switch (d->type) {
+	case KEY_STR: {
+		const char *v = d->boot == BOOT_ACCEL ? accel : *FIELD(c, d, char *);
+		json_str(w, off || !v ? "" : v);
+		break;
+	}
+	case KEY_BOOL: json_bool(w, !off && *FIELD(c, d, bool)); break;
+	case KEY_U32: json_uint(w, off ? 0 : *FIELD(c, d, uint32_t)); break;
+	case KEY_I32: json_int(w, off ? 0 : *FIELD(c, d, int32_t)); break;
+	default: json_str(w, ""); break; /* a list is never fixed at boot */
+	}
 }
 
 int factory_key_make(const struct config *c, const char *accel, char *key, size_t size,
 		     struct error **err)
 {
-	const struct config_qemu *q = &c->qemu;
 	struct buf b = BUF_INIT(size - 1);
 	struct json_writer w;
 
 	json_begin(&w, &b, false);
 	json_obj_begin(&w);
-	str(&w, "HypervisorType", "qemu");
-	str(&w, "HypervisorPath", q->path);
-	str(&w, "KernelPath", q->kernel);
-	str(&w, "InitrdPath", q->initrd);
-	str(&w, "ImagePath", q->image);
-	str(&w, "FirmwarePath", q->firmware);
-	str(&w, "KernelHash", q->kernel_hash);
-	str(&w, "InitrdHash", q->initrd_hash);
-	str(&w, "ImageHash", q->image_hash);
-	str(&w, "MachineType", q->machine_type);
-	str(&w, "MachineAccelerators", q->machine_accelerators);
-	str(&w, "Accel", accel);
-	str(&w, "CPUFeatures", q->cpu_features);
-	str(&w, "KernelParams", q->kernel_params);
-	num(&w, "DefaultMaxVCPUs", q->default_maxvcpus);
-	num(&w, "MemSlots", q->memory_slots);
-	num(&w, "DefaultBridges", q->default_bridges);
-	num(&w, "PCIeRootPort", q->pcie_root_port);
-	str(&w, "SharedFS", q->shared_fs);
-	num(&w, "Msize9p", q->msize_9p);
-	flag(&w, "EnableIOThreads", q->enable_iothreads);
-	num(&w, "IndepIOThreads", q->enable_iothreads ? q->indep_iothreads : 0);
-	flag(&w, "HugePages", q->enable_hugepages);
-	str(&w, "FileBackedMemRootDir", q->file_mem_backend);
-	flag(&w, "IOMMU", q->enable_iommu);
-	str(&w, "EntropySource", q->entropy_source);
-	/* These change the kernel's command line too. */
-	str(&w, "BlockDeviceDriver", q->block_device_driver);
-	str(&w, "AgentTrace", ENABLE_TRACE && c->agent.enable_tracing &&
-				      c->agent.trace_mode && !strcmp(c->agent.trace_mode, "static")
-			      ? c->agent.trace_type
-			      : "");
-	str(&w, "AgentType", c->agent.noop ? "noop" : "kata");
-	flag(&w, "UseVSock", q->use_vsock);
-	flag(&w, "AgentDebug", c->agent.enable_debug);
+	/* The hypervisor is the one its configuration table names. */
+	json_key(&w, "HypervisorType");
+	json_str(&w, strchr(config_keys[0].table, '.') + 1);
+	json_key(&w, "AgentType");
+	json_str(&w, c->agent.noop ? "noop" : "kata");
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (config_keys[i].vm)
+			member(&w, c, &config_keys[i], accel);
 	json_obj_end(&w);
 	if (json_end(&w) < 0) {
 		buf_free(&b);

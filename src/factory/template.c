@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "factory/factory.h"
 #include "hypervisor/hypervisor.h"
 #include "util/cleanup.h"
@@ -91,7 +92,7 @@ static int mount_tmpfs(const struct config *c, struct error **err)
 {
 	const char *p = tpath(c);
 	char opts[64];
-	uint32_t mem = c->qemu.default_memory ? c->qemu.default_memory : 2048;
+	uint32_t mem = c->qemu.default_memory;
 
 	if (fs_mkdir_p(p, 0700, false) < 0)
 		return error_set_errno(err, errno, "factory.template_path: %s", p);
@@ -105,13 +106,12 @@ static int mount_tmpfs(const struct config *c, struct error **err)
 }
 
 /* Boot, wait for the agent, let it settle, save, stop. */
-static int make_steps(const struct factory *f, struct factory_vm *vm, struct error **err)
+static int make_steps(const struct factory *f, struct vm *vm, struct error **err)
 {
 	const struct config *c = f->config;
 	char run[PATH_MAX + 16], mem[PATH_MAX + 16], state[PATH_MAX + 16], desc[PATH_MAX + 16];
 	char assets[PATH_MAX + 16];
 	struct buf b = BUF_INIT(0);
-	struct vm q;
 
 	file(run, sizeof(run), c, "run");
 	file(mem, sizeof(mem), c, "memory");
@@ -120,17 +120,16 @@ static int make_steps(const struct factory *f, struct factory_vm *vm, struct err
 	file(assets, sizeof(assets), c, "assets.json");
 	if (factory_assets_record(&c->qemu, assets, err) < 0)
 		return -1;
-	if (factory_boot(f, "template", run, QEMU_TEMPLATE, mem, NULL, vm, err) < 0)
+	if (factory_boot(f, "template", run, VM_TEMPLATE, (uint32_t)c->qemu.default_vcpus,
+			 c->qemu.default_memory, mem, NULL, vm, err) < 0)
 		return -1;
-	if (factory_vm_wait_agent(vm, AGENT_READY_MS, err) < 0)
-		return -1;
+	if (agent_wait_ready(vm->agent_url, !vm->vsock_cid, AGENT_READY_MS, err) < 0)
+		return error_wrap(err, "VM %s", vm->id);
 	usleep(AGENT_SETTLE_US);
-	if (qemu_ops.attach(&q, vm->id, vm->dir, true, err) < 0)
-		return -1;
-	int r = qemu_ops.save(&q, state, err);
-	qemu_ops.stop(&q, NULL);
-	if (r == 0 && (r = factory_vm_encode(vm, &b)) < 0)
+	int r = vm->hv->save(vm, state, err);
+	if (r == 0 && (r = factory_vm_encode(vm, &b)) < 0) /* while it has a pid */
 		error_set(err, E2BIG, "template %s: description too long", desc);
+	vm->hv->stop(vm, NULL);
 	if (r == 0)
 		r = fs_write_file(desc, b.data, b.len, 0600, err);
 	buf_free(&b);
@@ -140,7 +139,7 @@ static int make_steps(const struct factory *f, struct factory_vm *vm, struct err
 int factory_template_make(const struct factory *f, struct error **err)
 {
 	const struct config *c = f->config;
-	struct factory_vm vm = { 0 };
+	struct vm vm = { 0 };
 
 	if (check(c, err) < 0)
 		return -1;
@@ -187,7 +186,7 @@ int factory_template_destroy(const struct config *c, struct error **err)
 }
 
 /* The template's description: its key, vCPUs and memory. */
-static int read_desc(const struct config *c, struct factory_vm *t, struct error **err)
+static int read_desc(const struct config *c, struct vm *t, struct error **err)
 {
 	char p[PATH_MAX + 16], *text = NULL;
 	size_t n = 0;
@@ -200,30 +199,25 @@ static int read_desc(const struct config *c, struct factory_vm *t, struct error 
 	return r < 0 ? error_wrap(err, "template %s", p) : 0;
 }
 
-static int clone_get(struct factory *f, const char *id, const char *dir, struct factory_vm *vm,
+static int clone_get(struct factory *f, const char *id, const char *dir, struct vm *vm,
 		     struct error **err)
 {
 	const struct config *c = f->config;
-	struct factory_vm t;
+	struct vm t;
 	char mem[PATH_MAX + 16], state[PATH_MAX + 16], field[128];
 
 	if (factory_template_make(f, err) < 0 || read_desc(c, &t, err) < 0)
 		return -1;
-	if (factory_key_diff(t.key, f->key, field, sizeof(field)) != 0)
+	if (!factory_vm_fits(f, t.key, field, sizeof(field)))
 		return error_set(err, EINVAL, "the template at %s was made with another "
 				 "configuration (%s differs)", tpath(c), field);
 	file(mem, sizeof(mem), c, "assets.json");
 	if (factory_assets_check(&c->qemu, mem, tpath(c), err) < 0)
 		return -1;
 	/* The clone runs with the template's vCPUs and memory. */
-	struct config cc = *c;
-	struct factory ff = *f;
-	cc.qemu.default_vcpus = (int32_t)t.cpus;
-	cc.qemu.default_memory = t.memory_mib;
-	ff.config = &cc;
 	file(mem, sizeof(mem), c, "memory");
 	file(state, sizeof(state), c, "state");
-	return factory_boot(&ff, id, dir, QEMU_CLONE, mem, state, vm, err);
+	return factory_boot(f, id, dir, VM_CLONE, t.cpus, t.memory_mib, mem, state, vm, err);
 }
 
 const struct factory_ops factory_template = { "template", clone_get };

@@ -8,13 +8,14 @@
 
 #include "agent/agent.h"
 #include "factory/factory.h"
+#include "hypervisor/hypervisor.h"
 #include "json/read.h"
 #include "json/writer.h"
 #include "util/error.h"
 
 #define DESC_MAX (FACTORY_KEY_MAX + 3 * PATH_MAX)
 
-int factory_vm_encode(const struct factory_vm *vm, struct buf *out)
+int factory_vm_encode(const struct vm *vm, struct buf *out)
 {
 	struct json_writer w;
 	char qmp[PATH_MAX + 16];
@@ -78,7 +79,7 @@ static int num_field(const struct json_doc *d, int obj, const char *k, long long
 	return t < 0 || json_number(d, t, v) < 0 || *v < 0 || *v > max ? -1 : 0;
 }
 
-int factory_vm_decode(const char *text, size_t len, struct factory_vm *vm, struct error **err)
+int factory_vm_decode(const char *text, size_t len, struct vm *vm, struct error **err)
 {
 	struct json_doc d = { 0 };
 	long long pid, cid, cpus, mem;
@@ -124,31 +125,33 @@ int factory_vm_decode(const char *text, size_t len, struct factory_vm *vm, struc
 	return 0;
 }
 
-/* The run files, moved one by one: the share, logs and the agent's socket
- * first, the pid, its start time and the monitor last. */
-static const char *const run_files[] = { "shared", "console.log", "qemu.log", "kata.sock",
-					 "qmp.sock", "started", "pid" };
-#define NFILES (sizeof(run_files) / sizeof(run_files[0]))
+/* The run files, moved one by one: the share and the agent's socket
+ * first, then the hypervisor's (what finds the VM last). */
+static const char *run_file(const struct vm *vm, size_t i)
+{
+	static const char *const ours[] = { "shared", "kata.sock" };
+	return i < 2 ? ours[i] : vm->hv->run_files[i - 2];
+}
 
-int factory_vm_move(struct factory_vm *vm, const char *dir, struct error **err)
+int factory_vm_move(struct vm *vm, const char *dir, struct error **err)
 {
 	char from[PATH_MAX + 16], to[PATH_MAX + 16];
 	size_t i;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return error_set_errno(err, errno, "VM %s: %s", vm->id, dir);
-	for (i = 0; i < NFILES; i++) {
-		snprintf(from, sizeof(from), "%s/%s", vm->dir, run_files[i]);
-		snprintf(to, sizeof(to), "%s/%s", dir, run_files[i]);
+	for (i = 0; run_file(vm, i); i++) {
+		snprintf(from, sizeof(from), "%s/%s", vm->dir, run_file(vm, i));
+		snprintf(to, sizeof(to), "%s/%s", dir, run_file(vm, i));
 		/* Only the agent's socket may be missing (vsock has none). */
-		if (rename(from, to) < 0 && (errno != ENOENT || strcmp(run_files[i], "kata.sock")))
+		if (rename(from, to) < 0 && (errno != ENOENT || i != 1))
 			break;
 	}
-	if (i < NFILES) {
+	if (run_file(vm, i)) {
 		int e = errno;
 		while (i-- > 0) { /* put back what moved */
-			snprintf(from, sizeof(from), "%s/%s", vm->dir, run_files[i]);
-			snprintf(to, sizeof(to), "%s/%s", dir, run_files[i]);
+			snprintf(from, sizeof(from), "%s/%s", vm->dir, run_file(vm, i));
+			snprintf(to, sizeof(to), "%s/%s", dir, run_file(vm, i));
 			rename(to, from);
 		}
 		return error_set_errno(err, e, "VM %s: moving %s into %s", vm->id, vm->dir, dir);

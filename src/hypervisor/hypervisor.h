@@ -1,114 +1,146 @@
-/* Hypervisors, behind one narrow ops table. A VM is the small explicit
- * struct below: its id, run directory, process and monitor. */
+/* Hypervisors, behind one narrow ops table, and the one VM handle. Nothing
+ * here names a hypervisor: what a VM is (its launch), what is plugged into
+ * it (a tagged device) and the handle are neutral; each driver keeps its
+ * own state behind vm->drv (hypervisor/qemu/ for QEMU, the only one). */
 #ifndef HYPERVISOR_HYPERVISOR_H
 #define HYPERVISOR_HYPERVISOR_H
 
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "autoconf.h"
 #include "config/config.h"
-#include "hypervisor/qemu/argv.h"
-#include "hypervisor/qmp.h"
 
+struct error;
+struct trace_ctx;
+
+/* The one id rule for VMs and containers: runc's 100 bytes at most. */
+#define VM_ID_MAX 100
+#define VM_KEY_MAX 4096
+#define VM_MAX_QUEUES 8
+
+enum vm_mode {
+	VM_BOOT,     /* a plain VM */
+	VM_TEMPLATE, /* guest memory shared in mem_path, to be saved */
+	VM_CLONE,    /* mem_path mapped privately, the template's state loaded */
+};
+
+/* A NIC on a TAP whose queue fds the caller opened (and the hypervisor
+ * inherits when cold-plugged, or receives when hot-plugged). */
+struct vm_nic {
+	char tap[16];
+	char mac[18];
+	int fds[VM_MAX_QUEUES], vhostfds[VM_MAX_QUEUES];
+	unsigned nfds, nvhost; /* nvhost: 0, or nfds with vhost-net */
+};
+
+/* What a VM is, beyond the configuration: how it boots and what it has. */
+struct vm_launch {
+	enum vm_mode mode;
+	const char *accel;	/* "kvm" or "tcg", resolved */
+	const char *shared_dir; /* exported to the guest as "kataShared"; NULL: none */
+	uint32_t vsock_cid;	/* with use_vsock */
+	int vhost_fd;		/* the /dev/vhost-vsock fd holding the CID */
+	uint32_t maxmem_mib;	/* hot-plug ceiling */
+	uint32_t host_cpus;	/* for default_maxvcpus = 0 (Kata: the host's); 0 unknown */
+	const char *mem_path;	/* template and clone memory file */
+	const char *state_path; /* clone: the template's device state */
+	bool agent_debug;
+	const char *agent_trace;     /* agent.trace=TYPE (Kata's static tracing), or NULL */
+	const struct vm_nic *nics;   /* cold-plugged */
+	unsigned nnics;
+	const struct trace_ctx *trace; /* the launch's span */
+};
+
+/* A device to hot-plug, or one plugged before (by its id) to unplug. */
+enum vm_dev_kind { VM_DEV_VCPU, VM_DEV_MEMORY, VM_DEV_DISK, VM_DEV_NIC };
+struct vm_device {
+	enum vm_dev_kind kind;
+	uint32_t size_mib;	  /* memory */
+	const char *image;	  /* disk: a raw image or block device */
+	const struct vm_nic *nic; /* NIC (unplug: its tap names it) */
+	char id[64];		  /* set by hotplug; given to unplug */
+	char pci_path[16];	  /* NIC: Kata's "bridge/slot" (hex), "" for a root port */
+};
+
+struct hypervisor_ops;
+struct vm_driver; /* the driver's own: its monitor connection, hot-plug slots */
+
+/* One VM from the factory to delete: made by the factory, owned by the
+ * sandbox, reopened by later commands from its run directory. */
 struct vm {
-	char id[64];
-	char run_dir[PATH_MAX]; /* sockets, pid file, console.log, qemu.log */
-	pid_t pid;		/* 0 when not running */
-	struct qmp qmp;
-	bool qmp_open;
-	/* For hotplug: what the VM was started with, and what is used. */
-	uint32_t iothreads, root_ports;
-	uint32_t ports_used; /* bit i: a disk on root port rp<i> */
-	uint32_t next_iothread, next_dimm, next_cpu;
+	const struct hypervisor_ops *hv;
+	char id[VM_ID_MAX + 1];
+	char dir[PATH_MAX];		/* run directory: sockets, pid file, logs, shared/ */
+	pid_t pid;			/* the hypervisor's process; 0 when not running */
+	char agent_url[PATH_MAX + 16];	/* DIR/kata.sock or vsock://CID:1024 */
+	uint32_t vsock_cid;
+	uint32_t cpus, memory_mib;	/* what it runs with now */
+	bool paused;
+	bool made_ahead;		/* not booted for this request: reseed, set the clock */
+	char key[VM_KEY_MAX];		/* what it was booted with (factory_key_make) */
+	const struct trace_ctx *trace;	/* monitor calls are spans under it */
+	struct vm_driver *drv;		/* while the monitor is open; NULL otherwise */
 };
 
 struct hypervisor_ops {
 	const char *name;
-	/* Launch and wait until the monitor answers; a clone (QEMU_CLONE)
-	 * also loads the template's state and stays paused until resumed. On
-	 * failure nothing of the VM is left (process, sockets, pid file). */
-	int (*start)(struct vm *vm, const struct config_qemu *c, const struct qemu_launch *l,
+	/* Launch vm (its id and dir set) and wait until its monitor answers;
+	 * a clone also loads the template's state and stays paused until
+	 * resumed. On failure nothing of the VM is left (process, sockets,
+	 * pid file). The monitor stays open. */
+	int (*start)(struct vm *vm, const struct config *c, const struct vm_launch *l,
 		     struct error **err);
-	/* A VM that another process started, from its run directory: its
-	 * pid (checked to be that VM's QEMU), and with monitor a connection
-	 * to its monitor. ESRCH when the VM is gone. */
-	int (*attach)(struct vm *vm, const char *id, const char *run_dir, bool monitor,
-		      struct error **err);
+	/* vm (its id and dir set) as another process started it: its pid
+	 * (checked to be that VM's), and with monitor its monitor opened.
+	 * ESRCH when the VM is gone. */
+	int (*attach)(struct vm *vm, bool monitor, struct error **err);
 	/* Leave the monitor; the VM runs on. */
 	void (*detach)(struct vm *vm);
 	int (*pause)(struct vm *vm, struct error **err);
 	int (*resume)(struct vm *vm, struct error **err);
 	/* quit, then SIGTERM, then SIGKILL, with bounded waits; removes the
-	 * sockets and the pid file. Safe on a VM that died. */
+	 * driver's run files. Safe on a VM that died; without a monitor it
+	 * never asks one (a hung VM is not waited for). */
 	int (*stop)(struct vm *vm, struct error **err);
 	/* 0 while running; -1 with *err saying how it ended otherwise. */
 	int (*check)(struct vm *vm, struct error **err);
-	/* A template (QEMU_TEMPLATE): pause and save the device state to
+	/* A template (VM_TEMPLATE): pause and save the device state to
 	 * state_path; the memory stays in its file. Stop the VM after. */
 	int (*save)(struct vm *vm, const char *state_path, struct error **err);
+	/* Hot-plug d, filling its id (and a NIC's pci_path); unplug the one
+	 * d->id names: the guest must let it go (ACPI for vCPUs and memory,
+	 * which must be movable; PCIe hotplug for disks and NICs). */
+	int (*hotplug)(struct vm *vm, struct vm_device *d, struct error **err);
+	int (*unplug)(struct vm *vm, const struct vm_device *d, struct error **err);
+	/* The accelerator: "kvm" or "tcg" as configured; for "auto", "kvm"
+	 * only when kvm_dev opens and a probe boot under KVM gets through
+	 * (the verdict cached in cache_dir). why says how it was decided. */
+	const char *(*accel)(const struct config *c, const char *cache_dir, const char *kvm_dev,
+			     char *why, size_t why_size);
+	/* Boot the configured kernel under accel, without initrd or root,
+	 * until it panics and exits: 0 when it does within timeout_ms. */
+	int (*probe_boot)(const struct config *c, const char *accel, int timeout_ms,
+			  struct error **err);
+	/* The driver's files in a run directory, NULL-terminated: its logs
+	 * first, what finds the VM (monitor, start time, pid) last. */
+	const char *const *run_files;
 };
 
-extern const struct hypervisor_ops qemu_ops;
+/* The hypervisor the configuration names (QEMU: the only one). */
+const struct hypervisor_ops *hypervisor_of(const struct config *c);
 
-/* The accelerator (hypervisor/qemu/accel.c): "kvm" or "tcg" as configured;
- * for "auto", "kvm" only when kvm_dev opens and a probe boot of the
- * configured kernel under KVM gets through (the verdict is cached in
- * cache_dir, keyed by QEMU, kernel, machine and CPU); "tcg" otherwise.
- * why (why_size bytes) says how it was decided. */
-const char *qemu_accel(const struct config_qemu *c, const char *cache_dir, const char *kvm_dev,
-		       char *why, size_t why_size);
-/* Boot the configured kernel under accel, without initrd or root, until it
- * panics and QEMU exits (panic=-1, --no-reboot): 0 when it does within
- * timeout_ms; -1 with *err giving QEMU's message or the timeout. */
-int qemu_probe_boot(const struct config_qemu *c, const char *accel, int timeout_ms,
-		    struct error **err);
-
-/* The configured asset hashes (hypervisor/qemu/assets.c): each asset
- * whose [hypervisor.qemu] *_hash is set is hashed and compared; -1 with
- * *err naming the key, the file and both digests on a mismatch. Every
- * launch but a clone's (whose memory is the template's) checks first. */
-#if ENABLE_ASSET_HASH
-int qemu_assets_verify(const struct config_qemu *c, struct error **err);
-#else
-static inline int qemu_assets_verify(const struct config_qemu *c, struct error **err)
-{
-	(void)c, (void)err;
-	return 0;
-}
-#endif
-
-/* QEMU templates (hypervisor/qemu/template.c), over the VM's monitor. */
-int qemu_save_state(struct vm *vm, const char *state_path, struct error **err);
-int qemu_load_state(struct vm *vm, const char *state_path, struct error **err);
-
-/* QEMU hotplug (hypervisor/qemu/hotplug.c). Each puts the new device's id
- * in id (size bytes). */
-/* A vCPU in the first free slot query-hotpluggable-cpus lists, with the
- * CPU type and props it gives. */
-int qemu_hotplug_vcpu(struct vm *vm, char *id, size_t size, struct error **err);
-/* size_mib of RAM: a memory-backend-ram and a pc-dimm on it. */
-int qemu_hotplug_memory(struct vm *vm, uint32_t size_mib, char *id, size_t size,
-			struct error **err);
-/* A raw image as virtio-blk-pci on the next free PCIe root port, on the
- * independent iothreads round-robin when there are some. */
-int qemu_hotplug_disk(struct vm *vm, const char *image, char *id, size_t size,
-		      struct error **err);
-/* Unplug what those added, by its id: device_del, wait until the guest
- * let it go (DEVICE_DELETED), then remove the backend. The guest must
- * cooperate (ACPI for vCPUs and memory, which must be movable; PCIe
- * hotplug for disks, which waits 5 s for the attention button). */
-int qemu_unplug_vcpu(struct vm *vm, const char *id, struct error **err);
-int qemu_unplug_memory(struct vm *vm, const char *id, struct error **err);
-int qemu_unplug_disk(struct vm *vm, const char *id, struct error **err);
-
-/* NICs (hypervisor/qemu/nic.c): n's fds handed to QEMU, a tap netdev on
- * them and a virtio-net-pci on a free slot of a PCI bridge or a free root
- * port. pci_path gets Kata's "bridge/slot" (hex) for a bridge slot, "" for
- * a root port. The caller still closes its own fds. Unplug waits until the
- * guest let the device go, then removes the netdev (QEMU closes the fds). */
-int qemu_hotplug_nic(struct vm *vm, const struct qemu_nic *n, char *pci_path, size_t size,
-		     struct error **err);
-int qemu_unplug_nic(struct vm *vm, const char *tap, struct error **err);
+/* hypervisor/vm.c: a handle for the VM with this id in dir (id cut at
+ * VM_ID_MAX), nothing open. */
+void vm_init(struct vm *vm, const struct hypervisor_ops *hv, const char *id, const char *dir);
+/* Reopen it from its run directory (attach). */
+int vm_open(struct vm *vm, const struct hypervisor_ops *hv, const char *id, const char *dir,
+	    bool monitor, struct error **err);
+/* Stop the VM this handle names, open or not: with ask_monitor its monitor
+ * is asked to quit first (a hung VM would keep us waiting otherwise). */
+void vm_halt(struct vm *vm, bool ask_monitor);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "net/rtnl_defs.h"
 #include "util/error.h"
+#include "util/alloc.h"
 
 #define ALIGN4(n) (((n) + 3u) & ~3u)
 #define RTA_HDR 4u
@@ -177,8 +178,8 @@ static int replies_in(struct rtnl *r, uint8_t *in, size_t hdr_len, rtnl_fn fn, v
 /* Read replies to the last request until done (ack, error or NLMSG_DONE). */
 static int replies(struct rtnl *r, size_t hdr_len, rtnl_fn fn, void *ud, struct error **err)
 {
-	uint8_t *in = malloc(REPLY_BUF);
-	int rc = in ? replies_in(r, in, hdr_len, fn, ud, err) : error_set(err, ENOMEM, "out of memory");
+	uint8_t *in = xmalloc(REPLY_BUF);
+	int rc = replies_in(r, in, hdr_len, fn, ud, err);
 	free(in);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include "net/rtnl_defs.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/alloc.h"
 
 static const char *const mirrorable[] = { "veth", "macvlan", "ipvlan", NULL };
 
@@ -250,9 +251,7 @@ static int dumps(struct rtnl *r, struct net_scan *sc, struct error **err)
 
 int net_scan(struct rtnl *r, struct net_sandbox *s, struct error **err)
 {
-	struct net_scan *sc = calloc(1, sizeof(*sc));
-	if (!sc)
-		return error_set(err, ENOMEM, "out of memory");
+	struct net_scan *sc = xcalloc(1, sizeof(*sc));
 	int rc = dumps(r, sc, err);
 	if (rc == 0)
 		net_scan_finish(sc, s, true);
@@ -263,10 +262,8 @@ int net_scan(struct rtnl *r, struct net_sandbox *s, struct error **err)
 int net_scan_one(struct rtnl *r, const char *name, struct net_endpoint *ep,
 		 struct error **err)
 {
-	struct net_scan *sc = calloc(1, sizeof(*sc));
+	struct net_scan *sc = xcalloc(1, sizeof(*sc));
 	int rc = -1;
-	if (!sc)
-		return error_set(err, ENOMEM, "out of memory");
 	if (dumps(r, sc, err) < 0)
 		goto out;
 	for (size_t i = 0; i < sc->nlinks; i++) {

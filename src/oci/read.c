@@ -165,36 +165,9 @@ int oci_get_i64(const struct json_doc *d, int obj, const char *prefix, const cha
 	return error_set(err, EINVAL, "%s: expected an integer", field);
 }
 
-void oci_strs_free(struct oci_strs *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-static int push_owned(struct oci_strs *s, char *str)
-{
-	char **v = s->n < OCI_MAX_ITEMS ? realloc(s->v, (s->n + 2) * sizeof(char *)) : NULL;
-	if (!v) {
-		free(str);
-		return -1;
-	}
-	v[s->n++] = str;
-	v[s->n] = NULL;
-	s->v = v;
-	return 0;
-}
-
-int oci_strs_push(struct oci_strs *s, const char *str)
-{
-	char *c = strdup(str);
-	return c ? push_owned(s, c) : -1;
-}
 
 int oci_get_strs(const struct json_doc *d, int obj, const char *prefix, const char *key,
-		 struct oci_strs *out, struct error **err)
+		 struct strv *out, struct error **err)
 {
 	char field[256], item[300];
 	int arr;
@@ -204,21 +177,21 @@ int oci_get_strs(const struct json_doc *d, int obj, const char *prefix, const ch
 	if (arr < 0)
 		return 0;
 	name(field, sizeof(field), prefix, key);
-	oci_strs_free(out);
+	strv_free(out);
 	int n = json_size(d, arr);
 	if (n > OCI_MAX_ITEMS)
 		return error_set(err, E2BIG, "%s: more than %d items", field, OCI_MAX_ITEMS);
 	for (int i = 0, t = arr + 1; i < n; i++, t = json_next(d, t)) {
 		snprintf(item, sizeof(item), "%s[%d]", field, i);
 		char *s = oci_string(d, t, item, err);
-		if (!s || push_owned(out, s) < 0)
+		if (!s || strv_push_owned(out, s, OCI_MAX_ITEMS) < 0)
 			return s ? error_set(err, ENOMEM, "%s: out of memory", item) : -1;
 	}
 	return 0;
 }
 
 int oci_get_map(const struct json_doc *d, int obj, const char *prefix, const char *key,
-		struct oci_strs *keys, struct oci_strs *values, struct error **err)
+		struct strv *keys, struct strv *values, struct error **err)
 {
 	char field[256], item[400];
 	int map;
@@ -236,11 +209,11 @@ int oci_get_map(const struct json_doc *d, int obj, const char *prefix, const cha
 		if (!k)
 			return -1;
 		snprintf(item, sizeof(item), "%s[\"%.100s\"]", field, k);
-		if (push_owned(keys, k) < 0)
+		if (strv_push_owned(keys, k, OCI_MAX_ITEMS) < 0)
 			return error_set(err, ENOMEM, "%s: out of memory", field);
 		if (!(v = oci_string(d, t + 1, item, err)))
 			return -1;
-		if (push_owned(values, v) < 0)
+		if (strv_push_owned(values, v, OCI_MAX_ITEMS) < 0)
 			return error_set(err, ENOMEM, "%s: out of memory", field);
 	}
 	return 0;

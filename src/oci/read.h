@@ -28,10 +28,10 @@ int oci_get_i64(const struct json_doc *d, int obj, const char *prefix, const cha
 int oci_get_u32(const struct json_doc *d, int obj, const char *prefix, const char *key,
 		uint32_t *out, struct error **err);
 int oci_get_strs(const struct json_doc *d, int obj, const char *prefix, const char *key,
-		 struct oci_strs *out, struct error **err);
+		 struct strv *out, struct error **err);
 /* A string map (annotations, sysctl) into keys and values. */
 int oci_get_map(const struct json_doc *d, int obj, const char *prefix, const char *key,
-		struct oci_strs *keys, struct oci_strs *values, struct error **err);
+		struct strv *keys, struct strv *values, struct error **err);
 /* The member's token, checked to be of type t; 0 when absent (*tok = -1). */
 int oci_get(const struct json_doc *d, int obj, const char *prefix, const char *key,
 	    enum json_type t, int *tok, struct error **err);

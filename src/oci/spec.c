@@ -8,6 +8,7 @@
 #include "oci/spec.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/alloc.h"
 
 const char *const oci_cap_sets[OCI_NCAPS] = { "bounding", "effective", "inheritable",
 					      "permitted", "ambient" };
@@ -41,8 +42,8 @@ static int user(const struct json_doc *d, int proc, struct oci_process *p, struc
 	    oci_get_u32(d, u, "process.user", "gid", &p->gid, err) < 0 ||
 	    objects(d, u, "process.user", "additionalGids", &arr, &n, err) < 0)
 		return -1;
-	if (n && !(p->gids = calloc((size_t)n, sizeof(uint32_t))))
-		return error_set(err, ENOMEM, "out of memory");
+	if (n)
+		p->gids = xcalloc((size_t)n, sizeof(uint32_t));
 	for (int i = 0, t = arr + 1; i < n; i++, t = json_next(d, t)) {
 		long long v;
 		if (json_number(d, t, &v) < 0 || v < 0 || v > UINT32_MAX) {
@@ -61,8 +62,8 @@ static int rlimits(const struct json_doc *d, int proc, struct oci_process *p, st
 
 	if (objects(d, proc, "process", "rlimits", &arr, &n, err) < 0)
 		return -1;
-	if (n && !(p->rlimits = calloc((size_t)n, sizeof(*p->rlimits))))
-		return error_set(err, ENOMEM, "out of memory");
+	if (n)
+		p->rlimits = xcalloc((size_t)n, sizeof(*p->rlimits));
 	for (int i = 0, t = arr + 1; i < n; i++, t = json_next(d, t)) {
 		struct oci_rlimit *r = &p->rlimits[p->nrlimits++];
 		snprintf(f, sizeof(f), "process.rlimits[%d]", i);
@@ -113,8 +114,8 @@ static int mounts(const struct json_doc *d, int root, struct oci_spec *s, struct
 
 	if (objects(d, root, "", "mounts", &arr, &n, err) < 0)
 		return -1;
-	if (n && !(s->mounts = calloc((size_t)n, sizeof(*s->mounts))))
-		return error_set(err, ENOMEM, "out of memory");
+	if (n)
+		s->mounts = xcalloc((size_t)n, sizeof(*s->mounts));
 	for (int i = 0, t = arr + 1; i < n; i++, t = json_next(d, t)) {
 		struct oci_mount *m = &s->mounts[s->nmounts++];
 		snprintf(f, sizeof(f), "mounts[%d]", i);
@@ -148,8 +149,8 @@ static int namespaces(const struct json_doc *d, int linux_, struct oci_spec *s,
 
 	if (objects(d, linux_, "linux", "namespaces", &arr, &n, err) < 0)
 		return -1;
-	if (n && !(s->namespaces = calloc((size_t)n, sizeof(*s->namespaces))))
-		return error_set(err, ENOMEM, "out of memory");
+	if (n)
+		s->namespaces = xcalloc((size_t)n, sizeof(*s->namespaces));
 	for (int i = 0, t = arr + 1; i < n; i++, t = json_next(d, t)) {
 		struct oci_namespace *ns = &s->namespaces[s->nnamespaces++];
 		snprintf(f, sizeof(f), "linux.namespaces[%d]", i);
@@ -285,12 +286,7 @@ int oci_spec_load(const char *bundle, struct oci_spec *s, struct error **err)
 	if (r < 0)
 		return error_wrap(err, "%s", path);
 	if (s->root_path[0] != '/') { /* relative to the bundle */
-		char *abs = malloc(strlen(bundle) + strlen(s->root_path) + 2);
-		if (!abs) {
-			oci_spec_free(s);
-			return error_set(err, ENOMEM, "out of memory");
-		}
-		sprintf(abs, "%s/%s", bundle, s->root_path);
+		char *abs = xasprintf("%s/%s", bundle, s->root_path);
 		free(s->root_path);
 		s->root_path = abs;
 	}
@@ -329,11 +325,11 @@ int oci_resources_parse(const char *text, size_t len, struct oci_resources *r,
 void oci_process_free(struct oci_process *p)
 {
 	free(p->gids);
-	oci_strs_free(&p->args);
-	oci_strs_free(&p->env);
+	strv_free(&p->args);
+	strv_free(&p->env);
 	free(p->cwd);
 	for (int i = 0; i < OCI_NCAPS; i++)
-		oci_strs_free(&p->caps[i]);
+		strv_free(&p->caps[i]);
 	for (size_t i = 0; i < p->nrlimits; i++)
 		free(p->rlimits[i].type);
 	free(p->rlimits);
@@ -357,21 +353,21 @@ void oci_spec_free(struct oci_spec *s)
 		free(s->mounts[i].destination);
 		free(s->mounts[i].type);
 		free(s->mounts[i].source);
-		oci_strs_free(&s->mounts[i].options);
+		strv_free(&s->mounts[i].options);
 	}
 	free(s->mounts);
-	oci_strs_free(&s->ann_keys);
-	oci_strs_free(&s->ann_values);
+	strv_free(&s->ann_keys);
+	strv_free(&s->ann_values);
 	for (size_t i = 0; i < s->nnamespaces; i++) {
 		free(s->namespaces[i].type);
 		free(s->namespaces[i].path);
 	}
 	free(s->namespaces);
 	free(s->cgroups_path);
-	oci_strs_free(&s->sysctl_keys);
-	oci_strs_free(&s->sysctl_values);
-	oci_strs_free(&s->masked_paths);
-	oci_strs_free(&s->readonly_paths);
+	strv_free(&s->sysctl_keys);
+	strv_free(&s->sysctl_values);
+	strv_free(&s->masked_paths);
+	strv_free(&s->readonly_paths);
 	oci_resources_free(&s->resources);
 	memset(s, 0, sizeof(*s));
 }

@@ -10,17 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/strv.h"
+
 #define OCI_MAX_BYTES (4u << 20)
 #define OCI_MAX_ITEMS 4096
 #define OCI_MAX_STRING 65536
 
 struct error;
-
-/* A string list, NULL-terminated (v is NULL when n is 0). */
-struct oci_strs {
-	char **v;
-	size_t n;
-};
 
 enum { OCI_CAP_BOUNDING, OCI_CAP_EFFECTIVE, OCI_CAP_INHERITABLE, OCI_CAP_PERMITTED,
        OCI_CAP_AMBIENT, OCI_NCAPS };
@@ -37,10 +33,10 @@ struct oci_process {
 	uint32_t uid, gid;
 	uint32_t *gids; /* user.additionalGids */
 	size_t ngids;
-	struct oci_strs args, env;
+	struct strv args, env;
 	char *cwd;
 	bool has_caps;
-	struct oci_strs caps[OCI_NCAPS];
+	struct strv caps[OCI_NCAPS];
 	struct oci_rlimit *rlimits;
 	size_t nrlimits;
 	bool no_new_privileges;
@@ -48,7 +44,7 @@ struct oci_process {
 
 struct oci_mount {
 	char *destination, *type, *source;
-	struct oci_strs options;
+	struct strv options;
 };
 
 struct oci_namespace {
@@ -74,12 +70,12 @@ struct oci_spec {
 	struct oci_process process;
 	struct oci_mount *mounts;
 	size_t nmounts;
-	struct oci_strs ann_keys, ann_values; /* annotations, in file order */
+	struct strv ann_keys, ann_values; /* annotations, in file order */
 	struct oci_namespace *namespaces;
 	size_t nnamespaces;
 	char *cgroups_path;
-	struct oci_strs sysctl_keys, sysctl_values;
-	struct oci_strs masked_paths, readonly_paths;
+	struct strv sysctl_keys, sysctl_values;
+	struct strv masked_paths, readonly_paths;
 	struct oci_resources resources;
 };
 
@@ -107,9 +103,5 @@ bool oci_namespace_known(const char *type);
 
 /* What `spec` writes (oci/default.c). */
 extern const char oci_default_spec[];
-
-void oci_strs_free(struct oci_strs *s);
-/* Append a copy of str; -1 when out of memory or past OCI_MAX_ITEMS. */
-int oci_strs_push(struct oci_strs *s, const char *str);
 
 #endif

@@ -11,6 +11,7 @@
 #include "sandbox/internal.h"
 #include "sandbox/network.h"
 #include "util/error.h"
+#include "util/alloc.h"
 
 #define RUNNING SB_MASK(SB_RUNNING)
 #define WHY "the network of a running container only"
@@ -105,34 +106,47 @@ static void forget(const char *dir, struct sb_net *n, const struct net_endpoint 
 	sb_net_write(dir, n, NULL);
 }
 
-static int hotplug(const struct sb_state *s, struct net_endpoint *ep, char *pci, size_t size,
-		   struct error **err)
+/* Plug or unplug d in the container's VM. */
+static int vm_plug(const struct sb_env *env, const struct sb_state *s, struct vm_device *d,
+		   bool plug, struct error **err)
 {
-	struct vm q;
-	struct qemu_nic nic = { .nfds = (unsigned)ep->nfds };
+	struct vm vm;
+	const struct hypervisor_ops *hv = hypervisor_of(env->config);
+
+	if (vm_open(&vm, hv, s->id, s->dir, true, err) < 0)
+		return -1;
+	int r = plug ? hv->hotplug(&vm, d, err) : hv->unplug(&vm, d, err);
+	hv->detach(&vm);
+	return r;
+}
+
+static int hotplug(const struct sb_env *env, const struct sb_state *s, struct net_endpoint *ep,
+		   char *pci, size_t size, struct error **err)
+{
+	struct vm_nic nic = { .nfds = (unsigned)ep->nfds };
+	struct vm_device d = { .kind = VM_DEV_NIC, .nic = &nic };
 
 	snprintf(nic.tap, sizeof(nic.tap), "%s", ep->tap);
 	net_mac_text(ep->mac, nic.mac);
 	memcpy(nic.fds, ep->fds, sizeof(int) * ep->nfds);
-	if (qemu_ops.attach(&q, s->id, s->dir, true, err) < 0)
-		return -1;
-	int r = qemu_hotplug_nic(&q, &nic, pci, size, err);
-	qemu_ops.detach(&q);
+	int r = vm_plug(env, s, &d, true, err);
+	snprintf(pci, size, "%s", r == 0 ? d.pci_path : "");
 	return r;
 }
 
-static int unplug(const struct sb_state *s, const char *tap, struct error **err)
+static int unplug(const struct sb_env *env, const struct sb_state *s, const char *tap,
+		  struct error **err)
 {
-	struct vm q;
-	if (qemu_ops.attach(&q, s->id, s->dir, true, err) < 0)
-		return -1;
-	int r = qemu_unplug_nic(&q, tap, err);
-	qemu_ops.detach(&q);
-	return r;
+	struct vm_nic nic = { 0 };
+	struct vm_device d = { .kind = VM_DEV_NIC, .nic = &nic };
+
+	snprintf(nic.tap, sizeof(nic.tap), "%s", tap);
+	return vm_plug(env, s, &d, false, err);
 }
 
-static int add_iface(const struct sb_state *s, struct agent *a, struct sb_net *n,
-		     const struct agent_iface *in, struct agent_iface *out, struct error **err)
+static int add_iface(const struct sb_env *env, const struct sb_state *s, struct agent *a,
+		     struct sb_net *n, const struct agent_iface *in, struct agent_iface *out,
+		     struct error **err)
 {
 	struct net_endpoint ep = { 0 };
 	struct agent_iface req = *in;
@@ -149,7 +163,7 @@ static int add_iface(const struct sb_state *s, struct agent *a, struct sb_net *n
 		return error_set(err, ENOSPC, "at most %d interfaces", NET_MAX_ENDPOINTS);
 	if (connect_one(s->dir, n, in, &ep, err) < 0)
 		goto undo;
-	int r = hotplug(s, &ep, req.pci_path, sizeof(req.pci_path), err);
+	int r = hotplug(env, s, &ep, req.pci_path, sizeof(req.pci_path), err);
 	net_endpoint_close_fds(&ep); /* QEMU has them, or the TAP goes */
 	if (r < 0)
 		goto undo;
@@ -165,7 +179,7 @@ static int add_iface(const struct sb_state *s, struct agent *a, struct sb_net *n
 			snprintf(out->type, sizeof(out->type), "%s", ep.kind);
 		return 0;
 	}
-	unplug(s, ep.tap, NULL);
+	unplug(env, s, ep.tap, NULL);
 undo:
 	disconnect_one(n, &ep);
 	if (find(n, in->name, NULL))
@@ -179,13 +193,10 @@ int sb_net_add_iface(const struct sb_env *env, const char *id, const struct agen
 	struct sb_state s;
 	struct agent a;
 	int lock;
-	struct sb_net *n = calloc(1, sizeof(*n));
-
-	if (!n)
-		return error_set(err, ENOMEM, "out of memory");
+	struct sb_net *n = xcalloc(1, sizeof(*n));
 	int r = open_net(env, id, &s, &lock, &a, n, err);
 	if (r == 0) {
-		r = add_iface(&s, &a, n, in, out, err);
+		r = add_iface(env, &s, &a, n, in, out, err);
 		sb_agent_done(&s, lock, &a);
 	}
 	free(n);
@@ -198,18 +209,16 @@ int sb_net_del_iface(const struct sb_env *env, const char *id, const struct agen
 	struct sb_state s;
 	struct agent a;
 	int lock;
-	struct sb_net *n = calloc(1, sizeof(*n));
+	struct sb_net *n = xcalloc(1, sizeof(*n));
 	struct net_endpoint *ep;
 
-	if (!n)
-		return error_set(err, ENOMEM, "out of memory");
 	int r = open_net(env, id, &s, &lock, &a, n, err);
 	if (r < 0)
 		goto out;
 	if (!(ep = find(n, in->name, in->hw_addr)))
 		r = error_set(err, ENOENT, "no interface with %s %s in the VM",
 			      *in->hw_addr ? "HwAddr" : "Name", *in->hw_addr ? in->hw_addr : in->name);
-	else if ((r = unplug(&s, ep->tap, err)) == 0) {
+	else if ((r = unplug(env, &s, ep->tap, err)) == 0) {
 		struct net_endpoint gone = *ep;
 		disconnect_one(n, &gone);
 		forget(s.dir, n, &gone);

@@ -18,6 +18,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/alloc.h"
 
 #define NET_FILE_MAX (64 * 1024)
 
@@ -177,7 +178,7 @@ void sb_net_nics(struct sb_net *n, const char *accel, const struct config *c)
 	n->nnics = 0;
 	for (size_t i = 0; i < n->ns.neps; i++) {
 		struct net_endpoint *ep = &n->ns.eps[i];
-		struct qemu_nic *q = &n->nics[n->nnics++];
+		struct vm_nic *q = &n->nics[n->nnics++];
 		memset(q, 0, sizeof(*q));
 		snprintf(q->tap, sizeof(q->tap), "%s", ep->tap);
 		net_mac_text(ep->mac, q->mac);
@@ -318,9 +319,9 @@ static int still_there(const struct sb_net *n, struct error **err)
 static int routes_and_neighbours(struct agent *a, const struct net_sandbox *s,
 				 struct error **err)
 {
-	struct agent_route *r = calloc(s->nroutes + 1, sizeof(*r));
-	struct agent_neigh *v = calloc(s->nneighs + 1, sizeof(*v));
-	int rc = r && v ? 0 : error_set(err, ENOMEM, "out of memory");
+	struct agent_route *r = xcalloc(s->nroutes + 1, sizeof(*r));
+	struct agent_neigh *v = xcalloc(s->nneighs + 1, sizeof(*v));
+	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < s->nroutes; i++)
 		route_of(&s->routes[i], &r[i]);

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "autoconf.h"
-#include "hypervisor/qemu/argv.h"
+#include "hypervisor/hypervisor.h"
 #include "net/host.h"
 #include "sandbox/sandbox.h"
 
@@ -15,7 +15,7 @@ struct sb_net {
 	char netns[PATH_MAX]; /* "" when the VM gets no network */
 	bool created;	      /* made for the sandbox at DIR/netns */
 	struct net_sandbox ns;
-	struct qemu_nic nics[NET_MAX_ENDPOINTS];
+	struct vm_nic nics[NET_MAX_ENDPOINTS];
 	unsigned nnics;
 };
 

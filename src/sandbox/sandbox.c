@@ -19,6 +19,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/alloc.h"
 
 #define AGENT_TIMEOUT_MS 30000
 #define AGENT_BOOT_MS 120000 /* the first call waits for the guest to boot */
@@ -64,16 +65,15 @@ void sb_agent_spans(const struct sb_env *env, struct agent *a)
 
 /* Everything the container has on the host goes: shims, VM, proxy,
  * mounts, state. Safe on a half-made container. */
-static int teardown(const struct sb_state *s, struct error **err)
+static int teardown(const struct sb_env *env, const struct sb_state *s, struct error **err)
 {
-	struct factory_vm vm = { 0 };
+	struct vm vm;
 
 	sb_kill_proc(&s->shim);
 	sb_exec_kill_all(s->dir);
-	snprintf(vm.id, sizeof(vm.id), "%.63s", s->id);
-	snprintf(vm.dir, sizeof(vm.dir), "%s", s->dir);
 	/* No monitor asked: a hung QEMU would keep us waiting. */
-	factory_vm_kill(&vm, false);
+	vm_init(&vm, hypervisor_of(env->config), s->id, s->dir);
+	vm_halt(&vm, false);
 	sb_net_teardown(s->dir); /* the TAPs went with QEMU */
 	if (sb_proc_alive(&s->proxy)) {
 		kill(s->proxy.pid, SIGTERM);
@@ -98,7 +98,7 @@ static void copy_annotations(struct sb_state *s, const struct oci_spec *spec)
 /* The VM, from the factory, running in s->dir. With vsock, its CID and the
  * agent's address in s. */
 static int get_vm(const struct sb_env *env, struct sb_state *s, struct sb_net *net,
-		  struct factory_vm *vm, uint32_t *hot_cpus, bool *hot_mem, struct error **err)
+		  struct vm *vm, uint32_t *hot_cpus, bool *hot_mem, struct error **err)
 {
 	struct factory f;
 	char cache[PATH_MAX + 16];
@@ -113,6 +113,8 @@ static int get_vm(const struct sb_env *env, struct sb_state *s, struct sb_net *n
 	f.nnics = net->nnics;
 	f.trace = trace_ctx_of(&sp);
 	int r = factory_get_vm(&f, s->id, s->dir, vm, hot_cpus, hot_mem, err);
+	if (r == 0)
+		vm->hv->detach(vm); /* the sandbox reopens it when it needs it */
 	trace_attr(&sp, "vm.source", r < 0 ? f.ops->name : f.source);
 	trace_attr(&sp, "vm.accel", f.accel);
 	trace_end_err(&sp, r, err);
@@ -127,7 +129,7 @@ static int get_vm(const struct sb_env *env, struct sb_state *s, struct sb_net *n
 
 /* A VM booted for someone else: its own entropy (clones share their
  * template's pool), the clock now, and what was hot-added online. */
-static int vm_ready(struct agent *a, const struct factory_vm *vm, uint32_t cpus, bool mem,
+static int vm_ready(struct agent *a, const struct vm *vm, uint32_t cpus, bool mem,
 		    struct error **err)
 {
 	uint8_t seed[512];
@@ -169,13 +171,13 @@ static void guest_not_started(const struct sb_state *s, struct error **err)
 
 /* CreateSandbox and CreateContainer (and its resources). */
 static int agent_create(const struct sb_env *env, const struct sb_state *s,
-			struct oci_spec *spec, const char *rootfs, const struct factory_vm *vm,
+			struct oci_spec *spec, const char *rootfs, const struct vm *vm,
 			const struct sb_net *net, uint32_t hot_cpus, bool hot_mem,
 			struct error **err)
 {
 	struct agent a;
 	struct agent_sandbox sb = { s->id, spec->hostname ? spec->hostname : s->id,
-				    (const struct oci_strs *)&env->config->agent.kernel_modules,
+				    &env->config->agent.kernel_modules,
 				    env->config->qemu.msize_9p };
 	struct oci_resources none = { 0 };
 	int r = -1;
@@ -220,13 +222,11 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 {
 	char rootfs[PATH_MAX];
 	pid_t pid;
-	struct factory_vm vm;
+	struct vm vm;
 	uint32_t hot_cpus = 0;
 	bool hot_mem = false;
-	cleanup_free struct sb_net *net = calloc(1, sizeof(*net));
+	cleanup_free struct sb_net *net = xcalloc(1, sizeof(*net));
 
-	if (!net)
-		return error_set(err, ENOMEM, "out of memory");
 	/* The network, then the VM with its NICs (one made ahead brings its
 	 * share directory along). */
 	if (sb_state_write(s, err) < 0 ||
@@ -287,7 +287,7 @@ static int create(const struct sb_env *env, const char *id, const struct sb_crea
 	int r = create_steps(env, &s, &spec, o, shim, err);
 	if (r < 0) {
 		error_wrap(err, "create %s", id);
-		teardown(&s, NULL);
+		teardown(env, &s, NULL);
 	}
 	oci_spec_free(&spec);
 	return r;
@@ -446,7 +446,7 @@ static int delete(const struct sb_env *env, const char *id, bool force, struct e
 		agent_goodbye(env, &a, &s, st, force);
 		a.ops->close(&a);
 	}
-	r = SB_STEP(env->trace, "teardown", err, teardown(&s, err));
+	r = SB_STEP(env->trace, "teardown", err, teardown(env, &s, err));
 out:
 	close_state(&s, lock);
 	return r;

@@ -16,6 +16,7 @@
 #include "sandbox/sandbox.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/alloc.h"
 
 static int bind(const char *src, const char *dst, bool dir, bool ro, struct error **err)
 {
@@ -77,10 +78,7 @@ int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, char 
 		snprintf(p, sizeof(p), "%s/shared/%s-m%zu-%s", dir, id, i, *base ? base : "root");
 		if (bind(m->source, p, S_ISDIR(st.st_mode), has_option(m, "ro"), err) < 0)
 			return error_wrap(err, "mounts[%zu]", i);
-		char *guest = malloc(strlen(p) + sizeof(AGENT_SHARED_DIR));
-		if (!guest)
-			return error_set(err, ENOMEM, "out of memory");
-		sprintf(guest, "%s/%s", AGENT_SHARED_DIR, strrchr(p, '/') + 1);
+		char *guest = xasprintf("%s/%s", AGENT_SHARED_DIR, strrchr(p, '/') + 1);
 		free(m->source);
 		m->source = guest;
 	}
@@ -106,7 +104,7 @@ static void unescape(char *s)
 int sb_share_mounts(const char *dir, char ***out, size_t *n, struct error **err)
 {
 	char *text = NULL, prefix[PATH_MAX + 16];
-	struct oci_strs found = { 0 };
+	struct strv found = { 0 };
 
 	snprintf(prefix, sizeof(prefix), "%s/shared", dir);
 	if (fs_read_file("/proc/self/mountinfo", 16 << 20, &text, NULL, err) < 0)
@@ -123,7 +121,7 @@ int sb_share_mounts(const char *dir, char ***out, size_t *n, struct error **err)
 			*end = 0;
 		unescape(f);
 		if (!strncmp(f, prefix, plen) && (f[plen] == '/' || !f[plen]))
-			oci_strs_push(&found, f);
+			strv_push(&found, f);
 	}
 	free(text);
 	*out = found.v;
@@ -143,8 +141,8 @@ int sb_share_teardown(const char *dir, struct error **err)
 			return -1;
 		for (size_t i = n; i-- > 0;)
 			umount2(mounts[i], MNT_DETACH);
-		struct oci_strs s = { mounts, n };
-		oci_strs_free(&s);
+		struct strv s = { mounts, n };
+		strv_free(&s);
 		if (!n)
 			return 0;
 	}

@@ -315,8 +315,8 @@ int sb_remove_dir(const char *dir, struct error **err)
 	/* Never walk into a mount: it would be the user's rootfs. */
 	if (sb_share_mounts(dir, &mounts, &n, err) < 0)
 		return -1;
-	struct oci_strs s = { mounts, n };
-	oci_strs_free(&s);
+	struct strv s = { mounts, n };
+	strv_free(&s);
 	if (n)
 		return error_set(err, EBUSY, "%s: %zu mounts remain; not removing it", dir, n);
 	if (remove_tree(AT_FDCWD, dir, 0) < 0 && errno != ENOENT)

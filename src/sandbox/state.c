@@ -20,7 +20,7 @@
 #include "util/proc.h"
 
 #define STATE_MAX (1 << 20)
-#define ID_MAX 100
+
 /* A forced delete waits this long for another command on the container. */
 #define SALVAGE_LOCK_MS 5000
 /* ROOT/ID/proxy.sock must fit a sockaddr_un (108 bytes). */
@@ -31,11 +31,11 @@ const char *const sb_status_names[] = { "creating", "created", "running", "pause
 int sb_check_id(const char *id, struct error **err)
 {
 	size_t n = strlen(id);
-	if (!n || n > ID_MAX ||
+	if (!n || n > VM_ID_MAX ||
 	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+.-") != n ||
 	    !strcmp(id, ".") || !strcmp(id, ".."))
 		return error_set(err, EINVAL, "invalid container id \"%.*s\": it must be 1 to %d "
-				 "of A-Z a-z 0-9 _ + . -", ID_MAX + 1, id, ID_MAX);
+				 "of A-Z a-z 0-9 _ + . -", VM_ID_MAX + 1, id, VM_ID_MAX);
 	return 0;
 }
 
@@ -127,7 +127,7 @@ static int parse(struct sb_state *s, const char *text, size_t len, struct error 
 {
 	struct json_doc d;
 	char status[16];
-	struct oci_strs k = { 0 }, v = { 0 };
+	struct strv k = { 0 }, v = { 0 };
 
 	if (json_parse(&d, text, len, err) < 0)
 		return -1;
@@ -255,9 +255,9 @@ int sb_state_write(const struct sb_state *s, struct error **err)
 
 void sb_state_free(struct sb_state *s)
 {
-	struct oci_strs k = { s->ann_keys, s->nann }, v = { s->ann_values, s->nann };
-	oci_strs_free(&k);
-	oci_strs_free(&v);
+	struct strv k = { s->ann_keys, s->nann }, v = { s->ann_values, s->nann };
+	strv_free(&k);
+	strv_free(&v);
 	s->ann_keys = s->ann_values = NULL;
 	s->nann = 0;
 }
@@ -312,7 +312,7 @@ static int cmp(const void *a, const void *b)
 
 int sb_state_list(const char *root, char ***ids, size_t *n, struct error **err)
 {
-	struct oci_strs out = { 0 };
+	struct strv out = { 0 };
 	DIR *d = opendir(root);
 	struct dirent *e;
 
@@ -321,12 +321,8 @@ int sb_state_list(const char *root, char ***ids, size_t *n, struct error **err)
 	if (!d)
 		return errno == ENOENT ? 0 : error_set_errno(err, errno, "--root %s", root);
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && sb_check_id(e->d_name, NULL) == 0 &&
-		    e->d_type == DT_DIR && oci_strs_push(&out, e->d_name) < 0) {
-			closedir(d);
-			oci_strs_free(&out);
-			return error_set(err, ENOMEM, "--root %s: too many containers", root);
-		}
+		if (e->d_name[0] != '.' && sb_check_id(e->d_name, NULL) == 0 && e->d_type == DT_DIR)
+			strv_push(&out, e->d_name);
 	closedir(d);
 	if (out.n)
 		qsort(out.v, out.n, sizeof(char *), cmp);

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "hypervisor/hypervisor.h"
+
 struct error;
 
 enum sb_status { SB_CREATING, SB_CREATED, SB_RUNNING, SB_PAUSED, SB_STOPPED };
@@ -24,7 +26,7 @@ struct sb_proc {
 };
 
 struct sb_state {
-	char id[128];
+	char id[VM_ID_MAX + 1];
 	char dir[PATH_MAX];	/* ROOT/ID */
 	char bundle[PATH_MAX];
 	char rootfs[PATH_MAX];

@@ -12,6 +12,9 @@
 
 struct error;
 
+/* A connected stream to "vsock://CID:PORT", "unix:///path" or "/path". */
+int transport_dial(const char *url, struct error **err);
+
 /* Connect to a unix stream socket; the descriptor is close-on-exec. */
 int unix_connect(const char *path, struct error **err);
 /* Listen on path with mode 0600; an existing socket file is an error unless

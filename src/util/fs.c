@@ -13,6 +13,7 @@
 
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/alloc.h"
 
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err)
 {
@@ -30,16 +31,12 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct e
 	for (;;) {
 		ssize_t r;
 		if (n == cap) {
-			char *p;
 			if (cap > max)
 				return error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
 			cap = cap ? cap * 2 : 4096;
 			if (cap > max + 1)
 				cap = max + 1;
-			p = realloc(data, cap + 1);
-			if (!p)
-				return error_set(err, ENOMEM, "%s: out of memory", path);
-			data = p;
+			data = xrealloc(data, cap + 1);
 		}
 		r = read(fd, data + n, cap - n);
 		if (r < 0 && errno == EINTR)
@@ -52,8 +49,8 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct e
 		if (n > max)
 			return error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
 	}
-	if (!data && !(data = malloc(1)))
-		return error_set(err, ENOMEM, "%s: out of memory", path);
+	if (!data)
+		data = xmalloc(1);
 	data[n] = '\0';
 	*out = steal_ptr(&data);
 	if (len)
@@ -90,13 +87,10 @@ int fs_list_files(const char *dir, size_t max, char ***names, size_t *n, struct 
 		return error_set_errno(err, errno, "%s", dir);
 	}
 	while ((de = readdir(d))) {
-		char *full = NULL;
-		bool file;
 		if (de->d_name[0] == '.')
 			continue;
-		if (asprintf(&full, "%s/%s", dir, de->d_name) < 0)
-			goto oom;
-		file = fs_is_file(full);
+		char *full = xasprintf("%s/%s", dir, de->d_name);
+		bool file = fs_is_file(full);
 		free(full);
 		if (!file)
 			continue;
@@ -105,13 +99,8 @@ int fs_list_files(const char *dir, size_t max, char ***names, size_t *n, struct 
 			fs_names_free(v, cnt);
 			return error_set(err, E2BIG, "%s: more than %zu files", dir, max);
 		}
-		char **nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv)
-			goto oom;
-		v = nv;
-		if (!(v[cnt] = strdup(de->d_name)))
-			goto oom;
-		cnt++;
+		v = xrealloc(v, (cnt + 1) * sizeof(*v));
+		v[cnt++] = xstrdup(de->d_name);
 	}
 	closedir(d);
 	if (cnt > 1)
@@ -119,10 +108,6 @@ int fs_list_files(const char *dir, size_t max, char ***names, size_t *n, struct 
 	*names = v;
 	*n = cnt;
 	return 0;
-oom:
-	closedir(d);
-	fs_names_free(v, cnt);
-	return error_set(err, ENOMEM, "%s: out of memory", dir);
 }
 
 bool fs_is_file(const char *path)

@@ -10,13 +10,14 @@
 #include <unistd.h>
 
 #include "factory/factory.h"
+#include "hypervisor/hypervisor.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "vmcache/internal.h"
 
 /* Stop and remove every VM directory under vms (a dead server's). */
-static void sweep(const char *vms)
+static void sweep(const char *vms, const struct hypervisor_ops *hv)
 {
 	DIR *d = opendir(vms);
 	struct dirent *e;
@@ -26,9 +27,10 @@ static void sweep(const char *vms)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		struct factory_vm vm = { 0 };
-		snprintf(vm.id, sizeof(vm.id), "%.63s", e->d_name);
-		snprintf(vm.dir, sizeof(vm.dir), "%s/%s", vms, e->d_name);
+		struct vm vm;
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s/%s", vms, e->d_name);
+		vm_init(&vm, hv, e->d_name, dir);
 		log_warn("VMCache: stopping VM %s, left by a server that is gone", vm.id);
 		factory_vm_stop(&vm, true);
 	}
@@ -45,7 +47,8 @@ static int held_by(int fd, const char *path, struct error **err)
 			 *text ? text : "?", (int)(strlen(path) - 5), path);
 }
 
-int vmcache_claim(const char *endpoint, char *vms, size_t size, struct error **err)
+int vmcache_claim(const char *endpoint, const struct hypervisor_ops *hv, char *vms, size_t size,
+		  struct error **err)
 {
 	char lock[PATH_MAX + 16], pid[32];
 
@@ -67,7 +70,7 @@ int vmcache_claim(const char *endpoint, char *vms, size_t size, struct error **e
 		close(fd);
 		return error_set_errno(err, errno, "VMCache server: %s", lock);
 	}
-	sweep(vms);
+	sweep(vms, hv);
 	if (mkdir(vms, 0700) < 0 && errno != EEXIST) {
 		close(fd);
 		return error_set_errno(err, errno, "VMCache server: %s", vms);
@@ -75,11 +78,12 @@ int vmcache_claim(const char *endpoint, char *vms, size_t size, struct error **e
 	return fd;
 }
 
-void vmcache_release(const char *endpoint, const char *vms, int lock)
+void vmcache_release(const char *endpoint, const struct hypervisor_ops *hv, const char *vms,
+		     int lock)
 {
 	char p[PATH_MAX + 16];
 
-	sweep(vms); /* none should be left; a VM handed out is the client's */
+	sweep(vms, hv); /* none should be left; a VM handed out is the client's */
 	rmdir(vms);
 	snprintf(p, sizeof(p), "%s.lock", endpoint);
 	unlink(p);

@@ -29,6 +29,7 @@
 #include "util/log.h"
 #include "vmcache/internal.h"
 #include "vmcache/vmcache.h"
+#include "util/alloc.h"
 
 #define MAX_VMS 64
 #define AGENT_READY_MS 120000
@@ -42,7 +43,7 @@ enum slot_state { SLOT_EMPTY, SLOT_MAKING, SLOT_READY, SLOT_HANDED };
 
 struct slot {
 	enum slot_state state;
-	struct factory_vm vm;
+	struct vm vm;
 	pthread_t thread;
 	unsigned index;
 	struct server *srv;
@@ -61,10 +62,9 @@ struct server {
 };
 
 /* A VM for slot s, in its own directory: made, its agent checked, paused. */
-static int make_vm(struct server *srv, struct factory_vm *vm, struct error **err)
+static int make_vm(struct server *srv, struct vm *vm, struct error **err)
 {
 	char id[64], dir[PATH_MAX + 80];
-	struct vm q;
 
 	pthread_mutex_lock(&srv->lock);
 	unsigned n = ++srv->seq;
@@ -77,15 +77,15 @@ static int make_vm(struct server *srv, struct factory_vm *vm, struct error **err
 		return -1;
 	vm->made_ahead = true;
 	if (!vm->paused) { /* booted: ready once the agent answers, then paused */
-		if (factory_vm_wait_agent(vm, AGENT_READY_MS, err) < 0 ||
-		    qemu_ops.attach(&q, vm->id, vm->dir, true, err) < 0)
+		if (agent_wait_ready(vm->agent_url, !vm->vsock_cid, AGENT_READY_MS, err) < 0) {
+			error_wrap(err, "VM %s", vm->id);
 			goto fail;
-		int r = qemu_ops.pause(&q, err);
-		qemu_ops.detach(&q);
-		if (r < 0)
+		}
+		if ((!vm->drv && vm->hv->attach(vm, true, err) < 0) || vm->hv->pause(vm, err) < 0)
 			goto fail;
 		vm->paused = true;
 	}
+	vm->hv->detach(vm);
 	return 0;
 fail:
 	factory_vm_stop(vm, true);
@@ -106,7 +106,7 @@ static void *filler(void *arg)
 		}
 		s->state = SLOT_MAKING;
 		pthread_mutex_unlock(&srv->lock);
-		struct factory_vm vm;
+		struct vm vm;
 		cleanup_error struct error *e = NULL;
 		int r = make_vm(srv, &vm, &e);
 		if (r < 0) {
@@ -141,7 +141,7 @@ static int allowed(const struct rpc_ctx *ctx, struct error **err)
 static bool slot_alive(struct slot *s)
 {
 	struct vm q;
-	if (qemu_ops.attach(&q, s->vm.id, s->vm.dir, false, NULL) == 0)
+	if (vm_open(&q, s->vm.hv, s->vm.id, s->vm.dir, false, NULL) == 0)
 		return true;
 	log_warn("VMCache: VM %s: its QEMU (pid %d) is gone: dropped", s->vm.id, (int)s->vm.pid);
 	factory_vm_stop(&s->vm, true);
@@ -182,7 +182,7 @@ static int h_get(const struct rpc_ctx *ctx_in, const struct rpc_method *m, const
 	struct rpc_ctx *ctx = (struct rpc_ctx *)ctx_in; /* its done hook is ours to set */
 	struct server *srv = ctx->user;
 	cache_GrpcVM *r = resp;
-	struct factory_vm vm;
+	struct vm vm;
 	struct timespec until;
 	int code = allowed(ctx, err);
 	struct slot *s = NULL;
@@ -211,13 +211,13 @@ static int h_get(const struct rpc_ctx *ctx_in, const struct rpc_method *m, const
 	ctx->done = handed;
 	ctx->token = (uint64_t)(s - srv->slots);
 	log_info("VMCache: VM %s handed out (QEMU pid %d)", vm.id, (int)vm.pid);
-	if (factory_vm_encode(&vm, ctx->scratch) < 0 || !(r->id = strdup(vm.id)) ||
-	    asprintf(&r->proxyURL, "%s%s", vm.vsock_cid || agent_url_is_noop(vm.agent_url) ? "" : "unix://",
-		     vm.agent_url) < 0) {
-		r->proxyURL = NULL; /* not delivered: back in the cache */
-		error_set(err, ENOMEM, "out of memory");
+	if (factory_vm_encode(&vm, ctx->scratch) < 0) { /* not delivered: back in the cache */
+		error_set(err, E2BIG, "VM %s: description too long", vm.id);
 		return GRPC_INTERNAL;
 	}
+	r->id = xstrdup(vm.id);
+	r->proxyURL = xasprintf("%s%s", vm.vsock_cid || agent_url_is_noop(vm.agent_url) ? "" : "unix://",
+				vm.agent_url);
 	pb_bytes_out_buf(&r->hypervisor, ctx->scratch);
 	r->cpu = vm.cpus;
 	r->memory = vm.memory_mib;
@@ -248,11 +248,7 @@ static int h_status(const struct rpc_ctx *ctx, const struct rpc_method *m, const
 	if (code)
 		return code;
 	r->pid = getpid();
-	r->vmstatus = calloc(srv->count ? srv->count : 1, sizeof(*r->vmstatus));
-	if (!r->vmstatus) {
-		error_set(err, ENOMEM, "out of memory");
-		return GRPC_INTERNAL;
-	}
+	r->vmstatus = xcalloc(srv->count, sizeof(*r->vmstatus));
 	pthread_mutex_lock(&srv->lock);
 	for (unsigned i = 0; i < srv->count; i++) {
 		struct slot *s = &srv->slots[i];
@@ -382,12 +378,10 @@ static int serve(struct server *srv, const char *endpoint, struct error **err)
 
 int vmcache_serve(const struct vmcache_opts *o, struct error **err)
 {
-	struct server *srv = calloc(1, sizeof(*srv));
+	struct server *srv = xcalloc(1, sizeof(*srv));
 	sigset_t set;
 	int r = -1;
 
-	if (!srv)
-		return error_set(err, ENOMEM, "out of memory");
 	if (o->count == 0 || o->count > MAX_VMS) {
 		free(srv);
 		return error_set(err, EINVAL, "factory.vm_cache_number: %u is not 1 to %d",
@@ -403,7 +397,8 @@ int vmcache_serve(const struct vmcache_opts *o, struct error **err)
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->changed, NULL);
 	srv->count = o->count;
-	int lock = vmcache_claim(o->endpoint, srv->vms, sizeof(srv->vms), err);
+	const struct hypervisor_ops *hv = hypervisor_of(o->config);
+	int lock = vmcache_claim(o->endpoint, hv, srv->vms, sizeof(srv->vms), err);
 	if (lock < 0)
 		goto out;
 	if (factory_init(&srv->f, o->config, o->cache_dir, NULL, err) == 0) {
@@ -416,7 +411,7 @@ int vmcache_serve(const struct vmcache_opts *o, struct error **err)
 		else
 			r = serve(srv, o->endpoint, err);
 	}
-	vmcache_release(o->endpoint, srv->vms, lock);
+	vmcache_release(o->endpoint, hv, srv->vms, lock);
 out:
 	buf_free(&srv->config_data);
 	buf_free(&srv->agent_config);

@@ -1,4 +1,4 @@
-// fuzz-srcs: src/config/toml.c src/config/value.c src/config/config.c src/config/schema.c src/util/buf.c src/util/error.c
+// fuzz-srcs: src/config/toml.c src/config/value.c src/config/config.c src/config/schema.c src/util/buf.c src/util/error.c src/util/strv.c src/util/alloc.c
 /* libFuzzer target: configuration.toml text through the TOML subset reader,
  * the schema and the cross-key checks. Nothing may crash, overread or leak. */
 #include <stddef.h>

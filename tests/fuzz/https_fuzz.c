@@ -1,4 +1,4 @@
-// fuzz-srcs: src/https/resp.c src/cli/check_release.c src/util/semver.c src/json/read.c src/util/buf.c src/util/error.c
+// fuzz-srcs: src/https/resp.c src/cli/check_release.c src/util/semver.c src/json/read.c src/util/buf.c src/util/error.c src/util/alloc.c
 /* libFuzzer target: an HTTPS response as the release check reads it. The
  * first byte chooses where the bytes are split between two feeds (and
  * whether the peer then closes); a complete body goes to the releases

@@ -1,4 +1,4 @@
-// fuzz-srcs: src/net/netlink.c src/util/buf.c src/util/error.c
+// fuzz-srcs: src/net/netlink.c src/util/buf.c src/util/error.c src/util/alloc.c
 /* libFuzzer target: a netlink reply, walked message by message with each
  * fixed header size the agent expects, every attribute looked up. */
 #include <stdint.h>

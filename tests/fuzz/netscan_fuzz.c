@@ -1,4 +1,4 @@
-// fuzz-srcs: src/net/scan.c src/net/netlink.c src/util/buf.c src/util/error.c src/util/log.c src/json/writer.c
+// fuzz-srcs: src/net/scan.c src/net/netlink.c src/util/buf.c src/util/error.c src/util/log.c src/json/writer.c src/util/alloc.c
 /* libFuzzer target: the replies of a namespace's link, address, route and
  * neighbour dumps as the host reads them (net_scan_feed with each fixed
  * header size), then the endpoints, routes and neighbours picked. */

@@ -1,4 +1,4 @@
-// fuzz-srcs: src/trace/span.c src/trace/summary.c src/trace/tracer.c src/trace/export.c src/json/read.c src/json/writer.c src/util/buf.c src/util/error.c src/util/fs.c src/util/log.c
+// fuzz-srcs: src/trace/span.c src/trace/summary.c src/trace/tracer.c src/trace/export.c src/json/read.c src/json/writer.c src/util/buf.c src/util/error.c src/util/fs.c src/util/log.c src/util/alloc.c
 /* libFuzzer target: a traceparent header (format(parse(x)) must parse to
  * the same context), a file given to trace summary, and span lines from
  * another process (the guest agent's StopTracing answer) into a memory

@@ -1,4 +1,4 @@
-// fuzz-srcs: src/factory/vm.c src/factory/key.c src/json/read.c src/json/writer.c src/util/buf.c src/util/error.c
+// fuzz-srcs: src/factory/vm.c src/factory/key.c src/config/schema.c src/json/read.c src/json/writer.c src/util/buf.c src/util/error.c
 /* libFuzzer target: a VM description as a VMCache server sends it
  * (GrpcVM.hypervisor), and a compatibility key against a fixed one.
  * Nothing may crash, overread or leak; what decodes must encode again. */
@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct factory_vm vm;
+	static struct vm vm;
 	struct error *err = NULL;
 	char field[64], key[FACTORY_KEY_MAX];
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "hypervisor/qemu/argv.h"
+#include "hypervisor/qemu/qemu.h"
 #include "util/error.h"
 
 int main(int argc, char **argv)
@@ -25,16 +25,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: %s\n", err->msg);
 		return 1;
 	}
-	struct qemu_launch l = { "test", argv[1], "tcg", NULL, 0, -1, 1024, QEMU_BOOT, NULL,
-				 false, NULL, 0, NULL, 0, NULL, NULL };
+	struct vm_launch l = { .mode = VM_BOOT, .accel = "tcg", .vhost_fd = -1,
+			       .maxmem_mib = 1024 };
+	static struct vm vm;
+	vm_init(&vm, &qemu_ops, "test", argv[1]);
 	if (!strncmp(argv[2], "template:", 9)) {
-		l.mode = QEMU_TEMPLATE;
+		l.mode = VM_TEMPLATE;
 		l.mem_path = argv[2] + 9;
 	} else if (!strncmp(argv[2], "clone:", 6)) {
-		l.mode = QEMU_CLONE;
+		l.mode = VM_CLONE;
 		l.mem_path = argv[2] + 6;
 	}
-	if (qemu_argv(&c->qemu, &l, &v, &err) < 0) {
+	if (qemu_argv(&c->qemu, &vm, &l, &v, &err) < 0) {
 		fprintf(stderr, "error: %s\n", err->msg);
 		return 1;
 	}

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hypervisor/qmp.h"
+#include "hypervisor/qemu/qmp.h"
 #include "util/error.h"
 
 static int typed(struct qmp *q, const char *s, int t, struct buf *out, struct error **err)

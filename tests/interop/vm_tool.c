@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hypervisor/hypervisor.h"
+#include "hypervisor/qemu/qemu.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -33,7 +33,7 @@ static int guest_wait(struct vm *vm, const char *text, struct error **err)
 {
 	static size_t from;
 	char p[PATH_MAX + 16];
-	snprintf(p, sizeof(p), "%s/console.log", vm->run_dir);
+	snprintf(p, sizeof(p), "%s/console.log", vm->dir);
 	for (int i = 0; i < 12000; i++) { /* 120 s */
 		char *log = NULL;
 		size_t n = 0;
@@ -71,22 +71,22 @@ static int queries(struct vm *vm, struct error **err)
 	size_t n;
 	int t = 10000;
 
-	if (qmp_query_hotpluggable_cpus(&vm->qmp, t, &slots, &n, err) < 0)
+	if (qmp_query_hotpluggable_cpus(&vm->drv->qmp, t, &slots, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		printf("slot %s %s %s\n", slots[i].type, slots[i].qom_path[0] ? slots[i].qom_path : "free", slots[i].props);
 	free(slots);
-	if (qmp_query_cpus_fast(&vm->qmp, t, &cpus, &n, err) < 0)
+	if (qmp_query_cpus_fast(&vm->drv->qmp, t, &cpus, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		printf("cpu %d %s thread %s\n", cpus[i].cpu_index, cpus[i].qom_path, cpus[i].thread_id > 0 ? "yes" : "no");
 	free(cpus);
-	if (qmp_query_iothreads(&vm->qmp, t, &threads, &n, err) < 0)
+	if (qmp_query_iothreads(&vm->drv->qmp, t, &threads, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		printf("iothread %s thread %s\n", threads[i].id, threads[i].thread_id > 0 ? "yes" : "no");
 	free(threads);
-	if (qmp_query_memory_devices(&vm->qmp, t, &mems, &n, err) < 0)
+	if (qmp_query_memory_devices(&vm->drv->qmp, t, &mems, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		printf("memory %s %s slot %d size %llu %s\n", mems[i].type, mems[i].id, mems[i].slot, mems[i].size, mems[i].memdev);
@@ -105,17 +105,18 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 	}
 	if (!strcmp(s, "start") || !strncmp(s, "template:", 9) || !strncmp(s, "clone:", 6)) {
 		char mem[4096] = "", *state = NULL;
-		struct qemu_launch l = { "test", run_dir, "tcg", share[0] ? share : NULL, 0, -1, 1024,
-					 QEMU_BOOT, NULL, false, NULL, 0, NULL, 0, NULL, NULL };
+		struct vm_launch l = { .mode = VM_BOOT, .accel = "tcg",
+				       .shared_dir = share[0] ? share : NULL, .vhost_fd = -1,
+				       .maxmem_mib = 1024 };
 		if (strcmp(s, "start")) {
 			snprintf(mem, sizeof(mem), "%s", strchr(s, ':') + 1);
-			l.mode = s[0] == 't' ? QEMU_TEMPLATE : QEMU_CLONE;
+			l.mode = s[0] == 't' ? VM_TEMPLATE : VM_CLONE;
 			l.mem_path = mem;
-			if (l.mode == QEMU_CLONE && (state = strchr(mem, ':')))
+			if (l.mode == VM_CLONE && (state = strchr(mem, ':')))
 				*state++ = 0;
 			l.state_path = state;
 		}
-		return h->start(vm, &c->qemu, &l, err);
+		return h->start(vm, c, &l, err);
 	}
 	if (!strncmp(s, "save:", 5)) {
 		int r = h->save(vm, s + 5, err);
@@ -146,19 +147,19 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 		if (!(dev = strchr(dir, ':')))
 			return error_set(err, EINVAL, "accel:CACHE_DIR:KVM_DEV");
 		*dev++ = 0;
-		const char *a = qemu_accel(&c->qemu, dir, dev, why, sizeof(why));
+		const char *a = h->accel(c, dir, dev, why, sizeof(why));
 		printf("accel %s (%s)\n", a, why);
 		return 0;
 	}
 	if (!strncmp(s, "probe:", 6)) {
-		int r = qemu_probe_boot(&c->qemu, s + 6, 60000, err);
+		int r = h->probe_boot(c, s + 6, 60000, err);
 		if (r == 0)
 			printf("probe %s ok\n", s + 6);
 		return r;
 	}
 	if (!strcmp(s, "status")) {
 		struct buf b = BUF_INIT(256);
-		int r = h->check(vm, err) < 0 ? -1 : qmp_query_status(&vm->qmp, 10000, &b, err);
+		int r = h->check(vm, err) < 0 ? -1 : qmp_query_status(&vm->drv->qmp, 10000, &b, err);
 		if (r == 0)
 			printf("status %s\n", b.data);
 		buf_free(&b);
@@ -166,28 +167,27 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 	}
 	if (!strcmp(s, "shutdown")) { /* wait for the guest to power off */
 		struct buf b = BUF_INIT(4096);
-		int r = qmp_wait_event(&vm->qmp, "SHUTDOWN", NULL, NULL, 300000, &b, err);
+		int r = qmp_wait_event(&vm->drv->qmp, "SHUTDOWN", NULL, NULL, 300000, &b, err);
 		if (r == 0)
 			printf("shutdown %s\n", b.data);
 		buf_free(&b);
 		return r;
 	}
-	char id[64];
+	struct vm_device d = { .kind = s[0] == 'c' ? VM_DEV_VCPU
+				       : s[0] == 'm' ? VM_DEV_MEMORY
+						     : VM_DEV_DISK };
 	if (!strcmp(s, "cpu+") || !strncmp(s, "mem+:", 5) || !strncmp(s, "disk+:", 6)) {
-		int r = h->check(vm, err) < 0			? -1
-			: !strcmp(s, "cpu+")			? qemu_hotplug_vcpu(vm, id, sizeof(id), err)
-			: !strncmp(s, "mem+:", 5)		? qemu_hotplug_memory(vm, (uint32_t)atoi(s + 5), id, sizeof(id), err)
-								: qemu_hotplug_disk(vm, s + 6, id, sizeof(id), err);
+		d.size_mib = s[0] == 'm' ? (uint32_t)atoi(s + 5) : 0;
+		d.image = s[0] == 'd' ? s + 6 : NULL;
+		int r = h->check(vm, err) < 0 ? -1 : h->hotplug(vm, &d, err);
 		if (r == 0)
-			printf("added %s\n", id);
+			printf("added %s\n", d.id);
 		return r;
 	}
 	if (!strncmp(s, "cpu-:", 5) || !strncmp(s, "mem-:", 5) || !strncmp(s, "disk-:", 6)) {
 		const char *dev = strchr(s, ':') + 1;
-		int r = h->check(vm, err) < 0 ? -1
-			: s[0] == 'c'	      ? qemu_unplug_vcpu(vm, dev, err)
-			: s[0] == 'm'	      ? qemu_unplug_memory(vm, dev, err)
-					      : qemu_unplug_disk(vm, dev, err);
+		snprintf(d.id, sizeof(d.id), "%s", dev);
+		int r = h->check(vm, err) < 0 ? -1 : h->unplug(vm, &d, err);
 		if (r == 0)
 			printf("removed %s\n", dev);
 		return r;
@@ -199,7 +199,7 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 		if (args)
 			*args++ = 0;
 		struct buf b = BUF_INIT(0);
-		int r = qmp_execute(&vm->qmp, cmd, args, 10000, &b, err);
+		int r = qmp_execute(&vm->drv->qmp, cmd, args, 10000, &b, err);
 		if (r == 0)
 			printf("%s %s\n", cmd, b.data ? b.data : "");
 		buf_free(&b);
@@ -225,13 +225,14 @@ static int step(struct vm *vm, const struct config *c, const char *run_dir, cons
 int main(int argc, char **argv)
 {
 	struct error *err = NULL;
-	struct vm vm = { 0 };
+	static struct vm vm;
 
 	if (argc < 4)
 		return fprintf(stderr, "usage: vm-tool RUN_DIR TOML STEP...\n"), 2;
 	struct config *c = config_new_defaults(&err);
 	if (!c || config_apply(c, "vm", argv[2], strlen(argv[2]), &err) < 0)
 		return fprintf(stderr, "error: %s\n", err->msg), 1;
+	vm_init(&vm, &qemu_ops, "test", argv[1]);
 	for (int i = 3; i < argc; i++) {
 		if (step(&vm, c, argv[1], argv[i], &err) < 0) {
 			fprintf(stderr, "error: %s\n", err ? err->msg : argv[i]);

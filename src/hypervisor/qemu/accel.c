@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hypervisor/hypervisor.h"
+#include "hypervisor/qemu/qemu.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/proc.h"
@@ -25,9 +25,10 @@ static bool set(const char *s)
 	return s && *s;
 }
 
-int qemu_probe_boot(const struct config_qemu *c, const char *accel, int timeout_ms,
+int qemu_probe_boot(const struct config *cfg, const char *accel, int timeout_ms,
 		    struct error **err)
 {
+	const struct config_qemu *c = &cfg->qemu;
 	char machine[512], cpu[512], out[4096];
 	/* no initrd, no root: the kernel panics for want of a root file system
 	 * and, with panic=-1 and --no-reboot, QEMU exits 0 */
@@ -87,9 +88,10 @@ static uint64_t key(const struct config_qemu *c)
 	return h;
 }
 
-const char *qemu_accel(const struct config_qemu *c, const char *cache_dir, const char *kvm_dev,
+const char *qemu_accel(const struct config *cfg, const char *cache_dir, const char *kvm_dev,
 		       char *why, size_t why_size)
 {
+	const struct config_qemu *c = &cfg->qemu;
 	char path[PATH_MAX], *cached = NULL, text[1024];
 	struct error *e = NULL;
 
@@ -111,7 +113,7 @@ const char *qemu_accel(const struct config_qemu *c, const char *cache_dir, const
 		return strncmp(text, "kvm", 3) ? "tcg" : "kvm";
 	}
 	free(cached);
-	if (qemu_probe_boot(c, "kvm", PROBE_TIMEOUT_MS, &e) == 0) {
+	if (qemu_probe_boot(cfg, "kvm", PROBE_TIMEOUT_MS, &e) == 0) {
 		snprintf(text, sizeof(text), "kvm");
 	} else {
 		snprintf(text, sizeof(text), "tcg KVM probe: %s", e->msg);

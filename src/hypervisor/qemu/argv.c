@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "autoconf.h"
-#include "hypervisor/qemu/argv.h"
+#include "hypervisor/qemu/qemu.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/alloc.h"
 
 const char qemu_default_kernel_params[] =
 	"tsc=reliable no_timer_check rcupdate.rcu_expedited=1 i8042.direct=1 i8042.dumbkbd=1 "
@@ -30,17 +31,9 @@ static void add(struct av *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	if (n < 0 || config_strv_push(a->v, s) < 0)
-		a->failed = true;
-}
-
-void strv_free(struct strv *v)
-{
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i]);
-	free(v->v);
-	v->v = NULL;
-	v->n = 0;
+	if (n < 0)
+		alloc_failed(strlen(fmt));
+	strv_push_owned(a->v, s, 0);
 }
 
 static bool set(const char *s)
@@ -50,16 +43,16 @@ static bool set(const char *s)
 
 /* Kata's rule when the host's CPUs are known: default_maxvcpus 0 or above
  * them means them, at most 240; never fewer than the vCPUs booted. */
-static uint32_t maxvcpus(const struct config_qemu *c, const struct qemu_launch *l)
+static uint32_t maxvcpus(const struct config_qemu *c, const struct vm_launch *l)
 {
-	uint32_t vcpus = c->default_vcpus > 0 ? (uint32_t)c->default_vcpus : 1;
+	uint32_t vcpus = (uint32_t)c->default_vcpus;
 	uint32_t max = c->default_maxvcpus;
 	if (l->host_cpus && (!max || max > l->host_cpus))
 		max = l->host_cpus > 240 ? 240 : l->host_cpus;
 	return max > vcpus ? max : vcpus;
 }
 
-static char *kernel_params(const struct config_qemu *c, const struct qemu_launch *l)
+static char *kernel_params(const struct config_qemu *c, const struct vm_launch *l)
 {
 	struct buf b = BUF_INIT(0);
 
@@ -76,7 +69,8 @@ static char *kernel_params(const struct config_qemu *c, const struct qemu_launch
 	return buf_steal(&b);
 }
 
-static int check(const struct config_qemu *c, const struct qemu_launch *l, struct error **err)
+static int check(const struct config_qemu *c, const struct vm *vm, const struct vm_launch *l,
+		 struct error **err)
 {
 	if (!set(c->path))
 		return error_set(err, EINVAL, "hypervisor.qemu.path: not set");
@@ -86,14 +80,14 @@ static int check(const struct config_qemu *c, const struct qemu_launch *l, struc
 		return error_set(err, EINVAL, "hypervisor.qemu: initrd and image are exclusive");
 	if (c->use_vsock && (!l->vsock_cid || l->vhost_fd < 0))
 		return error_set(err, EINVAL, "hypervisor.qemu.use_vsock: no vsock CID for the VM");
-	if (l->mode != QEMU_BOOT && !set(l->mem_path))
-		return error_set(err, EINVAL, "VM %s: a template or clone needs a memory file", l->id);
-	if (l->nnics && l->mode != QEMU_BOOT)
-		return error_set(err, EINVAL, "VM %s: a template or clone boots without NICs", l->id);
+	if (l->mode != VM_BOOT && !set(l->mem_path))
+		return error_set(err, EINVAL, "VM %s: a template or clone needs a memory file", vm->id);
+	if (l->nnics && l->mode != VM_BOOT)
+		return error_set(err, EINVAL, "VM %s: a template or clone boots without NICs", vm->id);
 	for (unsigned i = 0; i < l->nnics; i++)
-		if (!l->nics[i].nfds || l->nics[i].nfds > QEMU_MAX_QUEUES ||
+		if (!l->nics[i].nfds || l->nics[i].nfds > VM_MAX_QUEUES ||
 		    (l->nics[i].nvhost && l->nics[i].nvhost != l->nics[i].nfds))
-			return error_set(err, EINVAL, "VM %s: NIC %s: no or too many queues", l->id,
+			return error_set(err, EINVAL, "VM %s: NIC %s: no or too many queues", vm->id,
 					 l->nics[i].tap);
 	if (c->pcie_root_port && strcmp(c->machine_type, "q35"))
 		return error_set(err, EINVAL, "hypervisor.qemu.pcie_root_port: needs machine_type q35");
@@ -103,12 +97,11 @@ static int check(const struct config_qemu *c, const struct qemu_launch *l, struc
 	return 0;
 }
 
-static void machine(struct av *a, const struct config_qemu *c, const struct qemu_launch *l)
+static void machine(struct av *a, const struct config_qemu *c, const struct vm_launch *l)
 {
-	uint32_t vcpus = c->default_vcpus > 0 ? (uint32_t)c->default_vcpus : 1;
-	uint32_t max = maxvcpus(c, l), mem = c->default_memory ? c->default_memory : 2048;
+	uint32_t vcpus = (uint32_t)c->default_vcpus, max = maxvcpus(c, l), mem = c->default_memory;
 	uint32_t maxmem = l->maxmem_mib > mem ? l->maxmem_mib : mem;
-	bool file = l->mode != QEMU_BOOT;
+	bool file = l->mode != VM_BOOT;
 
 	add(a, "-machine");
 	add(a, "%s,accel=%s%s%s%s", c->machine_type, l->accel, file ? ",memory-backend=mem0" : "",
@@ -127,11 +120,11 @@ static void machine(struct av *a, const struct config_qemu *c, const struct qemu
 	if (file) {
 		add(a, "-object");
 		add(a, "memory-backend-file,id=mem0,size=%uM,mem-path=%s,share=%s", mem, l->mem_path,
-		    l->mode == QEMU_TEMPLATE ? "on" : "off");
+		    l->mode == VM_TEMPLATE ? "on" : "off");
 	}
 }
 
-static void boot(struct av *a, const struct config_qemu *c, const struct qemu_launch *l)
+static void boot(struct av *a, const struct config_qemu *c, const struct vm_launch *l)
 {
 	add(a, "-kernel");
 	add(a, "%s", c->kernel);
@@ -166,7 +159,8 @@ static void bridges(struct av *a, const struct config_qemu *c)
 	}
 }
 
-static void devices(struct av *a, const struct config_qemu *c, const struct qemu_launch *l)
+static void devices(struct av *a, const struct config_qemu *c, const struct vm *vm,
+		    const struct vm_launch *l)
 {
 	bridges(a, c);
 	for (uint32_t i = 0; i < c->pcie_root_port; i++) {
@@ -177,7 +171,7 @@ static void devices(struct av *a, const struct config_qemu *c, const struct qemu
 	add(a, "-device");
 	add(a, "virtio-serial-pci,id=serial0");
 	add(a, "-chardev");
-	add(a, "file,id=charconsole0,path=%s/console.log", l->run_dir);
+	add(a, "file,id=charconsole0,path=%s/console.log", vm->dir);
 	add(a, "-device");
 	add(a, "virtconsole,chardev=charconsole0,id=console0");
 	if (c->use_vsock) {
@@ -186,7 +180,7 @@ static void devices(struct av *a, const struct config_qemu *c, const struct qemu
 		    l->vhost_fd, l->vsock_cid, l->vsock_cid);
 	} else if (ENABLE_TRANSPORT_SERIAL) {
 		add(a, "-chardev");
-		add(a, "socket,id=charch0,path=%s/kata.sock,server=on,wait=off", l->run_dir);
+		add(a, "socket,id=charch0,path=%s/kata.sock,server=on,wait=off", vm->dir);
 		add(a, "-device");
 		add(a, "virtserialport,bus=serial0.0,chardev=charch0,id=channel0,name=agent.channel.0");
 	}
@@ -220,11 +214,11 @@ static void fd_list(char *out, size_t size, const int *fds, unsigned n)
 /* Kata's tap NetDevice: -netdev tap,fds=...[,vhost=on,vhostfds=...] and
  * virtio-net-pci with the endpoint's MAC, multi-queue with a queue per
  * fd, no option ROM. */
-static void nics(struct av *a, const struct qemu_launch *l)
+static void nics(struct av *a, const struct vm_launch *l)
 {
 	char fds[128], vfds[128];
 	for (unsigned i = 0; i < l->nnics; i++) {
-		const struct qemu_nic *n = &l->nics[i];
+		const struct vm_nic *n = &l->nics[i];
 		fd_list(fds, sizeof(fds), n->fds, n->nfds);
 		fd_list(vfds, sizeof(vfds), n->vhostfds, n->nvhost);
 		add(a, "-netdev");
@@ -240,33 +234,33 @@ static void nics(struct av *a, const struct qemu_launch *l)
 	}
 }
 
-int qemu_argv(const struct config_qemu *c, const struct qemu_launch *l, struct strv *argv,
-	      struct error **err)
+int qemu_argv(const struct config_qemu *c, const struct vm *vm, const struct vm_launch *l,
+	      struct strv *argv, struct error **err)
 {
 	struct av a = { argv, false };
 
 	memset(argv, 0, sizeof(*argv));
-	if (check(c, l, err) < 0)
+	if (check(c, vm, l, err) < 0)
 		return -1;
 	add(&a, "%s", c->path);
 	add(&a, "-name");
-	add(&a, "sandbox-%s", l->id);
+	add(&a, "sandbox-%s", vm->id);
 	machine(&a, c, l);
 	boot(&a, c, l);
 	for (const char *s = "-no-user-config\0-nodefaults\0-nographic\0--no-reboot\0"; *s;
 	     s += strlen(s) + 1)
 		add(&a, "%s", s);
-	devices(&a, c, l);
+	devices(&a, c, vm, l);
 	nics(&a, l);
-	if (l->mode == QEMU_CLONE) {
+	if (l->mode == VM_CLONE) {
 		add(&a, "-S");
 		add(&a, "-incoming");
 		add(&a, "defer");
 	}
 	add(&a, "-qmp");
-	add(&a, "unix:%s/qmp.sock,server=on,wait=off", l->run_dir);
+	add(&a, "unix:%s/qmp.sock,server=on,wait=off", vm->dir);
 	add(&a, "-pidfile");
-	add(&a, "%s/pid", l->run_dir);
+	add(&a, "%s/pid", vm->dir);
 	add(&a, "-daemonize");
 	if (a.failed) {
 		strv_free(argv);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hypervisor/hypervisor.h"
+#include "hypervisor/qemu/qemu.h"
 #include "util/digest.h"
 #include "util/error.h"
 

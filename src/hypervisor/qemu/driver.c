@@ -11,18 +11,19 @@
 #include <unistd.h>
 
 #include "autoconf.h"
-#include "hypervisor/hypervisor.h"
+#include "hypervisor/qemu/qemu.h"
 #include "transport/transport.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/proc.h"
+#include "util/alloc.h"
 
 #define QMP_TIMEOUT_MS 10000
 #define STOP_WAIT_MS 2000
 
 static void path(char *out, size_t size, const struct vm *vm, const char *name)
 {
-	snprintf(out, size, "%s/%s", vm->run_dir, name);
+	snprintf(out, size, "%s/%s", vm->dir, name);
 }
 
 /* Running, and not a zombie: a daemonized QEMU is reaped by whoever adopted
@@ -72,7 +73,7 @@ static void last_line(struct vm *vm, char *out, size_t size)
 }
 /* fork and exec argv with stdout and stderr to qemu.log; QEMU daemonizes,
  * so the child we wait for exits once the VM runs (or failed). */
-static int launch(struct vm *vm, struct strv *argv, const struct qemu_launch *l,
+static int launch(struct vm *vm, struct strv *argv, const struct vm_launch *l,
 		  struct error **err)
 {
 	char log[PATH_MAX + 16];
@@ -144,22 +145,39 @@ static int record_start(struct vm *vm, struct error **err)
 
 static int qemu_stop(struct vm *vm, struct error **err);
 
-static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct qemu_launch *l,
+/* The monitor at DIR/qmp.sock, as vm->drv. */
+static int monitor_open(struct vm *vm, const struct config_qemu *c, struct error **err)
+{
+	char qmp[PATH_MAX + 16];
+	struct vm_driver *d = xcalloc(1, sizeof(*d));
+
+	path(qmp, sizeof(qmp), vm, "qmp.sock");
+	if (qmp_connect(&d->qmp, qmp, QMP_TIMEOUT_MS, err) < 0) {
+		free(d);
+		return error_wrap(err, "VM %s", vm->id);
+	}
+	d->qmp.trace = vm->trace;
+	if (c) {
+		d->iothreads = ENABLE_IOTHREADS && c->enable_iothreads ? c->indep_iothreads : 0;
+		d->root_ports = c->pcie_root_port;
+	}
+	vm->drv = d;
+	return 0;
+}
+
+static int qemu_start(struct vm *vm, const struct config *cfg, const struct vm_launch *l,
 		      struct error **err)
 {
+	const struct config_qemu *c = &cfg->qemu;
 	struct strv argv;
-	char qmp[PATH_MAX + 16];
 
-	memset(vm, 0, sizeof(*vm));
-	snprintf(vm->id, sizeof(vm->id), "%s", l->id);
-	snprintf(vm->run_dir, sizeof(vm->run_dir), "%s", l->run_dir);
-	vm->iothreads = ENABLE_IOTHREADS && c->enable_iothreads ? c->indep_iothreads : 0;
-	vm->root_ports = c->pcie_root_port;
-	if (l->mode != QEMU_CLONE && qemu_assets_verify(c, err) < 0)
+	vm->pid = 0;
+	vm->drv = NULL;
+	if (l->mode != VM_CLONE && qemu_assets_verify(c, err) < 0)
 		return error_wrap(err, "VM %s", vm->id);
-	if (mkdir(vm->run_dir, 0700) < 0 && errno != EEXIST)
-		return error_set_errno(err, errno, "VM %s: %s", vm->id, vm->run_dir);
-	if (qemu_argv(c, l, &argv, err) < 0)
+	if (mkdir(vm->dir, 0700) < 0 && errno != EEXIST)
+		return error_set_errno(err, errno, "VM %s: %s", vm->id, vm->dir);
+	if (qemu_argv(c, vm, l, &argv, err) < 0)
 		return -1;
 	struct trace_span sp;
 	trace_begin(&sp, l->trace, "qemu.spawn");
@@ -170,18 +188,17 @@ static int qemu_start(struct vm *vm, const struct config_qemu *c, const struct q
 		goto fail;
 	}
 	trace_end(&sp, 0, NULL);
-	path(qmp, sizeof(qmp), vm, "qmp.sock");
+	const struct trace_ctx *keep = vm->trace;
 	trace_begin(&sp, l->trace, "qmp.connect");
-	r = qmp_connect(&vm->qmp, qmp, QMP_TIMEOUT_MS, err);
+	vm->trace = l->trace;
+	r = monitor_open(vm, c, err);
+	vm->trace = keep;
 	trace_end_err(&sp, r, err);
-	if (r < 0) {
-		error_wrap(err, "VM %s", vm->id);
+	if (r < 0)
 		goto fail;
-	}
-	vm->qmp_open = true;
-	vm->qmp.trace = l->trace;
-	if (l->mode == QEMU_CLONE && l->state_path && qemu_load_state(vm, l->state_path, err) < 0)
+	if (l->mode == VM_CLONE && l->state_path && qemu_load_state(vm, l->state_path, err) < 0)
 		goto fail;
+	vm->drv->qmp.trace = vm->trace;
 	return 0;
 fail:
 	qemu_stop(vm, NULL);
@@ -192,33 +209,40 @@ static int qemu_check(struct vm *vm, struct error **err)
 {
 	if (!alive(vm->pid))
 		return error_set(err, ESRCH, "VM %s: QEMU (pid %d) is gone", vm->id, (int)vm->pid);
-	if (!vm->qmp_open)
+	if (!vm->drv)
 		return error_set(err, EPIPE, "VM %s: no monitor connection", vm->id);
 	return 0;
 }
 
 static int qemu_pause(struct vm *vm, struct error **err)
 {
-	if (qemu_check(vm, err) < 0 || qmp_stop(&vm->qmp, QMP_TIMEOUT_MS, err) < 0)
+	if (qemu_check(vm, err) < 0 || qmp_stop(&vm->drv->qmp, QMP_TIMEOUT_MS, err) < 0)
 		return error_wrap(err, "pause");
 	return 0;
 }
 
 static int qemu_resume(struct vm *vm, struct error **err)
 {
-	if (qemu_check(vm, err) < 0 || qmp_cont(&vm->qmp, QMP_TIMEOUT_MS, err) < 0)
+	if (qemu_check(vm, err) < 0 || qmp_cont(&vm->drv->qmp, QMP_TIMEOUT_MS, err) < 0)
 		return error_wrap(err, "resume");
 	return 0;
 }
 
+static void qemu_detach(struct vm *vm)
+{
+	if (vm->drv) {
+		qmp_close(&vm->drv->qmp);
+		free(vm->drv);
+	}
+	vm->drv = NULL;
+}
+
 static int qemu_stop(struct vm *vm, struct error **err)
 {
-	bool had_qmp = vm->qmp_open;
-	if (vm->qmp_open && alive(vm->pid))
-		qmp_quit(&vm->qmp, STOP_WAIT_MS, NULL);
-	if (vm->qmp_open)
-		qmp_close(&vm->qmp);
-	vm->qmp_open = false;
+	bool had_qmp = vm->drv != NULL;
+	if (vm->drv && alive(vm->pid))
+		qmp_quit(&vm->drv->qmp, STOP_WAIT_MS, NULL);
+	qemu_detach(vm);
 	/* Without a monitor there is nobody to wait for: SIGTERM at once (and
 	 * SIGCONT, for one that was stopped, which SIGTERM alone leaves). */
 	if (vm->pid > 0 && !(had_qmp && wait_gone(vm->pid, STOP_WAIT_MS))) {
@@ -253,44 +277,34 @@ static bool ours(struct vm *vm)
 	return want && proc_start_time(vm->pid) == want;
 }
 
-static int qemu_attach(struct vm *vm, const char *id, const char *run_dir, bool monitor,
-		       struct error **err)
+static int qemu_attach(struct vm *vm, bool monitor, struct error **err)
 {
-	char qmp[PATH_MAX + 16];
-
-	memset(vm, 0, sizeof(*vm));
-	snprintf(vm->id, sizeof(vm->id), "%s", id);
-	snprintf(vm->run_dir, sizeof(vm->run_dir), "%s", run_dir);
+	vm->drv = NULL;
 	if (read_pid(vm, err) < 0)
 		return -1;
 	if (!alive(vm->pid) || !ours(vm)) {
 		vm->pid = 0;
-		return error_set(err, ESRCH, "VM %s: QEMU is gone", id);
+		return error_set(err, ESRCH, "VM %s: QEMU is gone", vm->id);
 	}
-	if (!monitor)
-		return 0;
-	path(qmp, sizeof(qmp), vm, "qmp.sock");
-	if (qmp_connect(&vm->qmp, qmp, QMP_TIMEOUT_MS, err) < 0)
-		return error_wrap(err, "VM %s", vm->id);
-	vm->qmp_open = true;
-	return 0;
+	return monitor ? monitor_open(vm, NULL, err) : 0;
 }
 
-static void qemu_detach(struct vm *vm)
-{
-	if (vm->qmp_open)
-		qmp_close(&vm->qmp);
-	vm->qmp_open = false;
-}
+static const char *const run_files[] = { "console.log", "qemu.log", "qmp.sock", "started", "pid",
+					 NULL };
 
 const struct hypervisor_ops qemu_ops = {
-	.attach = qemu_attach,
-	.detach = qemu_detach,
 	.name = "qemu",
 	.start = qemu_start,
+	.attach = qemu_attach,
+	.detach = qemu_detach,
 	.pause = qemu_pause,
 	.resume = qemu_resume,
 	.stop = qemu_stop,
 	.check = qemu_check,
 	.save = qemu_save_state,
+	.hotplug = qemu_hotplug,
+	.unplug = qemu_unplug,
+	.accel = qemu_accel,
+	.probe_boot = qemu_probe_boot,
+	.run_files = run_files,
 };

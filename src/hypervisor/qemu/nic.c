@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hypervisor/hypervisor.h"
+#include "hypervisor/qemu/qemu.h"
 #include "json/writer.h"
 #include "util/error.h"
 
@@ -30,31 +30,31 @@ static void fd_names(char *out, size_t size, const char *kind, const char *tap, 
 	}
 }
 
-static void close_fds(struct vm *vm, const struct qemu_nic *n, unsigned fds, unsigned vhost)
+static void close_fds(struct vm *vm, const struct vm_nic *n, unsigned fds, unsigned vhost)
 {
 	char name[48];
 	for (unsigned q = 0; q < fds; q++) {
 		fd_name(name, sizeof(name), "fd", n->tap, q);
-		qmp_closefd(&vm->qmp, name, NIC_TIMEOUT_MS, NULL);
+		qmp_closefd(&vm->drv->qmp, name, NIC_TIMEOUT_MS, NULL);
 	}
 	for (unsigned q = 0; q < vhost; q++) {
 		fd_name(name, sizeof(name), "vhostfd", n->tap, q);
-		qmp_closefd(&vm->qmp, name, NIC_TIMEOUT_MS, NULL);
+		qmp_closefd(&vm->drv->qmp, name, NIC_TIMEOUT_MS, NULL);
 	}
 }
 
-static int send_fds(struct vm *vm, const struct qemu_nic *n, struct error **err)
+static int send_fds(struct vm *vm, const struct vm_nic *n, struct error **err)
 {
 	char name[48];
 	unsigned q = 0, v = 0;
 	for (; q < n->nfds; q++) {
 		fd_name(name, sizeof(name), "fd", n->tap, q);
-		if (qmp_getfd(&vm->qmp, n->fds[q], name, NIC_TIMEOUT_MS, err) < 0)
+		if (qmp_getfd(&vm->drv->qmp, n->fds[q], name, NIC_TIMEOUT_MS, err) < 0)
 			goto fail;
 	}
 	for (; v < n->nvhost; v++) {
 		fd_name(name, sizeof(name), "vhostfd", n->tap, v);
-		if (qmp_getfd(&vm->qmp, n->vhostfds[v], name, NIC_TIMEOUT_MS, err) < 0)
+		if (qmp_getfd(&vm->drv->qmp, n->vhostfds[v], name, NIC_TIMEOUT_MS, err) < 0)
 			goto fail;
 	}
 	return 0;
@@ -63,7 +63,7 @@ fail:
 	return -1;
 }
 
-static int netdev_add(struct vm *vm, const struct qemu_nic *n, struct error **err)
+static int netdev_add(struct vm *vm, const struct vm_nic *n, struct error **err)
 {
 	char fds[512], vfds[512], args[1200];
 	fd_names(fds, sizeof(fds), "fd", n->tap, n->nfds);
@@ -71,7 +71,7 @@ static int netdev_add(struct vm *vm, const struct qemu_nic *n, struct error **er
 	snprintf(args, sizeof(args), "{\"type\":\"tap\",\"id\":\"%s\",\"fds\":\"%s\"%s%s%s}", n->tap,
 		 fds, n->nvhost ? ",\"vhost\":true,\"vhostfds\":\"" : "", n->nvhost ? vfds : "",
 		 n->nvhost ? "\"" : "");
-	return qmp_netdev_add(&vm->qmp, args, NIC_TIMEOUT_MS, err);
+	return qmp_netdev_add(&vm->drv->qmp, args, NIC_TIMEOUT_MS, err);
 }
 
 /* A free place: a slot (1 to 31) of a pci-bridge-N first, as Kata, then an
@@ -82,7 +82,7 @@ static int free_place(struct vm *vm, char *bus, size_t size, int *slot, struct e
 	size_t n;
 	int r = -1;
 
-	if (qmp_query_pci_bridges(&vm->qmp, NIC_TIMEOUT_MS, &v, &n, err) < 0)
+	if (qmp_query_pci_bridges(&vm->drv->qmp, NIC_TIMEOUT_MS, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && r < 0; i++)
 		if (!strncmp(v[i].id, "pci-bridge-", 11))
@@ -105,7 +105,7 @@ static int free_place(struct vm *vm, char *bus, size_t size, int *slot, struct e
 	return r;
 }
 
-static int device_add(struct vm *vm, const struct qemu_nic *n, const char *bus, int slot,
+static int device_add(struct vm *vm, const struct vm_nic *n, const char *bus, int slot,
 		      struct error **err)
 {
 	struct buf args = BUF_INIT(512);
@@ -140,19 +140,21 @@ static int device_add(struct vm *vm, const struct qemu_nic *n, const char *bus, 
 		json_str(&w, text);
 	}
 	json_obj_end(&w);
-	int r = json_end(&w) == 0 ? qmp_device_add(&vm->qmp, args.data, NIC_TIMEOUT_MS, err)
+	int r = json_end(&w) == 0 ? qmp_device_add(&vm->drv->qmp, args.data, NIC_TIMEOUT_MS, err)
 				  : error_set(err, ENOMEM, "out of memory");
 	buf_free(&args);
 	return r;
 }
 
-int qemu_hotplug_nic(struct vm *vm, const struct qemu_nic *n, char *pci_path, size_t size,
-		     struct error **err)
+int qemu_hotplug_nic(struct vm *vm, struct vm_device *d, struct error **err)
 {
+	const struct vm_nic *n = d->nic;
+	char *pci_path = d->pci_path;
+	size_t size = sizeof(d->pci_path);
 	char bus[64];
 	int slot = -1;
 
-	if (!n->nfds || n->nfds > QEMU_MAX_QUEUES || (n->nvhost && n->nvhost != n->nfds))
+	if (!n->nfds || n->nfds > VM_MAX_QUEUES || (n->nvhost && n->nvhost != n->nfds))
 		return error_set(err, EINVAL, "NIC %s: no or too many queues", n->tap);
 	if (free_place(vm, bus, sizeof(bus), &slot, err) < 0 || send_fds(vm, n, err) < 0)
 		return error_wrap(err, "hot-adding NIC %s", n->tap);
@@ -161,24 +163,25 @@ int qemu_hotplug_nic(struct vm *vm, const struct qemu_nic *n, char *pci_path, si
 		return error_wrap(err, "hot-adding NIC %s", n->tap);
 	}
 	if (device_add(vm, n, bus, slot, err) < 0) {
-		qmp_netdev_del(&vm->qmp, n->tap, NIC_TIMEOUT_MS, NULL);
+		qmp_netdev_del(&vm->drv->qmp, n->tap, NIC_TIMEOUT_MS, NULL);
 		return error_wrap(err, "hot-adding NIC %s", n->tap);
 	}
-	if (pci_path && size)
-		pci_path[0] = 0;
-	if (pci_path && slot >= 0 && !strncmp(bus, "pci-bridge-", 11))
+	snprintf(d->id, sizeof(d->id), "nic-%s", n->tap);
+	pci_path[0] = 0;
+	if (slot >= 0 && !strncmp(bus, "pci-bridge-", 11))
 		snprintf(pci_path, size, "%02lx/%02x", QEMU_BRIDGE_SLOT + strtoul(bus + 11, NULL, 10),
 			 slot);
 	return 0;
 }
 
-int qemu_unplug_nic(struct vm *vm, const char *tap, struct error **err)
+int qemu_unplug_nic(struct vm *vm, const struct vm_device *d, struct error **err)
 {
+	const char *tap = d->nic->tap;
 	char id[32];
 
 	snprintf(id, sizeof(id), "nic-%s", tap);
-	if (qmp_device_del(&vm->qmp, id, NIC_UNPLUG_TIMEOUT_MS, err) < 0 ||
-	    qmp_netdev_del(&vm->qmp, tap, NIC_TIMEOUT_MS, err) < 0)
+	if (qmp_device_del(&vm->drv->qmp, id, NIC_UNPLUG_TIMEOUT_MS, err) < 0 ||
+	    qmp_netdev_del(&vm->drv->qmp, tap, NIC_TIMEOUT_MS, err) < 0)
 		return error_wrap(err, "unplugging NIC %s", tap);
 	return 0;
 }

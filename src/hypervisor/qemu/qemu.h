@@ -1,48 +1,25 @@
-/* The QEMU command line, built from the configuration as an argv array
- * (never a shell string). Pure: no file is opened, nothing is probed; the
- * caller resolves the accelerator, the run directory, the vsock CID. */
-#ifndef HYPERVISOR_QEMU_ARGV_H
-#define HYPERVISOR_QEMU_ARGV_H
+/* Inside the QEMU driver: its state behind vm->drv, the command line
+ * builder, and the monitor-driven parts. Nothing outside hypervisor/
+ * includes this. */
+#ifndef HYPERVISOR_QEMU_QEMU_H
+#define HYPERVISOR_QEMU_QEMU_H
 
 #include <stdint.h>
 
+#include "autoconf.h"
 #include "config/config.h"
+#include "hypervisor/hypervisor.h"
+#include "hypervisor/qemu/qmp.h"
 
-enum qemu_mode {
-	QEMU_BOOT,     /* a plain VM */
-	QEMU_TEMPLATE, /* guest memory shared in mem_path, to be saved */
-	QEMU_CLONE,    /* mem_path mapped privately; waits for migrate-incoming */
+/* vm->drv for QEMU: the open monitor and what hot-plug has used. */
+struct vm_driver {
+	struct qmp qmp;
+	uint32_t iothreads, root_ports; /* as the VM was started */
+	uint32_t ports_used;		 /* bit i: a disk on root port rp<i> */
+	uint32_t next_iothread, next_dimm, next_cpu;
 };
 
-/* A NIC on a TAP whose queue fds the caller opened (and QEMU inherits,
- * or receives over the monitor when hot-plugged). netdev id: the TAP's
- * name; device id: "nic-" and that name. */
-#define QEMU_MAX_QUEUES 8
-struct qemu_nic {
-	char tap[16];
-	char mac[18];
-	int fds[QEMU_MAX_QUEUES], vhostfds[QEMU_MAX_QUEUES];
-	unsigned nfds, nvhost; /* nvhost: 0, or nfds with vhost-net */
-};
-
-struct qemu_launch {
-	const char *id;	     /* names the VM */
-	const char *run_dir; /* qmp.sock, console.log, kata.sock, pid live here */
-	const char *accel;   /* "kvm" or "tcg", resolved */
-	const char *shared_dir; /* exported as 9p "kataShared"; NULL: none */
-	uint32_t vsock_cid;	/* with use_vsock */
-	int vhost_fd;		/* the /dev/vhost-vsock fd holding the CID */
-	uint32_t maxmem_mib;	/* hotplug ceiling */
-	enum qemu_mode mode;
-	const char *mem_path; /* template and clone memory file */
-	bool agent_debug;
-	const char *state_path; /* clone: the template's device state, loaded at start */
-	uint32_t host_cpus;	/* for default_maxvcpus = 0 (Kata: the host's); 0 unknown */
-	const struct qemu_nic *nics; /* cold-plugged */
-	unsigned nnics;
-	const char *agent_trace; /* agent.trace=TYPE (Kata's static tracing), or NULL */
-	const struct trace_ctx *trace; /* the launch's span */
-};
+extern const struct hypervisor_ops qemu_ops;
 
 /* The root bus slot of the first PCI bridge (pci-bridge-0). */
 #define QEMU_BRIDGE_SLOT 2
@@ -51,10 +28,49 @@ struct qemu_launch {
  * configured ones. */
 extern const char qemu_default_kernel_params[];
 
-/* Fill argv (free with strv_free). Returns 0, or -1 with *err naming the
- * configuration key that cannot work. */
-int qemu_argv(const struct config_qemu *c, const struct qemu_launch *l, struct strv *argv,
-	      struct error **err);
-void strv_free(struct strv *v);
+/* The QEMU command line for vm (its id and run directory) as l says,
+ * built from the configuration as an argv array (never a shell string).
+ * Pure: no file is opened, nothing is probed. Fill argv (free with
+ * strv_free). Returns 0, or -1 with *err naming the configuration key that
+ * cannot work. NIC netdev ids are the TAP's name; device ids "nic-" and
+ * that name. */
+int qemu_argv(const struct config_qemu *c, const struct vm *vm, const struct vm_launch *l,
+	      struct strv *argv, struct error **err);
+
+/* hypervisor/qemu/accel.c */
+const char *qemu_accel(const struct config *c, const char *cache_dir, const char *kvm_dev,
+		       char *why, size_t why_size);
+int qemu_probe_boot(const struct config *c, const char *accel, int timeout_ms,
+		    struct error **err);
+
+/* The configured asset hashes (hypervisor/qemu/assets.c): each asset
+ * whose [hypervisor.qemu] *_hash is set is hashed and compared; -1 with
+ * *err naming the key, the file and both digests on a mismatch. Every
+ * launch but a clone's (whose memory is the template's) checks first. */
+#if ENABLE_ASSET_HASH
+int qemu_assets_verify(const struct config_qemu *c, struct error **err);
+#else
+static inline int qemu_assets_verify(const struct config_qemu *c, struct error **err)
+{
+	(void)c, (void)err;
+	return 0;
+}
+#endif
+
+/* Templates (hypervisor/qemu/template.c), over the VM's monitor. */
+int qemu_save_state(struct vm *vm, const char *state_path, struct error **err);
+int qemu_load_state(struct vm *vm, const char *state_path, struct error **err);
+
+/* Hot-plug (hypervisor/qemu/hotplug.c, nic.c), dispatched on d->kind:
+ * a vCPU in the first free slot query-hotpluggable-cpus lists; memory as a
+ * memory-backend-ram and a pc-dimm on it; a disk as virtio-blk-pci on the
+ * next free PCIe root port (on the independent iothreads round-robin); a
+ * NIC's fds handed over, a tap netdev on them and a virtio-net-pci on a
+ * free slot of a PCI bridge or a free root port. Unplug: device_del, wait
+ * for DEVICE_DELETED, then remove the backend. */
+int qemu_hotplug(struct vm *vm, struct vm_device *d, struct error **err);
+int qemu_unplug(struct vm *vm, const struct vm_device *d, struct error **err);
+int qemu_hotplug_nic(struct vm *vm, struct vm_device *d, struct error **err);
+int qemu_unplug_nic(struct vm *vm, const struct vm_device *d, struct error **err);
 
 #endif

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hypervisor/qmp.h"
+#include "hypervisor/qemu/qmp.h"
 #include "json/writer.h"
 #include "transport/transport.h"
 #include "util/error.h"

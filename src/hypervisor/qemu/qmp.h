@@ -1,8 +1,8 @@
 /* The QMP client: one connection to a QEMU's monitor socket, used by one
  * thread. Every wait has a deadline; events that arrive while a command
  * waits for its reply are queued for qmp_wait_event. */
-#ifndef HYPERVISOR_QMP_H
-#define HYPERVISOR_QMP_H
+#ifndef HYPERVISOR_QEMU_QMP_H
+#define HYPERVISOR_QEMU_QMP_H
 
 #include "qmp/qmp.h"
 #include "trace/trace.h"

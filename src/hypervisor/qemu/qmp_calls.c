@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hypervisor/qmp.h"
+#include "hypervisor/qemu/qmp.h"
 #include "json/writer.h"
 #include "transport/transport.h"
 #include "util/error.h"

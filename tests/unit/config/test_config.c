@@ -75,7 +75,7 @@ TEST(config_every_key_settable)
 				: d->type == KEY_STRV ? "[\"a\", \"b\"]" : NULL;
 		char num[32];
 		if (!val) {
-			snprintf(num, sizeof(num), "%lld", d->min > 0 ? d->min : 1);
+			snprintf(num, sizeof(num), "%lld", (long long)(d->min > 0 ? d->min : 1));
 			val = num;
 		}
 		if (d->type == KEY_STR && d->choices)
@@ -120,7 +120,7 @@ TEST(config_missing_feature_default_accepted)
 		else if (d->type == KEY_STRV)
 			snprintf(text, sizeof(text), "[%s]\n%s = []\n", d->table, d->key);
 		else
-			snprintf(text, sizeof(text), "[%s]\n%s = %lld\n", d->table, d->key, d->def_int);
+			snprintf(text, sizeof(text), "[%s]\n%s = %lld\n", d->table, d->key, (long long)d->def_int);
 		struct error *err = NULL;
 		struct config *c = config_new_defaults(&err);
 		CHECK(config_apply(c, "c.toml", text, strlen(text), &err) == 0);

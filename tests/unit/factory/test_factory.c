@@ -76,10 +76,10 @@ TEST(factory_key_fields)
 
 TEST(factory_vm_description_round_trip)
 {
-	struct factory_vm vm = { .id = "vmc-1", .dir = "/run/x/vmc-1", .pid = 4242,
+	struct vm vm = { .id = "vmc-1", .dir = "/run/x/vmc-1", .pid = 4242,
 				 .agent_url = "vsock://7:1024", .vsock_cid = 7, .cpus = 2,
 				 .memory_mib = 512, .paused = true, .key = "{\"K\":\"v\\\"\"}" };
-	struct factory_vm back;
+	struct vm back;
 	struct buf b = BUF_INIT(0);
 	CHECK(factory_vm_encode(&vm, &b) == 0);
 	CHECK(strstr(b.data, "\"QmpChannelpath\":\"/run/x/vmc-1/qmp.sock\"") != NULL);
@@ -96,7 +96,7 @@ TEST(factory_vm_description_round_trip)
 #define BAD(text, what)                                                              \
 	do {                                                                         \
 		struct error *e_ = NULL;                                             \
-		struct factory_vm v_;                                                \
+		struct vm v_;                                                \
 		CHECK(factory_vm_decode(text, strlen(text), &v_, &e_) < 0);          \
 		CHECK(e_ && strstr(e_->msg, what));                                  \
 		error_free(e_);                                                      \
@@ -119,6 +119,6 @@ TEST(factory_vm_description_refusals)
 	BAD("{\"ID\":\"x\",\"ukata\":{\"dir\":\"/d\",\"pid\":3,\"agent\":\"a\",\"cid\":0,"
 	    "\"cpus\":99999,\"memory\":1,\"key\":\"\"}}", "ukata.cpus");
 	snprintf(t, sizeof(t), "{\"ID\":\"x\",\"ukata\":{\"dir\":\"/d\",\"pid\":3,%s}}", ok);
-	struct factory_vm v;
+	struct vm v;
 	CHECK(factory_vm_decode(t, strlen(t), &v, NULL) == 0 && v.pid == 3 && !v.paused);
 }

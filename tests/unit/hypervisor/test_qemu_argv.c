@@ -3,17 +3,19 @@
 #include "autoconf.h"
 #include "config/config.h"
 #include "harness.h"
-#include "hypervisor/qemu/argv.h"
+#include "hypervisor/qemu/qemu.h"
 #include "util/buf.h"
 #include "util/error.h"
 
 /* The argv as one string, arguments separated by " | ". */
-static char *joined(const struct config *c, const struct qemu_launch *l, struct error **err)
+static char *joined(const struct config *c, const struct vm_launch *l, struct error **err)
 {
 	struct strv v;
 	struct buf b = BUF_INIT(0);
+	static struct vm vm;
 
-	if (qemu_argv(&c->qemu, l, &v, err) < 0)
+	vm_init(&vm, &qemu_ops, "vm1", "/run/vc/vm/vm1");
+	if (qemu_argv(&c->qemu, &vm, l, &v, err) < 0)
 		return NULL;
 	for (size_t i = 0; i < v.n; i++)
 		buf_printf(&b, "%s%s", i ? " | " : "", v.v[i]);
@@ -33,14 +35,14 @@ static struct config *base(void)
 	return c;
 }
 
-static const struct qemu_launch boot_l = { "vm1", "/run/vc/vm/vm1", "tcg", NULL, 0, -1, 4096,
-					   QEMU_BOOT, NULL, false, NULL, 0, NULL, 0, NULL, NULL };
+static const struct vm_launch boot_l = { .mode = VM_BOOT, .accel = "tcg", .vhost_fd = -1,
+					 .maxmem_mib = 4096 };
 
 /* default_maxvcpus 0, or above the host's CPUs, means the host's (Kata). */
 TEST(qemu_argv_maxvcpus_from_host)
 {
 	struct config *c = base();
-	struct qemu_launch l = boot_l;
+	struct vm_launch l = boot_l;
 	l.host_cpus = 8;
 	char *s = joined(c, &l, NULL);
 	CHECK_CONTAINS(s, "1,cores=1,threads=1,sockets=8,maxcpus=8");
@@ -96,7 +98,7 @@ TEST(qemu_argv_defaults)
 TEST(qemu_argv_memory_without_room)
 {
 	struct config *c = base();
-	struct qemu_launch l = boot_l;
+	struct vm_launch l = boot_l;
 	l.maxmem_mib = 1024;
 	char *s = joined(c, &l, NULL);
 
@@ -109,7 +111,7 @@ TEST(qemu_argv_memory_without_room)
 TEST(qemu_argv_features)
 {
 	struct config *c = base();
-	struct qemu_launch l = boot_l;
+	struct vm_launch l = boot_l;
 
 	c->qemu.use_vsock = true;
 	c->qemu.enable_iothreads = true;
@@ -148,16 +150,16 @@ TEST(qemu_argv_features)
 TEST(qemu_argv_template_and_clone)
 {
 	struct config *c = base();
-	struct qemu_launch l = boot_l;
+	struct vm_launch l = boot_l;
 
-	l.mode = QEMU_TEMPLATE;
+	l.mode = VM_TEMPLATE;
 	l.mem_path = "/run/vc/vm/template/memory";
 	char *s = joined(c, &l, NULL);
 	CHECK_CONTAINS(s, "q35,accel=tcg,memory-backend=mem0");
 	CHECK_CONTAINS(s, "memory-backend-file,id=mem0,size=2048M,mem-path=/run/vc/vm/template/memory,share=on");
 	CHECK(!strstr(s, "-incoming"));
 	free(s);
-	l.mode = QEMU_CLONE;
+	l.mode = VM_CLONE;
 	s = joined(c, &l, NULL);
 	CHECK_CONTAINS(s, "mem-path=/run/vc/vm/template/memory,share=off");
 	CHECK_CONTAINS(s, "| -S | -incoming | defer |");
@@ -165,7 +167,7 @@ TEST(qemu_argv_template_and_clone)
 	config_free(c);
 }
 
-static void expect_error(struct config *c, const struct qemu_launch *l, const char *msg)
+static void expect_error(struct config *c, const struct vm_launch *l, const char *msg)
 {
 	struct error *err = NULL;
 	char *s = joined(c, l, &err);
@@ -179,7 +181,7 @@ static void expect_error(struct config *c, const struct qemu_launch *l, const ch
 TEST(qemu_argv_errors_name_the_key)
 {
 	struct config *c = base();
-	struct qemu_launch l = boot_l;
+	struct vm_launch l = boot_l;
 
 	free(c->qemu.kernel);
 	c->qemu.kernel = strdup("");
@@ -197,7 +199,7 @@ TEST(qemu_argv_errors_name_the_key)
 	c->qemu.image = strdup("/k/image");
 	expect_error(c, &l, "initrd and image are exclusive");
 	c = base();
-	l.mode = QEMU_CLONE;
+	l.mode = VM_CLONE;
 	expect_error(c, &l, "VM vm1: a template or clone needs a memory file");
 }
 
@@ -227,11 +229,11 @@ TEST(qemu_argv_bridges)
 TEST(qemu_argv_nics)
 {
 	struct config *c = base();
-	struct qemu_nic nics[2] = {
+	struct vm_nic nics[2] = {
 		{ "tap0_kata", "02:00:00:00:00:02", { 5 }, { 0 }, 1, 0 },
 		{ "tap1_kata", "02:00:00:00:00:03", { 6, 7 }, { 8, 9 }, 2, 2 },
 	};
-	struct qemu_launch l = boot_l;
+	struct vm_launch l = boot_l;
 	l.nics = nics;
 	l.nnics = 2;
 	char *s = joined(c, &l, NULL);
@@ -248,7 +250,7 @@ TEST(qemu_argv_nics)
 	error_free(err);
 	err = NULL;
 	nics[1].nvhost = 0;
-	l.mode = QEMU_TEMPLATE;
+	l.mode = VM_TEMPLATE;
 	l.mem_path = "/t/memory";
 	CHECK(joined(c, &l, &err) == NULL);
 	CHECK(err && strstr(err->msg, "boots without NICs"));
