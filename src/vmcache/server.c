@@ -46,6 +46,7 @@ struct slot {
 	struct vm vm;
 	pthread_t thread;
 	unsigned index;
+	unsigned ready; /* when it became ready: the oldest is handed out first */
 	struct server *srv;
 };
 
@@ -55,7 +56,7 @@ struct server {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	bool quit;
-	unsigned seq;
+	unsigned seq, ready;
 	unsigned count;
 	struct slot slots[MAX_VMS];
 	struct buf config_data, agent_config;
@@ -118,8 +119,10 @@ static void *filler(void *arg)
 			log_info("VMCache: VM %s ready (QEMU pid %d)", vm.id, (int)vm.pid);
 		}
 		pthread_mutex_lock(&srv->lock);
-		if (r == 0)
+		if (r == 0) {
 			s->vm = vm;
+			s->ready = ++srv->ready;
+		}
 		s->state = r == 0 ? SLOT_READY : SLOT_EMPTY;
 		pthread_cond_broadcast(&srv->changed);
 	}
@@ -193,8 +196,10 @@ static int h_get(const struct rpc_ctx *ctx_in, const struct rpc_method *m, const
 	until.tv_sec += GET_WAIT_MS / 1000;
 	pthread_mutex_lock(&srv->lock);
 	for (;;) {
-		for (unsigned i = 0; i < srv->count && !s; i++)
-			if (srv->slots[i].state == SLOT_READY && slot_alive(&srv->slots[i]))
+		/* First in, first out, as Kata's cache channel */
+		for (unsigned i = 0; i < srv->count; i++)
+			if (srv->slots[i].state == SLOT_READY && slot_alive(&srv->slots[i]) &&
+			    (!s || srv->slots[i].ready < s->ready))
 				s = &srv->slots[i];
 		if (s) {
 			vm = s->vm;
