@@ -21,6 +21,12 @@ run() {
 expect_eq() { [ "$1" = "$2" ] || fail "expected [$2], got [$1]${3:+ ($3)}"; }
 expect_in() { case "$1" in *"$2"*) ;; *) fail "expected to find [$2] in [$1]";; esac; }
 expect_not_in() { case "$1" in *"$2"*) fail "did not expect [$2] in [$1]";; esac; }
+# PID is a process that runs: a zombie (dead, its parent not yet told) does
+# not; kill -0 cannot tell them apart.
+pid_runs() { # PID
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' "/proc/$1/stat" 2> /dev/null)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
 expect_rc() { [ "$rc" = "$1" ] || fail "exit status $rc, expected $1; stderr: $err"; }
 
 # A VM started by vm-tool in RUN_DIR left no socket, pid file or QEMU.

@@ -294,7 +294,7 @@ test_cache_server_killed_leaves_nothing() {
 	server cache
 	wait_ready cache 2
 	for p in $first; do
-		kill -0 "$p" 2> /dev/null && fail "VM $p of the dead server still runs"
+		pid_runs "$p" && fail "VM $p of the dead server still runs"
 	done
 	# A third one is refused while the second runs.
 	run $K --config "$T/cache.toml" --cache-server

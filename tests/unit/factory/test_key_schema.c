@@ -24,6 +24,8 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+#if ENABLE_FACTORY_TEMPLATE && ENABLE_FACTORY_GRPCCACHE
+
 static char dir[64];		 /* the test's temporary directory */
 static struct buf served;	 /* the description GetBaseVM answers with */
 
@@ -129,7 +131,6 @@ static void taken(const struct config *c, const char *accel, bool want, const ch
 	error_free(e);
 }
 
-#if ENABLE_FACTORY_TEMPLATE && ENABLE_FACTORY_GRPCCACHE
 TEST(factory_key_every_boot_key_refuses_templates_and_cached_vms)
 {
 	static const struct rpc_handler h[] = { { RPC_CACHE(GetBaseVM), h_get, NULL, true } };
