@@ -60,6 +60,7 @@ suite trace sh "$top/tests/e2e/trace.sh" "$B"
 suite faults sh "$top/tests/e2e/faults.sh" "$B"
 [ -n "${SKIP_BUILD_MATRIX:-}" ] || suite build sh "$top/tests/build/configs.sh" "$B"
 suite fuzz sh "$top/tests/fuzz/run.sh" "$B"
+suite failmalloc sh "$top/tests/failmalloc/run.sh" "$B"
 echo
 echo "total: $P passed, $F failed, $S skipped"
 [ "$F" -eq 0 ]

@@ -82,8 +82,10 @@ int h2_conn_init(struct h2_conn *c, enum h2_role role, const struct h2_settings 
 	hpack_encoder_init(&c->enc);
 	if ((role == H2_CLIENT && buf_append(&c->out, H2_PREFACE, H2_PREFACE_LEN) < 0) ||
 	    put_settings(c) < 0 ||
-	    h2_put_window_update(&c->out, 0, c->local.initial_window_size - H2_DEFAULT_WINDOW) < 0)
+	    h2_put_window_update(&c->out, 0, c->local.initial_window_size - H2_DEFAULT_WINDOW) < 0) {
+		h2_conn_free(c); /* what was queued before it failed */
 		return -1;
+	}
 	return 0;
 }
 

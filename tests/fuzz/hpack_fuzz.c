@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "http2/hpack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,11 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct hpack_decoder d2;
 			struct buf again = BUF_INIT(0);
 			hpack_decoder_init(&d2, 4096, 1 << 20);
-			if (hpack_decode(&d2, (uint8_t *)x.enc.data, x.enc.len, flatten, &again, &why) !=
-				    HPACK_OK ||
-			    again.len != x.flat.len ||
-			    (again.len && memcmp(again.data, x.flat.data, again.len)))
-				abort();
+			FUZZ_CHECK(hpack_decode(&d2, (uint8_t *)x.enc.data, x.enc.len, flatten, &again,
+						&why) == HPACK_OK &&
+				   again.len == x.flat.len &&
+				   (!again.len || !memcmp(again.data, x.flat.data, again.len)));
 			hpack_decoder_free(&d2);
 			buf_free(&again);
 		}

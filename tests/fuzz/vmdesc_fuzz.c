@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "factory/factory.h"
+#include "fuzz.h"
 #include "util/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (factory_vm_decode((const char *)data, size, &vm, &err) == 0) {
 		struct buf b = BUF_INIT(0);
-		if (factory_vm_encode(&vm, &b) < 0)
-			__builtin_trap();
+		FUZZ_CHECK(factory_vm_encode(&vm, &b) == 0);
 		buf_free(&b);
 	}
 	error_free(err);
