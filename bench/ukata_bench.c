@@ -24,7 +24,7 @@ static void prepare(void *req, struct buf *scratch)
 	pb_bytes_in(&((grpc_WriteStreamRequest *)req)->data, scratch);
 }
 
-static int write_stdin(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int write_stdin(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		       void *resp, struct error **err)
 {
 	/* prepare() pointed the data at the scratch buffer; its length is

@@ -64,7 +64,7 @@ static uint64_t get(const char *dir, const char *file, const char *key)
 	return v;
 }
 
-static int freeze(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+static int freeze(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
 		  struct error **err)
 {
 	const grpc_PauseContainerRequest *req = rq; /* the same shape as ResumeContainerRequest */
@@ -82,7 +82,7 @@ static int freeze(const struct rpc_ctx *ctx, const struct rpc_method *m, const v
 	return r;
 }
 
-static int update(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+static int update(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
 		  struct error **err)
 {
 	const grpc_UpdateContainerRequest *req = rq;
@@ -120,7 +120,7 @@ static int update(const struct rpc_ctx *ctx, const struct rpc_method *m, const v
 	return 0;
 }
 
-static int stats(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+static int stats(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
 		 struct error **err)
 {
 	const grpc_StatsContainerRequest *req = rq;
@@ -170,7 +170,7 @@ int guest_ps_format(struct buf *b, const char *format, const int *pids, const ch
 	return b->data ? 0 : -1;
 }
 
-static int list_processes(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int list_processes(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			  void *resp, struct error **err)
 {
 	const grpc_ListProcessesRequest *req = rq;

@@ -83,7 +83,7 @@ static int load_module(const grpc_KernelModule *k, struct error **err)
 	return 0;
 }
 
-static int create_sandbox(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int create_sandbox(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			  void *resp, struct error **err)
 {
 	const grpc_CreateSandboxRequest *req = rq;
@@ -149,7 +149,7 @@ void guest_unlink_container(struct guest_container *c)
 	guest_container_free(c);
 }
 
-static int destroy_sandbox(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int destroy_sandbox(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			   void *resp, struct error **err)
 {
 	(void)ctx, (void)m, (void)rq, (void)resp, (void)err;

@@ -9,7 +9,7 @@
 /* Kata 1.x agent protocol version (protocols/grpc APIVersion). */
 #define AGENT_API_VERSION "0.0.1"
 
-static int check(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int check(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		 void *resp, struct error **err)
 {
 	(void)ctx, (void)m, (void)req, (void)err;
@@ -17,7 +17,7 @@ static int check(const struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 	return 0;
 }
 
-static int version(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int version(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		   void *resp, struct error **err)
 {
 	grpc_VersionCheckResponse *r = resp;

@@ -137,7 +137,7 @@ static int iface_of(const struct link *k, types_Interface *out)
 	return 0;
 }
 
-static int list_interfaces(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int list_interfaces(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			   void *resp, struct error **err)
 {
 	grpc_Interfaces *out = resp;
@@ -196,7 +196,7 @@ static int addr_msg(struct rtnl *r, uint16_t type, int index, const types_IPAddr
 	return rc;
 }
 
-static int update_interface(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int update_interface(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			    void *resp, struct error **err)
 {
 	const grpc_UpdateInterfaceRequest *req = rq;

@@ -118,7 +118,7 @@ static void cgroup_join(struct guest_container *c, pid_t pid)
 	cgroup_add(c, pid);
 }
 
-static int create_container(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int create_container(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			    void *resp, struct error **err)
 {
 	const grpc_CreateContainerRequest *req = rq;
@@ -180,7 +180,7 @@ static int start(struct guest_proc *p, const char *cid, struct error **err)
 	return 0;
 }
 
-static int start_container(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int start_container(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			   void *resp, struct error **err)
 {
 	const grpc_StartContainerRequest *req = rq;
@@ -197,7 +197,7 @@ static int start_container(const struct rpc_ctx *ctx, const struct rpc_method *m
 	return r;
 }
 
-static int exec_process(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int exec_process(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			void *resp, struct error **err)
 {
 	const grpc_ExecProcessRequest *req = rq;
@@ -245,7 +245,7 @@ static int exec_process(const struct rpc_ctx *ctx, const struct rpc_method *m, c
 	return r;
 }
 
-static int signal_process(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int signal_process(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			  void *resp, struct error **err)
 {
 	const grpc_SignalProcessRequest *req = rq;
@@ -269,7 +269,7 @@ static int signal_process(const struct rpc_ctx *ctx, const struct rpc_method *m,
 	return r;
 }
 
-static int wait_process(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int wait_process(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			void *resp, struct error **err)
 {
 	const grpc_WaitProcessRequest *req = rq;
@@ -292,7 +292,7 @@ static int wait_process(const struct rpc_ctx *ctx, const struct rpc_method *m, c
 	}
 }
 
-static int remove_container(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int remove_container(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			    void *resp, struct error **err)
 {
 	const grpc_RemoveContainerRequest *req = rq;

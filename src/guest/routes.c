@@ -87,7 +87,7 @@ static int fill(const struct routes *r, grpc_Routes *out)
 	return 0;
 }
 
-static int list_routes(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int list_routes(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		       void *resp, struct error **err)
 {
 	struct routes *r = calloc(1, sizeof(*r));
@@ -156,7 +156,7 @@ static int add_route(struct rtnl *nl, const types_Route *t, struct error **err)
 }
 
 /* Every route the kernel did not make itself goes; the new ones come. */
-static int update_routes(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int update_routes(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			 void *resp, struct error **err)
 {
 	const grpc_UpdateRoutesRequest *req = rq;
@@ -205,7 +205,7 @@ out:
 	return rc;
 }
 
-static int add_neighbors(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int add_neighbors(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			 void *resp, struct error **err)
 {
 	const grpc_AddARPNeighborsRequest *req = rq;

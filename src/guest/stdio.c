@@ -66,7 +66,7 @@ static int reader_gone(const grpc_ReadStreamRequest *req, enum which w, struct e
 	return code ? code : (error_set(err, GRPC_OUT_OF_RANGE, "EOF"), GRPC_OUT_OF_RANGE);
 }
 
-static int read_stream(const struct rpc_ctx *ctx, const grpc_ReadStreamRequest *req,
+static int read_stream(struct rpc_ctx *ctx, const grpc_ReadStreamRequest *req,
 		       grpc_ReadStreamResponse *resp, enum which w, struct error **err)
 {
 	if (req->reader_gone)
@@ -96,14 +96,14 @@ static int read_stream(const struct rpc_ctx *ctx, const grpc_ReadStreamRequest *
 	return 0;
 }
 
-static int read_stdout(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int read_stdout(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		       void *resp, struct error **err)
 {
 	(void)m; /* with a terminal, out is the terminal's master */
 	return read_stream(ctx, rq, resp, OUT, err);
 }
 
-static int read_stderr(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int read_stderr(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		       void *resp, struct error **err)
 {
 	(void)m;
@@ -115,7 +115,7 @@ static void write_prepare(void *req, struct buf *scratch)
 	pb_bytes_in(&((grpc_WriteStreamRequest *)req)->data, scratch);
 }
 
-static int write_stdin(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int write_stdin(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		       void *resp, struct error **err)
 {
 	const grpc_WriteStreamRequest *req = rq;
@@ -141,7 +141,7 @@ static int write_stdin(const struct rpc_ctx *ctx, const struct rpc_method *m, co
 	return 0;
 }
 
-static int close_stdin(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int close_stdin(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		       void *resp, struct error **err)
 {
 	const grpc_CloseStdinRequest *req = rq;
@@ -163,7 +163,7 @@ static int close_stdin(const struct rpc_ctx *ctx, const struct rpc_method *m, co
 	return r;
 }
 
-static int tty_resize(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int tty_resize(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		      void *resp, struct error **err)
 {
 	const grpc_TtyWinResizeRequest *req = rq;

@@ -28,7 +28,7 @@ int guest_trace_static(struct error **err)
 	return open_sink(err);
 }
 
-static int start(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int start(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		 void *resp, struct error **err)
 {
 	(void)ctx, (void)m, (void)req, (void)resp;
@@ -37,7 +37,7 @@ static int start(const struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 	return 0;
 }
 
-static int stop(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int stop(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		void *resp, struct error **err)
 {
 	grpc_StopTracingResponse *r = resp;

@@ -56,7 +56,7 @@ static int online(const char *dir, const char *prefix, const char *file, const c
 	return n;
 }
 
-static int online_cpu_mem(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int online_cpu_mem(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			  void *resp, struct error **err)
 {
 	const grpc_OnlineCPUMemRequest *req = rq;
@@ -91,7 +91,7 @@ struct rand_pool {
 	unsigned char buf[4096];
 };
 
-static int reseed(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+static int reseed(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
 		  struct error **err)
 {
 	const grpc_ReseedRandomDevRequest *req = rq;
@@ -120,7 +120,7 @@ static void reseed_prepare(void *req, struct buf *scratch)
 	pb_bytes_in(&((grpc_ReseedRandomDevRequest *)req)->data, scratch);
 }
 
-static int details(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+static int details(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
 		   struct error **err)
 {
 	const grpc_GuestDetailsRequest *req = rq;
@@ -146,7 +146,7 @@ static int details(const struct rpc_ctx *ctx, const struct rpc_method *m, const 
 	return 0;
 }
 
-static int set_time(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+static int set_time(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
 		    struct error **err)
 {
 	const grpc_SetGuestDateTimeRequest *req = rq;
@@ -158,7 +158,7 @@ static int set_time(const struct rpc_ctx *ctx, const struct rpc_method *m, const
 	return settimeofday(&tv, NULL) < 0 ? (error_set_errno(err, errno, "settimeofday"), GRPC_INTERNAL) : 0;
 }
 
-static int probe(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
+static int probe(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq, void *resp,
 		 struct error **err)
 {
 	const grpc_MemHotplugByProbeRequest *req = rq;
@@ -175,7 +175,7 @@ static int probe(const struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 /* CopyFile: only below COPY_ROOT; chunks at their offsets into PATH.tmp,
  * renamed to PATH once the last byte came. */
 
-static int copy_file(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+static int copy_file(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 		     void *resp, struct error **err)
 {
 	const grpc_CopyFileRequest *req = rq;

@@ -114,8 +114,8 @@ struct rpc_ctx {
 
 /* A handler fills resp from req. Returns 0 for OK, or a gRPC status code
  * (> 0) with *err naming the cause (sent as grpc-message). It runs on its
- * own thread and may block. */
-typedef int (*rpc_handler_fn)(const struct rpc_ctx *ctx, const struct rpc_method *m,
+ * own thread and may block; it may set ctx's done hook. */
+typedef int (*rpc_handler_fn)(struct rpc_ctx *ctx, const struct rpc_method *m,
 			      const void *req, void *resp, struct error **err);
 
 struct rpc_handler {

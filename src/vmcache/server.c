@@ -131,7 +131,7 @@ static void *filler(void *arg)
 }
 
 /* Root or our own user only. */
-static int allowed(const struct rpc_ctx *ctx, struct error **err)
+static int allowed(struct rpc_ctx *ctx, struct error **err)
 {
 	if (ctx->has_cred && (ctx->uid == 0 || ctx->uid == geteuid()))
 		return 0;
@@ -179,10 +179,9 @@ static void handed(void *user, uint64_t token, bool delivered)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-static int h_get(const struct rpc_ctx *ctx_in, const struct rpc_method *m, const void *req,
-		 void *resp, struct error **err)
+static int h_get(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+		 struct error **err)
 {
-	struct rpc_ctx *ctx = (struct rpc_ctx *)ctx_in; /* its done hook is ours to set */
 	struct server *srv = ctx->user;
 	cache_GrpcVM *r = resp;
 	struct vm vm;
@@ -229,7 +228,7 @@ static int h_get(const struct rpc_ctx *ctx_in, const struct rpc_method *m, const
 	return 0;
 }
 
-static int h_config(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int h_config(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		    void *resp, struct error **err)
 {
 	struct server *srv = ctx->user;
@@ -243,7 +242,7 @@ static int h_config(const struct rpc_ctx *ctx, const struct rpc_method *m, const
 	return 0;
 }
 
-static int h_status(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int h_status(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		    void *resp, struct error **err)
 {
 	struct server *srv = ctx->user;
@@ -268,7 +267,7 @@ static int h_status(const struct rpc_ctx *ctx, const struct rpc_method *m, const
 	return 0;
 }
 
-static int h_quit(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int h_quit(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		  void *resp, struct error **err)
 {
 	struct server *srv = ctx->user;

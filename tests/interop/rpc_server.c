@@ -20,7 +20,7 @@
 static uint8_t pattern[1 << 20];
 static __thread struct pb_bytes_view view, view2;
 
-static int config(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+static int config(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 		  struct error **err)
 {
 	cache_GrpcVMConfig *r = resp;
@@ -31,7 +31,7 @@ static int config(const struct rpc_ctx *ctx, const struct rpc_method *m, const v
 	return 0;
 }
 
-static int get_base_vm(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+static int get_base_vm(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 		       struct error **err)
 {
 	cache_GrpcVM *r = resp;
@@ -45,7 +45,7 @@ static int get_base_vm(const struct rpc_ctx *ctx, const struct rpc_method *m, co
 	return 0;
 }
 
-static int status(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+static int status(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 		  struct error **err)
 {
 	cache_GrpcStatus *r = resp;
@@ -57,13 +57,13 @@ static int status(const struct rpc_ctx *ctx, const struct rpc_method *m, const v
 	return 0;
 }
 
-static int quit(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+static int quit(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 		struct error **err)
 {
 	return 0;
 }
 
-static int read_stdout(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+static int read_stdout(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 		       struct error **err)
 {
 	const grpc_ReadStreamRequest *q = req;
@@ -78,7 +78,7 @@ static void write_stdin_prepare(void *req, struct buf *scratch)
 	pb_bytes_in(&((grpc_WriteStreamRequest *)req)->data, scratch);
 }
 
-static int write_stdin(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+static int write_stdin(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 		       struct error **err)
 {
 	const grpc_WriteStreamRequest *q = req;
@@ -90,7 +90,7 @@ static int write_stdin(const struct rpc_ctx *ctx, const struct rpc_method *m, co
 	return 0;
 }
 
-static int start_container(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+static int start_container(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 			   struct error **err)
 {
 	const grpc_StartContainerRequest *q = req;
@@ -99,7 +99,7 @@ static int start_container(const struct rpc_ctx *ctx, const struct rpc_method *m
 	return GRPC_NOT_FOUND;
 }
 
-static int wait_process(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+static int wait_process(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 			struct error **err)
 {
 	usleep(1500 * 1000);
@@ -108,7 +108,7 @@ static int wait_process(const struct rpc_ctx *ctx, const struct rpc_method *m, c
 
 /* The caller's credentials, as the handler sees them. */
 static __thread char who[64];
-static int read_stderr(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int read_stderr(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		       void *resp, struct error **err)
 {
 	if (!ctx->has_cred)
@@ -125,7 +125,7 @@ static pthread_mutex_t bl = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t bc = PTHREAD_COND_INITIALIZER;
 static int inside;
 
-static int version(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+static int version(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 		   struct error **err)
 {
 	struct timespec until;

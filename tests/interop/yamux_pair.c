@@ -131,7 +131,7 @@ static bool many_streams(struct yamux_mux *m, int n, char *why, size_t whylen)
 
 static __thread struct pb_bytes_view view;
 
-static int read_stdout(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int read_stdout(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		       void *resp, struct error **err)
 {
 	const grpc_ReadStreamRequest *r = req;
@@ -140,7 +140,7 @@ static int read_stdout(const struct rpc_ctx *ctx, const struct rpc_method *m, co
 	return ctx->has_cred ? GRPC_INTERNAL : 0; /* a VM has no credentials */
 }
 
-static int sleepy(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int sleepy(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		  void *resp, struct error **err)
 {
 	usleep(300 * 1000);

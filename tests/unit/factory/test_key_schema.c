@@ -79,7 +79,7 @@ static const char *needs(const struct key_desc *d)
 	return "";
 }
 
-static int h_get(const struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+static int h_get(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		 void *resp, struct error **err)
 {
 	cache_GrpcVM *r = resp;
