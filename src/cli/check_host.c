@@ -186,6 +186,7 @@ static void kvm_device(struct host *h, struct check_report *r)
 static void accelerator(struct host *h, struct check_report *r, const char *cache_dir)
 {
 	const struct config_qemu *q = &h->c->qemu;
+	const struct hypervisor_ops *hv = hypervisor_of(h->c);
 	struct error *e = NULL;
 
 	if (!strcmp(q->accel, "tcg")) {
@@ -194,14 +195,14 @@ static void accelerator(struct host *h, struct check_report *r, const char *cach
 	} else if (!strcmp(q->accel, "kvm")) {
 		snprintf(r->accel, sizeof(r->accel), "kvm");
 		snprintf(r->accel_why, sizeof(r->accel_why), "configured (accel = \"kvm\")");
-		if (h->kvm_dev && hypervisor_of(h->c)->probe_boot(h->c, "kvm", PROBE_MS, &e) < 0)
+		if (h->kvm_dev && hv->probe_boot(h->c, "kvm", PROBE_MS, &e) < 0)
 			add(r, CHECK_FAIL, "kvm", "cannot boot the configured guest", "/dev/kvm",
 			    "KVM", "%s", e->msg);
 		else if (h->kvm_dev)
 			add(r, CHECK_PASS, "kvm", "boots the configured guest", "/dev/kvm", "KVM", "");
 	} else {
 		snprintf(r->accel, sizeof(r->accel), "%s",
-			 hypervisor_of(h->c)->accel(h->c, cache_dir, "/dev/kvm", r->accel_why, sizeof(r->accel_why)));
+			 hv->accel(h->c, cache_dir, "/dev/kvm", r->accel_why, sizeof(r->accel_why)));
 		bool kvm = !strcmp(r->accel, "kvm");
 		if (h->kvm_dev)
 			add(r, kvm ? CHECK_PASS : CHECK_WARN, "kvm",

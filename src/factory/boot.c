@@ -104,11 +104,11 @@ int factory_boot(const struct factory *f, const char *id, const char *dir, enum 
 	return 0;
 }
 
-static void vm_stop(struct vm *vm, bool rmdir_too, bool monitor)
+void factory_vm_stop(struct vm *vm, bool rmdir_too)
 {
 	char p[PATH_MAX + 16];
 
-	vm_halt(vm, monitor);
+	vm_halt(vm, true);
 	if (!rmdir_too)
 		return;
 	for (const char *const *f = vm->hv->run_files; *f; f++) {
@@ -120,14 +120,4 @@ static void vm_stop(struct vm *vm, bool rmdir_too, bool monitor)
 	snprintf(p, sizeof(p), "%s/shared", vm->dir);
 	rmdir(p);
 	rmdir(vm->dir);
-}
-
-void factory_vm_stop(struct vm *vm, bool rmdir_too)
-{
-	vm_stop(vm, rmdir_too, true);
-}
-
-void factory_vm_kill(struct vm *vm, bool rmdir_too)
-{
-	vm_stop(vm, rmdir_too, false);
 }

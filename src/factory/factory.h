@@ -101,9 +101,6 @@ int factory_cache_get(const char *endpoint, const struct trace_ctx *trace,
 /* Stop a VM and remove its run directory's files (and the directory when
  * rmdir_too). Safe on one that is gone. */
 void factory_vm_stop(struct vm *vm, bool rmdir_too);
-/* The same without asking its monitor (which a hung or stopped QEMU never
- * answers): SIGTERM and SIGCONT at once, SIGKILL 2 s later. */
-void factory_vm_kill(struct vm *vm, bool rmdir_too);
 
 /* The compatibility key (factory/key.c): every setting that cannot change
  * after boot (not CPUs or memory), as a JSON object named like Kata's

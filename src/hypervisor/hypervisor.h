@@ -139,8 +139,9 @@ void vm_init(struct vm *vm, const struct hypervisor_ops *hv, const char *id, con
 /* Reopen it from its run directory (attach). */
 int vm_open(struct vm *vm, const struct hypervisor_ops *hv, const char *id, const char *dir,
 	    bool monitor, struct error **err);
-/* Stop the VM this handle names, open or not: with ask_monitor its monitor
- * is asked to quit first (a hung VM would keep us waiting otherwise). */
+/* Stop the VM this handle names, its monitor open or not; when not, with
+ * ask_monitor it is opened to ask QEMU to quit first, without (a hung or
+ * stopped VM never answers) SIGTERM and SIGCONT at once, SIGKILL 2 s later. */
 void vm_halt(struct vm *vm, bool ask_monitor);
 
 #endif

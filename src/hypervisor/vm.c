@@ -33,8 +33,6 @@ void vm_halt(struct vm *vm, bool ask_monitor)
 {
 	cleanup_error struct error *e = NULL;
 
-	if (vm->drv && !ask_monitor)
-		vm->hv->detach(vm);
 	/* A monitor that does not answer still leaves the pid to signal. */
 	if (vm->drv || vm->hv->attach(vm, ask_monitor, &e) == 0 ||
 	    (e && e->code != ESRCH && vm->hv->attach(vm, false, NULL) == 0))

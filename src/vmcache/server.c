@@ -82,7 +82,7 @@ static int make_vm(struct server *srv, struct vm *vm, struct error **err)
 			error_wrap(err, "VM %s", vm->id);
 			goto fail;
 		}
-		if ((!vm->drv && vm->hv->attach(vm, true, err) < 0) || vm->hv->pause(vm, err) < 0)
+		if (vm->hv->pause(vm, err) < 0) /* booted here: its monitor is open */
 			goto fail;
 		vm->paused = true;
 	}

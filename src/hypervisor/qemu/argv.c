@@ -26,14 +26,10 @@ static void add(struct av *a, const char *fmt, ...) __attribute__((format(printf
 static void add(struct av *a, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
+	strv_push_owned(a->v, xvasprintf(fmt, ap), 0);
 	va_end(ap);
-	if (n < 0)
-		alloc_failed(strlen(fmt));
-	strv_push_owned(a->v, s, 0);
 }
 
 static bool set(const char *s)
