@@ -27,6 +27,16 @@ pid_runs() { # PID
 	state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' "/proc/$1/stat" 2> /dev/null)
 	[ -n "$state" ] && [ "$state" != Z ]
 }
+# After kill -STOP: until PID is stopped (a busy multi-threaded process
+# takes a moment to stop every thread), at most 5 s.
+wait_stopped() { # PID
+	for _ in $(seq 100); do
+		[ "$(sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' "/proc/$1/stat" 2> /dev/null)" = T ] &&
+			return 0
+		sleep 0.05
+	done
+	fail "$1 did not stop"
+}
 expect_rc() { [ "$rc" = "$1" ] || fail "exit status $rc, expected $1; stderr: $err"; }
 
 # A VM started by vm-tool in RUN_DIR left no socket, pid file or QEMU.

@@ -105,6 +105,7 @@ test_force_delete_hung_vm() {
 	run $K run -d -b "$T/b" c1
 	expect_rc 0
 	kill -STOP "$(cat "$T/root/c1/pid")"
+	wait_stopped "$(cat "$T/root/c1/pid")"
 	run timeout 20 $K exec c1 true
 	expect_rc 1
 	expect_in "$err" "its VM's QEMU (pid $(cat "$T/root/c1/pid")) is stopped (SIGSTOP)"
@@ -116,6 +117,7 @@ test_force_delete_hung_vm() {
 	proxy=$(pgrep -f "proxy --ready-fd 3 $T/root/c2")
 	[ -n "$proxy" ] || fail "no proxy"
 	kill -STOP "$proxy"
+	wait_stopped "$proxy"
 	run timeout 20 $K kill c2 KILL
 	expect_rc 1
 	expect_in "$err" "its proxy (pid $proxy) is stopped"
