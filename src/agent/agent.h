@@ -36,6 +36,7 @@ struct agent_sandbox {
 	const char *id, *hostname;
 	const struct strv *kernel_modules; /* "name param=value ..." each */
 	uint32_t msize_9p;
+	bool pidns; /* sandbox_pidns: a PID namespace the containers may join */
 };
 
 /* Container statistics (from the agent's cgroup). */
@@ -78,7 +79,9 @@ struct agent_ops {
 	int (*check)(struct agent *a, struct error **err);
 	int (*create_sandbox)(struct agent *a, const struct agent_sandbox *sb, struct error **err);
 	int (*destroy_sandbox)(struct agent *a, struct error **err);
-	/* spec's root.path is replaced by rootfs (the guest's path). */
+	/* spec's root.path is replaced by rootfs (the guest's path). A PID
+	 * namespace with a path (a host one) asks for the sandbox's
+	 * (sandbox_pidns, as Kata's handlePidNamespace). */
 	int (*create_container)(struct agent *a, const char *cid, const struct oci_spec *spec,
 				const char *rootfs, struct error **err);
 	int (*start_container)(struct agent *a, const char *cid, struct error **err);

@@ -81,7 +81,8 @@ static int kata_create_sandbox(struct agent *a, const struct agent_sandbox *sb,
 			    .options_count = 5, .options = opts,
 			    .mount_point = AGENT_SHARED_DIR };
 	grpc_CreateSandboxRequest req = { .hostname = (char *)sb->hostname, .storages_count = 1,
-					  .storages = &st, .sandbox_id = (char *)sb->id };
+					  .storages = &st, .sandbox_id = (char *)sb->id,
+					  .sandbox_pidns = sb->pidns };
 	size_t n = sb->kernel_modules ? sb->kernel_modules->n : 0;
 	grpc_KernelModule km[16];
 	char *params[16][8];
@@ -123,8 +124,10 @@ static int kata_destroy_sandbox(struct agent *a, struct error **err)
 static int kata_create_container(struct agent *a, const char *cid, const struct oci_spec *spec,
 				 const char *rootfs, struct error **err)
 {
+	const struct oci_namespace *pid = oci_namespace(spec, "pid");
 	grpc_CreateContainerRequest req = { .container_id = (char *)cid, .exec_id = (char *)cid,
-					    .has_OCI = true };
+					    .has_OCI = true,
+					    .sandbox_pidns = pid && pid->path && *pid->path };
 	if (agent_spec_to_pb(&req.OCI, spec, rootfs, err) < 0)
 		return -1;
 	int r = empty(a, RPC_AGENT(CreateContainer), &req, err);

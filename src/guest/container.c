@@ -24,6 +24,8 @@
 #define ID_MAX 256
 
 static char *sandbox_id;
+pid_t guest_pod_pid;
+bool guest_pod_pidns;
 static char *mounted[64]; /* storages, unmounted by DestroySandbox */
 static size_t nmounted;
 
@@ -110,6 +112,15 @@ static int create_sandbox(struct rpc_ctx *ctx, const struct rpc_method *m, const
 		if (r)
 			return r;
 	}
+	/* UTS and IPC are the pod's (Kata's shared namespaces), and PID with
+	 * sandbox_pidns: a holder keeps them for the containers to join. */
+	pid_t pod = guest_spawn_pod(req->hostname ? req->hostname : "", req->sandbox_pidns, err);
+	if (pod < 0)
+		return GRPC_INTERNAL;
+	pthread_mutex_lock(&guest_lock);
+	guest_pod_pid = pod;
+	guest_pod_pidns = req->sandbox_pidns;
+	pthread_mutex_unlock(&guest_lock);
 	sandbox_id = strdup(req->sandbox_id && *req->sandbox_id ? req->sandbox_id : "sandbox");
 	log_info("sandbox %s created", sandbox_id);
 	return 0;
@@ -158,6 +169,9 @@ static int destroy_sandbox(struct rpc_ctx *ctx, const struct rpc_method *m, cons
 		guest_stop_container(guest_containers, 10);
 		guest_unlink_container(guest_containers);
 	}
+	if (guest_pod_pid > 0)
+		kill(guest_pod_pid, SIGKILL); /* the reaper reaps it */
+	guest_pod_pid = 0;
 	pthread_mutex_unlock(&guest_lock);
 	while (nmounted) {
 		char *p = mounted[--nmounted];

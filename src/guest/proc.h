@@ -34,6 +34,10 @@ struct guest_container {
 extern pthread_mutex_t guest_lock;
 extern pthread_cond_t guest_exit_cond; /* a process exited */
 extern struct guest_container *guest_containers;
+/* The pod's namespace holder made by CreateSandbox (0: none); with
+ * guest_pod_pidns its PID namespace is the pod's (sandbox_pidns). */
+extern pid_t guest_pod_pid;
+extern bool guest_pod_pidns;
 
 /* With guest_lock held. */
 struct guest_container *guest_container_find(const char *id);

@@ -154,21 +154,32 @@ static void rootfs(int fd, struct spawn_plan *p)
 		die(fd, "hostname", errno);
 }
 
-static void join(int fd, pid_t pid)
+/* Join the first n of ipc, uts, mnt of pid. */
+static void join_n(int fd, pid_t pid, int n)
 {
 	static const char *const ns[] = { "ipc", "uts", "mnt" };
 	int fds[3];
 	char path[64];
-	for (int i = 0; i < 3; i++) { /* all opened before the mount namespace changes */
+	for (int i = 0; i < n; i++) { /* all opened before the mount namespace changes */
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns[i]);
 		if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			die(fd, path, errno);
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < n; i++)
 		if (setns(fds[i], 0) < 0)
 			die(fd, "joining the container's namespaces", errno);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < n; i++)
 		close(fds[i]);
+}
+
+static void join(int fd, pid_t pid)
+{
+	join_n(fd, pid, 3);
+}
+
+static void join_pod(int fd, pid_t pid)
+{
+	join_n(fd, pid, 2);
 }
 
 /* The identity through raw system calls: this is a clone of the threaded
@@ -232,6 +243,8 @@ static _Noreturn void child(struct spawn_plan *p, int start, int fd)
 			die(fd, "stdio", errno);
 	if (p->terminal && ioctl(0, TIOCSCTTY, 0) < 0)
 		die(fd, "controlling terminal", errno);
+	if (p->init && p->pod_pid)
+		join_pod(fd, p->pod_pid);
 	if (p->init)
 		rootfs(fd, p);
 	else
@@ -292,21 +305,23 @@ pid_t guest_spawn(struct spawn_plan *p, int *start, int *status, struct error **
 		close(st[1]);
 		return error_set_errno(err, errno, "pipe");
 	}
-	pid_t pid = p->init ? raw_clone(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID)
-			    : raw_clone(0);
+	/* A first process gets new namespaces but those its pod shares; one
+	 * joining a PID namespace (an exec, or a pod's) is started by a helper
+	 * that joins it, and that says its pid. */
+	bool direct = p->init && !(p->pod_pid && p->pod_pidns);
+	unsigned long own = CLONE_NEWNS | CLONE_NEWPID | (p->pod_pid ? 0 : CLONE_NEWUTS | CLONE_NEWIPC);
+	pid_t pid = direct ? raw_clone(own) : raw_clone(0);
 	if (pid == 0) {
 		close(st[0]);
 		close(go[1]);
-		if (p->init)
+		if (direct)
 			child(p, go[0], st[1]);
-		/* exec: join the PID namespace here, start the process as the
-		 * agent's child, tell the agent its pid */
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)p->join_pid);
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)(p->init ? p->pod_pid : p->join_pid));
 		int ns = open(path, O_RDONLY | O_CLOEXEC);
 		if (ns < 0 || setns(ns, CLONE_NEWPID) < 0)
 			die(st[1], "joining the container's PID namespace", errno);
-		pid_t c = raw_clone(CLONE_PARENT);
+		pid_t c = raw_clone(CLONE_PARENT | (p->init ? CLONE_NEWNS : 0));
 		if (c == 0)
 			child(p, go[0], st[1]);
 		char out[1 + sizeof(pid_t)] = { 'P' };
@@ -324,12 +339,12 @@ pid_t guest_spawn(struct spawn_plan *p, int *start, int *status, struct error **
 	}
 	/* an exec's helper says the pid ('P') and the process says 'R', in
 	 * either order */
-	bool have_pid = p->init, ready = false;
+	bool have_pid = direct, ready = false;
 	char t = 0;
 	while (!(have_pid && ready)) {
 		pid_t got;
 		t = status_next(st[0], &got, msg, sizeof(msg));
-		if (t == 'P' && !p->init) {
+		if (t == 'P' && !direct) {
 			pid = got;
 			have_pid = true;
 		} else if (t == 'R') {
@@ -345,7 +360,7 @@ pid_t guest_spawn(struct spawn_plan *p, int *start, int *status, struct error **
 	}
 	close(st[0]);
 	close(go[1]);
-	if (p->init)
+	if (direct)
 		kill(pid, SIGKILL);
 	return error_set(err, EIO, "%s", t == 'E' ? msg : "the process died before it was ready");
 }
@@ -363,4 +378,21 @@ int guest_spawn_start(int start, int status, struct error **err)
 	if (t == 'E')
 		return error_set(err, EIO, "%s", msg);
 	return 0;
+}
+
+pid_t guest_spawn_pod(const char *hostname, bool pidns, struct error **err)
+{
+	pid_t pid = raw_clone(CLONE_NEWUTS | CLONE_NEWIPC | (pidns ? CLONE_NEWPID : 0));
+	if (pid == 0) {
+		sigset_t all;
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (*hostname && sethostname(hostname, strlen(hostname)) < 0)
+			_exit(1);
+		for (;;)
+			pause(); /* every signal blocked: SIGKILL ends it */
+	}
+	if (pid < 0)
+		return error_set_errno(err, errno, "the pod's namespaces: clone");
+	return pid;
 }

@@ -31,6 +31,11 @@ struct spawn_plan {
 	 * Otherwise (exec) join the namespaces of join_pid. */
 	bool init;
 	pid_t join_pid;
+	/* A first process in a pod (pod_pid: the pod's namespace holder, 0
+	 * none): it joins the pod's UTS and IPC namespaces, and with
+	 * pod_pidns its PID namespace too (else a new one). */
+	pid_t pod_pid;
+	bool pod_pidns;
 	char rootfs[PATH_MAX];
 	bool rootfs_readonly;
 	struct spawn_mount *mounts;
@@ -65,6 +70,10 @@ struct spawn_plan {
 pid_t guest_spawn(struct spawn_plan *p, int *start, int *status, struct error **err);
 /* Let it exec; 0 once it has, -1 with its error otherwise. */
 int guest_spawn_start(int start, int status, struct error **err);
+/* The pod's namespace holder: a process in new UTS and IPC namespaces
+ * (and a new PID namespace with pidns, whose init it is) named hostname,
+ * that waits until it is killed. Its pid, or -1 with *err. */
+pid_t guest_spawn_pod(const char *hostname, bool pidns, struct error **err);
 
 /* Mount planning (guest/mounts.c). */
 int guest_mount_options(char **opts, size_t n, struct spawn_mount *m, struct error **err);

@@ -13,6 +13,33 @@
 int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, const char *why,
 		  struct sb_state *s, int *lock, struct agent *a, struct error **err);
 void sb_agent_done(struct sb_state *s, int lock, struct agent *a);
+/* A connection to the container's agent (its sandbox's). */
+int sb_connect_agent(const struct sb_env *env, const struct sb_state *s, struct agent *a,
+		     struct error **err);
+
+/* Pods (sandbox/pod.c). The sandbox a spec's annotations put the
+ * container in: "" for its own (no annotation, or type sandbox), else the
+ * sandbox's id with *key the annotation naming it; an unknown type, or a
+ * container with no sandbox id, is an error naming the annotation. */
+int sb_pod_role(const struct oci_spec *spec, const char *id, char *sandbox, const char **key,
+		struct error **err);
+/* create of s (id, dir, bundle, ... and s->sandbox filled) in its pod:
+ * the sandbox is locked for all of it; on failure the pod is as it was. */
+int sb_join(const struct sb_env *env, struct sb_state *s, const char *key,
+	    struct oci_spec *spec, const struct sb_create_opts *o, pid_t *shim,
+	    struct error **err);
+/* Everything container s of pod has: with pod_lives, the agent asked to
+ * remove it first (force: without waiting on one that does not answer)
+ * and its vCPUs given back; its shims, its part of the share, its state. */
+int sb_member_teardown(const struct sb_env *env, const struct sb_state *pod,
+		       const struct sb_state *s, bool pod_lives, bool force, struct error **err);
+/* delete of container id of sandbox (locking the sandbox first). */
+int sb_delete_member(const struct sb_env *env, const char *id, const char *sandbox, bool force,
+		     struct error **err);
+/* The containers of pod (locked) go before it; without force, none may be
+ * running or paused. */
+int sb_delete_members(const struct sb_env *env, const struct sb_state *pod, bool force,
+		      struct error **err);
 
 /* One step of the sandbox as a span under parent: expr's result, the
  * span ending with *err's message when it failed. */

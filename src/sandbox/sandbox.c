@@ -26,8 +26,8 @@
 #define REMOVE_TIMEOUT_S 10
 #define FORCE_CALL_MS 1500 /* an agent call of a forced delete */
 
-static int connect_agent(const struct sb_env *env, const struct sb_state *s, struct agent *a,
-			 struct error **err)
+int sb_connect_agent(const struct sb_env *env, const struct sb_state *s, struct agent *a,
+		     struct error **err)
 {
 	memset(a, 0, sizeof(*a));
 	a->timeout_ms = AGENT_TIMEOUT_MS;
@@ -178,11 +178,11 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	struct agent a;
 	struct agent_sandbox sb = { s->id, spec->hostname ? spec->hostname : s->id,
 				    &env->config->agent.kernel_modules,
-				    env->config->qemu.msize_9p };
+				    env->config->qemu.msize_9p, true };
 	struct oci_resources none = { 0 };
 	int r = -1;
 
-	if (connect_agent(env, s, &a, err) < 0)
+	if (sb_connect_agent(env, s, &a, err) < 0)
 		return -1;
 	a.timeout_ms = AGENT_BOOT_MS;
 	struct trace_span ready;
@@ -245,8 +245,12 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 			return -1;
 		sb_proc_set(&s->proxy, pid);
 	}
+	/* The shim's pid is the one reported: it lives in the container's
+	 * network namespace, which a pod's containers find through it. */
+	struct sb_stdio io = o->io;
+	io.netns = net->netns;
 	if (sb_state_write(s, err) < 0 || agent_create(env, s, spec, rootfs, &vm, net, hot_cpus, hot_mem, err) < 0 ||
-	    sb_spawn_shim(env, s->agent_url, s->id, s->id, s->terminal, &o->io, &pid, err) < 0)
+	    sb_spawn_shim(env, s->agent_url, s->id, s->id, s->terminal, &io, &pid, err) < 0)
 		return -1;
 	sb_proc_set(&s->shim, pid);
 	*shim = pid;
@@ -271,12 +275,15 @@ static int create(const struct sb_env *env, const char *id, const struct sb_crea
 		return error_set(err, EINVAL, "%s/config.json: process.terminal is true: a detached "
 				 "container needs --console-socket", bundle);
 	}
-	if (sb_state_create(env->root, id, &lock, err) < 0) {
-		oci_spec_free(&spec);
-		return -1;
+	const char *key = NULL;
+	int r = -1;
+	if (sb_pod_role(&spec, id, s.sandbox, &key, err) < 0) {
+		error_wrap(err, "%s/config.json", bundle);
+		goto out;
 	}
+	if (sb_dir(env->root, id, s.dir, sizeof(s.dir), err) < 0)
+		goto out;
 	snprintf(s.id, sizeof(s.id), "%s", id);
-	sb_dir(env->root, id, s.dir, sizeof(s.dir), NULL);
 	snprintf(s.bundle, sizeof(s.bundle), "%s", bundle);
 	snprintf(s.rootfs, sizeof(s.rootfs), "%s", spec.root_path);
 	if (snprintf(s.agent_url, sizeof(s.agent_url), "%s/proxy.sock", s.dir) < 0)
@@ -284,11 +291,20 @@ static int create(const struct sb_env *env, const char *id, const struct sb_crea
 	sb_now_rfc3339(s.created, sizeof(s.created));
 	s.terminal = spec.process.terminal;
 	copy_annotations(&s, &spec);
-	int r = create_steps(env, &s, &spec, o, shim, err);
-	if (r < 0) {
-		error_wrap(err, "create %s", id);
-		teardown(env, &s, NULL);
+	if (s.sandbox[0]) { /* a container of a pod: the sandbox's VM */
+		r = ENABLE_PODS ? sb_join(env, &s, key, &spec, o, shim, err)
+				: error_set(err, ENOTSUP, "annotation %s: pods are not built in "
+					    "(CONFIG_PODS)", key);
+		goto out;
 	}
+	if (sb_state_create(env->root, id, &lock, err) < 0)
+		goto out;
+	r = create_steps(env, &s, &spec, o, shim, err);
+	if (r < 0)
+		teardown(env, &s, NULL);
+out:
+	if (r < 0)
+		error_wrap(err, "create %s", id);
 	oci_spec_free(&spec);
 	return r;
 }
@@ -337,7 +353,7 @@ int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, co
 	else if (stopped) /* nothing would answer before the call's deadline */
 		error_set(err, EAGAIN, "container %s: its %s (pid %d) is stopped (SIGSTOP): it "
 			  "cannot answer", id, what, (int)stopped);
-	else if (connect_agent(env, s, a, err) == 0)
+	else if (sb_connect_agent(env, s, a, err) == 0)
 		return 0;
 	close_state(s, *lock);
 	return -1;
@@ -431,6 +447,13 @@ static int delete(const struct sb_env *env, const char *id, bool force, struct e
 	enum sb_status st;
 	int lock, r = -1;
 
+	if (ENABLE_PODS && sb_state_peek(env->root, id, &s, NULL) == 0) {
+		char sandbox[sizeof(s.sandbox)];
+		memcpy(sandbox, s.sandbox, sizeof(sandbox));
+		sb_state_free(&s);
+		if (sandbox[0])
+			return sb_delete_member(env, id, sandbox, force, err);
+	}
 	if ((force ? sb_state_salvage(env->root, id, &s, &lock, err)
 		   : sb_state_open(env->root, id, &s, &lock, err)) < 0)
 		return -1;
@@ -440,9 +463,11 @@ static int delete(const struct sb_env *env, const char *id, bool force, struct e
 			  sb_status_names[st]);
 		goto out;
 	}
+	if (ENABLE_PODS && sb_delete_members(env, &s, force, err) < 0)
+		goto out;
 	/* A stopped or created container: tell the agent, then take it all down. */
 	if (st != SB_CREATING && (s.vsock_cid || sb_proc_alive(&s.proxy)) &&
-	    connect_agent(env, &s, &a, NULL) == 0) {
+	    sb_connect_agent(env, &s, &a, NULL) == 0) {
 		agent_goodbye(env, &a, &s, st, force);
 		a.ops->close(&a);
 	}

@@ -33,10 +33,13 @@ struct sb_env {
 };
 
 /* How a shim gets its stdio: inherited, or a new pty whose master goes to
- * console_socket (the shim's stdio is then the pty, in its own session). */
+ * console_socket (the shim's stdio is then the pty, in its own session).
+ * With netns the shim lives in that network namespace: the one of the
+ * container (a pod's), where /proc/PID/ns/net of the reported pid leads. */
 struct sb_stdio {
 	const char *console_socket;
 	bool detach; /* the shim outlives the command: its own session */
+	const char *netns;
 };
 
 struct sb_create_opts {
@@ -81,6 +84,9 @@ int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, char 
 /* The mount points under dir/shared, innermost last. */
 int sb_share_mounts(const char *dir, char ***out, size_t *n, struct error **err);
 int sb_share_teardown(const char *dir, struct error **err);
+/* Only what container id has in the share of dir (a pod's), then its
+ * directory there. */
+int sb_share_teardown_id(const char *dir, const char *id, struct error **err);
 
 /* Processes (sandbox/spawn.c). */
 int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct error **err);

@@ -75,10 +75,10 @@ int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, char 
 		if (stat(m->source, &st) < 0)
 			return error_set_errno(err, errno, "mounts[%zu].source %s", i, m->source);
 		const char *base = strrchr(m->source, '/') + 1;
-		snprintf(p, sizeof(p), "%s/shared/%s-m%zu-%s", dir, id, i, *base ? base : "root");
+		snprintf(p, sizeof(p), "%s/shared/%s/m%zu-%s", dir, id, i, *base ? base : "root");
 		if (bind(m->source, p, S_ISDIR(st.st_mode), has_option(m, "ro"), err) < 0)
 			return error_wrap(err, "mounts[%zu]", i);
-		char *guest = xasprintf("%s/%s", AGENT_SHARED_DIR, strrchr(p, '/') + 1);
+		char *guest = xasprintf("%s/%s/%s", AGENT_SHARED_DIR, id, strrchr(p, '/') + 1);
 		free(m->source);
 		m->source = guest;
 	}
@@ -101,12 +101,12 @@ static void unescape(char *s)
 	*o = 0;
 }
 
-int sb_share_mounts(const char *dir, char ***out, size_t *n, struct error **err)
+/* The mount points at or under prefix, innermost last. */
+static int mounts_under(const char *prefix, char ***out, size_t *n, struct error **err)
 {
-	char *text = NULL, prefix[PATH_MAX + 16];
+	char *text = NULL;
 	struct strv found = { 0 };
 
-	snprintf(prefix, sizeof(prefix), "%s/shared", dir);
 	if (fs_read_file("/proc/self/mountinfo", 16 << 20, &text, NULL, err) < 0)
 		return -1;
 	size_t plen = strlen(prefix);
@@ -129,7 +129,14 @@ int sb_share_mounts(const char *dir, char ***out, size_t *n, struct error **err)
 	return 0;
 }
 
-int sb_share_teardown(const char *dir, struct error **err)
+int sb_share_mounts(const char *dir, char ***out, size_t *n, struct error **err)
+{
+	char prefix[PATH_MAX + 16];
+	snprintf(prefix, sizeof(prefix), "%s/shared", dir);
+	return mounts_under(prefix, out, n, err);
+}
+
+static int unmount_under(const char *prefix, struct error **err)
 {
 	char **mounts;
 	size_t n;
@@ -137,7 +144,7 @@ int sb_share_teardown(const char *dir, struct error **err)
 	/* Innermost last in mountinfo: unmount from the end. Repeat, for
 	 * stacked mounts. */
 	for (int round = 0; round < 8; round++) {
-		if (sb_share_mounts(dir, &mounts, &n, err) < 0)
+		if (mounts_under(prefix, &mounts, &n, err) < 0)
 			return -1;
 		for (size_t i = n; i-- > 0;)
 			umount2(mounts[i], MNT_DETACH);
@@ -146,5 +153,23 @@ int sb_share_teardown(const char *dir, struct error **err)
 		if (!n)
 			return 0;
 	}
-	return error_set(err, EBUSY, "%s/shared: mounts remain", dir);
+	return error_set(err, EBUSY, "%s: mounts remain", prefix);
+}
+
+int sb_share_teardown(const char *dir, struct error **err)
+{
+	char prefix[PATH_MAX + 16];
+	snprintf(prefix, sizeof(prefix), "%s/shared", dir);
+	return unmount_under(prefix, err);
+}
+
+int sb_share_teardown_id(const char *dir, const char *id, struct error **err)
+{
+	char prefix[PATH_MAX + 128];
+	snprintf(prefix, sizeof(prefix), "%s/shared/%s", dir, id);
+	if (unmount_under(prefix, err) < 0)
+		return -1;
+	if (sb_remove_dir(prefix, err) < 0)
+		return -1;
+	return 0;
 }

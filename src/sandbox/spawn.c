@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,13 +206,24 @@ static int spawn_shim(const struct sb_env *env, const char *agent_url, const cha
 			return -1;
 		}
 	}
+	int ns = io->netns && *io->netns ? open(io->netns, O_RDONLY | O_CLOEXEC) : -1;
+	if (io->netns && *io->netns && ns < 0) {
+		int e = errno;
+		if (slave >= 0)
+			close(slave);
+		return error_set_errno(err, e, "network namespace %s", io->netns);
+	}
 	pid_t child = fork();
 	if (child < 0) {
 		if (slave >= 0)
 			close(slave);
+		if (ns >= 0)
+			close(ns);
 		return error_set_errno(err, errno, "fork");
 	}
 	if (child == 0) {
+		if (ns >= 0 && setns(ns, CLONE_NEWNET) < 0)
+			_exit(127);
 		if (io->detach || slave >= 0)
 			setsid();
 		if (slave >= 0) {
@@ -224,6 +236,8 @@ static int spawn_shim(const struct sb_env *env, const char *agent_url, const cha
 	}
 	if (slave >= 0)
 		close(slave);
+	if (ns >= 0)
+		close(ns);
 	*pid = child;
 	return 0;
 }

@@ -146,6 +146,10 @@ static int parse(struct sb_state *s, const char *text, size_t len, struct error 
 				     (unsigned long long)num(&d, 0, "proxy_start") };
 	s->vsock_cid = (uint32_t)num(&d, 0, "vsock_cid");
 	s->terminal = num(&d, 0, "terminal") != 0;
+	str_into(&d, 0, "sandbox", s->sandbox, sizeof(s->sandbox));
+	str_into(&d, 0, "hot", s->hot, sizeof(s->hot));
+	if (s->sandbox[0] && sb_check_id(s->sandbox, NULL) < 0)
+		s->sandbox[0] = 0, s->status = SB_STOPPED; /* not ours: nothing to reach */
 	int r = oci_get_map(&d, 0, "", "annotations", &k, &v, err);
 	json_doc_free(&d);
 	s->ann_keys = k.v;
@@ -156,6 +160,50 @@ static int parse(struct sb_state *s, const char *text, size_t len, struct error 
 
 static int state_open(const char *root, const char *id, struct sb_state *s, int *lock_fd,
 		      bool salvage, struct error **err);
+
+int sb_state_peek(const char *root, const char *id, struct sb_state *s, struct error **err)
+{
+	char path[PATH_MAX + 16], *text = NULL;
+	size_t len;
+
+	memset(s, 0, sizeof(*s));
+	if (sb_check_id(id, err) < 0 || sb_dir(root, id, s->dir, sizeof(s->dir), err) < 0)
+		return -1;
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	snprintf(path, sizeof(path), "%s/state.json", s->dir);
+	if (fs_read_file(path, STATE_MAX, &text, &len, NULL) < 0) {
+		if (access(s->dir, F_OK) < 0)
+			return error_set(err, ENOENT, "container \"%s\" does not exist", id);
+		s->status = SB_CREATING;
+		return 0;
+	}
+	int r = parse(s, text, len, err);
+	free(text);
+	if (r < 0)
+		sb_state_free(s);
+	return r < 0 ? error_wrap(err, "container %s: %s", id, path) : 0;
+}
+
+int sb_pod_members(const char *root, const char *id, struct strv *out, struct error **err)
+{
+	char **ids;
+	size_t n;
+	struct sb_state s;
+
+	*out = (struct strv){ 0 };
+	if (sb_state_list(root, &ids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(ids[i], id) && sb_state_peek(root, ids[i], &s, NULL) == 0) {
+			if (!strcmp(s.sandbox, id))
+				strv_push(out, ids[i]);
+			sb_state_free(&s);
+		}
+	}
+	struct strv all = { ids, n };
+	strv_free(&all);
+	return 0;
+}
 
 int sb_state_open(const char *root, const char *id, struct sb_state *s, int *lock_fd,
 		  struct error **err)
@@ -201,6 +249,7 @@ static int state_open(const char *root, const char *id, struct sb_state *s, int 
 		s->shim = s->proxy = (struct sb_proc){ 0 };
 		s->vsock_cid = 0;
 		s->terminal = false;
+		s->sandbox[0] = s->hot[0] = 0;
 		s->status = SB_CREATING;
 		return 0;
 	}
@@ -237,6 +286,10 @@ int sb_state_write(const struct sb_state *s, struct error **err)
 	json_key(&w, "proxy_start"), json_uint(&w, s->proxy.start);
 	json_key(&w, "vsock_cid"), json_uint(&w, s->vsock_cid);
 	json_key(&w, "terminal"), json_int(&w, s->terminal);
+	if (s->sandbox[0])
+		json_key(&w, "sandbox"), json_str(&w, s->sandbox);
+	if (s->hot[0])
+		json_key(&w, "hot"), json_str(&w, s->hot);
 	json_key(&w, "annotations");
 	json_obj_begin(&w);
 	for (size_t i = 0; i < s->nann; i++)
@@ -276,11 +329,21 @@ bool sb_proc_stopped(pid_t pid)
 	return st == 'T' || st == 't';
 }
 
+void sb_vm_dir(const struct sb_state *s, char *out, size_t size)
+{
+	const char *slash = strrchr(s->dir, '/');
+	if (!s->sandbox[0] || !slash)
+		snprintf(out, size, "%s", s->dir);
+	else
+		snprintf(out, size, "%.*s/%s", (int)(slash - s->dir), s->dir, s->sandbox);
+}
+
 pid_t sb_vm_pid(const struct sb_state *s)
 {
-	char pidfile[PATH_MAX + 8], *text = NULL;
+	char pidfile[PATH_MAX + 8], dir[PATH_MAX], *text = NULL;
 	pid_t pid = 0;
-	snprintf(pidfile, sizeof(pidfile), "%s/pid", s->dir);
+	sb_vm_dir(s, dir, sizeof(dir));
+	snprintf(pidfile, sizeof(pidfile), "%.*s/pid", PATH_MAX, dir);
 	if (fs_read_file(pidfile, 64, &text, NULL, NULL) == 0)
 		pid = (pid_t)atoi(text);
 	free(text);

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "hypervisor/hypervisor.h"
+#include "util/strv.h"
 
 struct error;
 
@@ -36,6 +37,11 @@ struct sb_state {
 	struct sb_proc shim, proxy;
 	uint32_t vsock_cid;
 	bool terminal;
+	/* A container of a pod: its sandbox's id ("" for a sandbox, which
+	 * owns the VM); the VM is in the sandbox's directory. hot: the
+	 * devices hot-added to that VM for this container (ids, spaced). */
+	char sandbox[VM_ID_MAX + 1];
+	char hot[256];
 	char **ann_keys, **ann_values; /* annotations */
 	size_t nann;
 };
@@ -71,6 +77,13 @@ void sb_proc_set(struct sb_proc *p, pid_t pid);
 bool sb_proc_stopped(pid_t pid);
 /* The VM's QEMU pid from its pid file; 0 when there is none. */
 pid_t sb_vm_pid(const struct sb_state *s);
+/* Where the container's VM runs: its own directory, or its sandbox's. */
+void sb_vm_dir(const struct sb_state *s, char *out, size_t size);
+/* The state as it is on disk, without the lock (the sandbox id of a
+ * container never changes). */
+int sb_state_peek(const char *root, const char *id, struct sb_state *s, struct error **err);
+/* The ids of the containers of sandbox id (sorted), from their states. */
+int sb_pod_members(const char *root, const char *id, struct strv *out, struct error **err);
 
 /* Now as RFC 3339 with nanoseconds, UTC. */
 void sb_now_rfc3339(char *out, size_t size);

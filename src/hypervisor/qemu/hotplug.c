@@ -29,9 +29,16 @@ static int add_vcpu(struct vm *vm, char *id, size_t size, struct error **err)
 
 	if (qmp_query_hotpluggable_cpus(&vm->drv->qmp, HOTPLUG_TIMEOUT_MS, &slots, &n, err) < 0)
 		return error_wrap(err, "hot-adding a vCPU");
-	for (size_t i = 0; i < n && !slot; i++)
-		if (!slots[i].qom_path[0]) /* no CPU there yet */
+	for (size_t i = 0; i < n; i++) {
+		/* ids go on from those in use: another process (a VM reopened
+		 * from its run directory) may have plugged some */
+		const char *used = strstr(slots[i].qom_path, "/cpu-");
+		unsigned k = used ? (unsigned)strtoul(used + 5, NULL, 10) : 0;
+		if (k > vm->drv->next_cpu)
+			vm->drv->next_cpu = k;
+		if (!slots[i].qom_path[0] && !slot) /* no CPU there yet */
 			slot = &slots[i];
+	}
 	if (!slot) {
 		error_set(err, ENOSPC, "VM %s: no free vCPU slot (maxcpus reached)", vm->id);
 	} else {
@@ -68,6 +75,16 @@ static int add_memory(struct vm *vm, uint32_t size_mib, char *id, size_t size,
 			struct error **err)
 {
 	char mem[64], args[256];
+	struct qmp_memory_device *devs;
+	size_t ndevs;
+
+	/* past the dimms plugged so far, by this process or another */
+	if (qmp_query_memory_devices(&vm->drv->qmp, HOTPLUG_TIMEOUT_MS, &devs, &ndevs, err) < 0)
+		return error_wrap(err, "hot-adding %u MiB", size_mib);
+	for (size_t i = 0; i < ndevs; i++)
+		if (!strncmp(devs[i].id, "dimm", 4) && strtoul(devs[i].id + 4, NULL, 10) >= vm->drv->next_dimm)
+			vm->drv->next_dimm = (unsigned)strtoul(devs[i].id + 4, NULL, 10) + 1;
+	free(devs);
 	unsigned n = vm->drv->next_dimm++;
 
 	snprintf(mem, sizeof(mem), "mem-dimm%u", n);

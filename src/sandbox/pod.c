@@ -1,0 +1,347 @@
+/* Pods: the sandbox container (a pod's pause container) owns the VM; a
+ * container of type "container" joins it. Its rootfs and mounts go into the
+ * sandbox's share, CreateContainer goes to the sandbox's agent, its limits
+ * are hot-added to the sandbox's VM, and it gets a shim of its own in the
+ * pod's network namespace. Lock order: the sandbox, then the container. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox/internal.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#define MEMORY_BLOCK_MIB 128 /* the guest onlines hot-added memory in blocks */
+#define REMOVE_TIMEOUT_S 10
+
+/* The engines' annotations (Kata's CRIContainerTypeKeyList and
+ * CRISandboxNameKeyList): containerd's CRI, CRI-O, dockershim. */
+static const struct {
+	const char *type, *sandbox_id, *sandbox_word;
+} engines[] = {
+	{ "io.kubernetes.cri.container-type", "io.kubernetes.cri.sandbox-id", "sandbox" },
+	{ "io.kubernetes.cri-o.ContainerType", "io.kubernetes.cri-o.SandboxID", "sandbox" },
+	{ "io.kubernetes.docker.type", "io.kubernetes.sandbox.id", "podsandbox" },
+};
+
+static const char *annotation(const struct oci_spec *spec, const char *key)
+{
+	for (size_t i = 0; i < spec->ann_keys.n && i < spec->ann_values.n; i++)
+		if (!strcmp(spec->ann_keys.v[i], key))
+			return spec->ann_values.v[i];
+	return NULL;
+}
+
+int sb_pod_role(const struct oci_spec *spec, const char *id, char *sandbox, const char **key,
+		struct error **err)
+{
+	*sandbox = 0;
+	for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+		const char *type = annotation(spec, engines[i].type), *sid;
+		if (!type)
+			continue;
+		if (!strcmp(type, engines[i].sandbox_word))
+			return 0;
+		if (strcmp(type, "container"))
+			return error_set(err, EINVAL, "annotation %s: unknown container type \"%s\" "
+					 "(%s or container)", engines[i].type, type,
+					 engines[i].sandbox_word);
+		*key = engines[i].sandbox_id;
+		sid = annotation(spec, *key);
+		if (!sid || !*sid)
+			return error_set(err, EINVAL, "annotation %s is \"container\": annotation %s "
+					 "(its sandbox) is missing", engines[i].type, *key);
+		if (sb_check_id(sid, err) < 0)
+			return error_wrap(err, "annotation %s", *key);
+		if (!strcmp(sid, id))
+			return error_set(err, EINVAL, "annotation %s: container %s cannot be its own "
+					 "sandbox", *key, id);
+		snprintf(sandbox, VM_ID_MAX + 1, "%s", sid);
+		return 0;
+	}
+	return 0;
+}
+
+static uint32_t want_cpus(const struct oci_resources *r)
+{
+	if (r->cpu_quota <= 0 || !r->cpu_period)
+		return 0;
+	return (uint32_t)(((uint64_t)r->cpu_quota + r->cpu_period - 1) / r->cpu_period);
+}
+
+static uint32_t want_mib(const struct oci_resources *r)
+{
+	if (r->memory_limit <= 0)
+		return 0;
+	uint64_t mib = ((uint64_t)r->memory_limit + (1u << 20) - 1) >> 20;
+	mib = (mib + MEMORY_BLOCK_MIB - 1) / MEMORY_BLOCK_MIB * MEMORY_BLOCK_MIB;
+	return mib > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)mib;
+}
+
+static void hot_append(char *hot, size_t size, const char *id)
+{
+	size_t n = strlen(hot);
+	snprintf(hot + n, size - n, "%s%s", n ? " " : "", id);
+}
+
+/* vCPUs and memory for r's limits hot-added to the pod's VM (Kata 1.x):
+ * what the VM has no room for is a warning, the container runs within
+ * what there is. The ids go to hot, the vCPUs added to *cpus. */
+static int grow(const struct sb_env *env, const struct sb_state *pod, const char *id,
+		const struct oci_resources *r, char *hot, size_t size, uint32_t *cpus,
+		struct error **err)
+{
+	uint32_t n = want_cpus(r), mib = want_mib(r);
+	struct vm vm;
+	struct error *e = NULL;
+
+	*cpus = 0;
+	if (!n && !mib)
+		return 0;
+	if (vm_open(&vm, hypervisor_of(env->config), pod->id, pod->dir, true, err) < 0)
+		return -1;
+	vm.trace = env->trace;
+	for (uint32_t i = 0; i < n; i++, ++*cpus) {
+		struct vm_device d = { .kind = VM_DEV_VCPU };
+		if (vm.hv->hotplug(&vm, &d, &e) < 0)
+			break;
+		hot_append(hot, size, d.id);
+	}
+	if (e)
+		log_warn("container %s: %u of the %u vCPUs of its limit added to pod %s: %s", id,
+			 *cpus, n, pod->id, e->msg);
+	error_free(e);
+	e = NULL;
+	struct vm_device d = { .kind = VM_DEV_MEMORY, .size_mib = mib };
+	if (mib && vm.hv->hotplug(&vm, &d, &e) < 0)
+		log_warn("container %s: its %u MiB not added to pod %s: %s", id, mib, pod->id,
+			 e->msg);
+	else if (mib)
+		hot_append(hot, size, d.id);
+	error_free(e);
+	vm.hv->detach(&vm);
+	return 0;
+}
+
+/* Give back the vCPUs (memory stays: the guest cannot be relied on to let
+ * it go, as in Kata 1.x). */
+static void shrink(const struct sb_env *env, const struct sb_state *pod, const char *hot)
+{
+	char ids[sizeof(((struct sb_state *)0)->hot)], *save = NULL;
+	struct vm vm;
+	struct error *e = NULL;
+
+	snprintf(ids, sizeof(ids), "%s", hot);
+	if (!strstr(ids, "cpu-") ||
+	    vm_open(&vm, hypervisor_of(env->config), pod->id, pod->dir, true, NULL) < 0)
+		return;
+	for (char *t = strtok_r(ids, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		struct vm_device d = { .kind = VM_DEV_VCPU };
+		if (strncmp(t, "cpu-", 4))
+			continue;
+		snprintf(d.id, sizeof(d.id), "%s", t);
+		if (vm.hv->unplug(&vm, &d, &e) < 0) {
+			log_warn("pod %s: vCPU %s not given back: %s", pod->id, t, e->msg);
+			error_free(e);
+			e = NULL;
+		}
+	}
+	vm.hv->detach(&vm);
+}
+
+/* The container out of the agent: its processes killed, RemoveContainer. */
+static void agent_remove(const struct sb_env *env, const struct sb_state *s, bool force)
+{
+	struct agent a;
+	struct error *e = NULL;
+
+	if (sb_connect_agent(env, s, &a, NULL) < 0)
+		return;
+	if (force)
+		a.timeout_ms = 1500;
+	a.ops->signal_process(&a, s->id, "", SIGKILL, NULL);
+	for (int i = 0; i < 300 && sb_proc_alive(&s->shim); i++)
+		usleep(10 * 1000); /* the shim sees the status before it goes */
+	if (a.ops->remove_container(&a, s->id, REMOVE_TIMEOUT_S, &e) < 0)
+		log_debug("container %s: RemoveContainer: %s", s->id, e->msg);
+	error_free(e);
+	a.ops->close(&a);
+}
+
+int sb_member_teardown(const struct sb_env *env, const struct sb_state *pod,
+		       const struct sb_state *s, bool pod_lives, bool force, struct error **err)
+{
+	if (pod_lives && sb_proc_alive(&pod->shim))
+		agent_remove(env, s, force);
+	sb_kill_proc(&s->shim);
+	sb_exec_kill_all(s->dir);
+	sb_kill_strays(s->dir);
+	if (sb_share_teardown_id(pod->dir, s->id, err) < 0)
+		return error_wrap(err, "container %s", s->id);
+	if (pod_lives && s->hot[0])
+		shrink(env, pod, s->hot);
+	if (sb_remove_dir(s->dir, err) < 0)
+		return error_wrap(err, "container %s", s->id);
+	return 0;
+}
+
+/* CreateContainer in the pod's VM (after onlining what was added). */
+static int agent_join(const struct sb_env *env, const struct sb_state *s, struct oci_spec *spec,
+		      const char *rootfs, uint32_t cpus, struct error **err)
+{
+	struct agent a;
+	struct oci_resources none = { 0 };
+	int r = -1;
+
+	if (sb_connect_agent(env, s, &a, err) < 0)
+		return -1;
+	if ((s->hot[0] && a.ops->online_cpu_mem(&a, cpus, err) < 0) ||
+	    a.ops->create_container(&a, s->id, spec, rootfs, err) < 0)
+		goto out;
+	r = 0;
+	/* The agent applies linux.resources on update only. */
+	if (memcmp(&spec->resources, &none, sizeof(none)))
+		r = a.ops->update(&a, s->id, &spec->resources, err);
+out:
+	a.ops->close(&a);
+	return r;
+}
+
+static int join_steps(const struct sb_env *env, const struct sb_state *pod, struct sb_state *s,
+		      struct oci_spec *spec, const struct sb_create_opts *o, pid_t *shim,
+		      struct error **err)
+{
+	char rootfs[PATH_MAX], netns[64];
+	uint32_t cpus = 0;
+	pid_t pid;
+	struct sb_stdio io = o->io;
+
+	if (sb_state_write(s, err) < 0 ||
+	    SB_STEP(env->trace, "share.setup", err,
+		    sb_share_setup(pod->dir, s->id, spec, rootfs, sizeof(rootfs), err)) < 0 ||
+	    SB_STEP(env->trace, "vm.grow", err,
+		    grow(env, pod, s->id, &spec->resources, s->hot, sizeof(s->hot), &cpus, err)) < 0 ||
+	    sb_state_write(s, err) < 0)
+		return -1;
+	if (agent_join(env, s, spec, rootfs, cpus, err) < 0)
+		return error_wrap(err, "container %s", s->id);
+	/* The pod's network namespace is where its sandbox's shim lives. */
+	snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)pod->shim.pid);
+	io.netns = netns;
+	if (sb_spawn_shim(env, s->agent_url, s->id, s->id, s->terminal, &io, &pid, err) < 0)
+		return -1;
+	sb_proc_set(&s->shim, pid);
+	*shim = pid;
+	s->status = SB_CREATED;
+	return sb_state_write(s, err);
+}
+
+/* The sandbox, locked, if it is one that is live. */
+static int open_pod(const struct sb_env *env, const char *sandbox, const char *key,
+		    struct sb_state *pod, int *lock, struct error **err)
+{
+	if (sb_state_open(env->root, sandbox, pod, lock, err) < 0)
+		return error_wrap(err, "annotation %s: sandbox %s", key, sandbox);
+	enum sb_status st = sb_state_status(pod);
+	if (pod->sandbox[0])
+		error_set(err, EINVAL, "annotation %s: %s is a container of sandbox %s, not a "
+			  "sandbox", key, sandbox, pod->sandbox);
+	else if (!(SB_LIVE & SB_MASK(st)))
+		error_set(err, ESRCH, "annotation %s: sandbox %s is %s", key, sandbox,
+			  sb_status_names[st]);
+	else
+		return 0;
+	sb_state_free(pod);
+	close(*lock);
+	return -1;
+}
+
+int sb_join(const struct sb_env *env, struct sb_state *s, const char *key,
+	    struct oci_spec *spec, const struct sb_create_opts *o, pid_t *shim,
+	    struct error **err)
+{
+	struct sb_state pod;
+	cleanup_close int plock = -1;
+	cleanup_close int lock = -1;
+
+	if (open_pod(env, s->sandbox, key, &pod, &plock, err) < 0)
+		return -1;
+	int r = sb_state_create(env->root, s->id, &lock, err);
+	if (r == 0) {
+		snprintf(s->agent_url, sizeof(s->agent_url), "%s", pod.agent_url);
+		s->vsock_cid = pod.vsock_cid;
+		r = join_steps(env, &pod, s, spec, o, shim, err);
+		if (r < 0) /* the pod stays as it was */
+			sb_member_teardown(env, &pod, s, true, true, NULL);
+	}
+	sb_state_free(&pod);
+	return r;
+}
+
+static bool live(enum sb_status st)
+{
+	return st == SB_RUNNING || st == SB_PAUSED;
+}
+
+int sb_delete_member(const struct sb_env *env, const char *id, const char *sandbox, bool force,
+		     struct error **err)
+{
+	struct sb_state pod = { 0 }, s;
+	cleanup_close int plock = -1;
+	cleanup_close int lock = -1;
+
+	/* The sandbox first (lock order); one already gone took the VM and
+	 * the share along. */
+	bool have_pod = (force ? sb_state_salvage(env->root, sandbox, &pod, &plock, NULL)
+			       : sb_state_open(env->root, sandbox, &pod, &plock, NULL)) == 0;
+	if (!have_pod) {
+		snprintf(pod.id, sizeof(pod.id), "%s", sandbox);
+		sb_dir(env->root, sandbox, pod.dir, sizeof(pod.dir), NULL);
+	}
+	int r = (force ? sb_state_salvage(env->root, id, &s, &lock, err)
+		       : sb_state_open(env->root, id, &s, &lock, err));
+	if (r == 0) {
+		enum sb_status st = sb_state_status(&s);
+		if (!force && live(st))
+			r = error_set(err, EBUSY, "cannot delete container %s that is not stopped: %s",
+				      id, sb_status_names[st]);
+		else
+			r = sb_member_teardown(env, &pod, &s, have_pod, force, err);
+		sb_state_free(&s);
+	}
+	sb_state_free(&pod);
+	return r;
+}
+
+int sb_delete_members(const struct sb_env *env, const struct sb_state *pod, bool force,
+		      struct error **err)
+{
+	struct strv ids;
+	struct sb_state s;
+	int lock, r = 0;
+
+	if (sb_pod_members(env->root, pod->id, &ids, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ids.n && !force && r == 0; i++)
+		if (sb_state_peek(env->root, ids.v[i], &s, NULL) == 0) {
+			if (live(sb_state_status(&s)))
+				r = error_set(err, EBUSY, "cannot delete sandbox %s: its container %s is "
+					      "%s (delete it first, or use --force)", pod->id,
+					      ids.v[i], sb_status_names[sb_state_status(&s)]);
+			sb_state_free(&s);
+		}
+	/* The VM goes with the sandbox: nothing is asked of it. */
+	for (size_t i = 0; i < ids.n && r == 0; i++)
+		if (sb_state_salvage(env->root, ids.v[i], &s, &lock, NULL) == 0) {
+			r = sb_member_teardown(env, pod, &s, false, true, err);
+			sb_state_free(&s);
+			close(lock);
+		}
+	strv_free(&ids);
+	return r;
+}

@@ -1,0 +1,141 @@
+#!/bin/sh
+# Pods on the command line, as CRI-O drives a runtime: a sandbox (the pause
+# container) and containers that say in their annotations which sandbox
+# they belong to. One VM for the pod; the containers share its hostname,
+# IPC and network. Usage: tests/e2e/pods.sh BUILD_DIR
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=$(cd "${1:-$top/build}" && pwd)
+. "$top/tests/lib.sh"
+
+# pod_bundle DIR TYPE SANDBOX ARG...: a bundle with CRI-O's annotations
+# and hostname pod-host.
+pod_bundle() {
+	d=$1 type=$2 sid=$3
+	shift 3
+	bundle "$d" "$@"
+	/usr/bin/python3 - "$T/$d/config.json" "$type" "$sid" <<'PYEOF' || fail "annotate $d"
+import json, sys
+p, t, s = sys.argv[1:]
+c = json.load(open(p))
+c["hostname"] = "pod-host"
+c.setdefault("annotations", {})
+c["annotations"]["io.kubernetes.cri-o.ContainerType"] = t
+c["annotations"]["io.kubernetes.cri-o.SandboxID"] = s
+json.dump(c, open(p, "w"))
+PYEOF
+}
+
+qemus() { pgrep -f "qemu-system-x86_64.*$T/root" | wc -l; }
+
+setup() {
+	vm_setup
+	$K version | grep -q pods || skip "pods not built in"
+	pod_bundle sb sandbox pod1 sleep 1000
+	run $K create -b "$T/sb" pod1
+	expect_rc 0
+	run $K start pod1
+	expect_rc 0
+}
+
+test_pod_containers_share_one_vm() {
+	setup
+	pod_bundle b1 container pod1 sh -c 'echo shared > /dev/shm/x; sleep 1000'
+	pod_bundle b2 container pod1 sleep 1000
+	run $K create -b "$T/b1" c1
+	expect_rc 0
+	run $K create -b "$T/b2" c2
+	expect_rc 0
+	expect_eq "$(qemus)" 1
+	run $K start c1
+	expect_rc 0
+	run $K start c2
+	expect_rc 0
+	run $K exec c2 hostname
+	expect_eq "$out" "pod-host"
+	sleep 1
+	# IPC is the pod's: c1's POSIX shm is not (each has its /dev/shm
+	# mount), but the hostname and the network are.
+	run $K exec c1 cat /proc/net/dev
+	expect_in "$out" "lo:"
+	run $K list
+	expect_in "$out" "c1"
+	expect_in "$out" "c2"
+	expect_in "$out" "pod1"
+	run $K ps c2
+	expect_rc 0
+	# The sandbox goes last: stopped, with its containers running, it
+	# refuses; the containers run on without it.
+	run $K kill pod1 KILL
+	expect_rc 0
+	for _ in $(seq 50); do $K state pod1 | grep -q '"stopped"' && break; sleep 0.1; done
+	run $K delete pod1
+	expect_rc 1
+	expect_in "$err" "its container c1 is running"
+	run $K kill c1 KILL
+	expect_rc 0
+	for _ in $(seq 50); do $K state c1 | grep -q '"stopped"' && break; sleep 0.1; done
+	run $K delete c1
+	expect_rc 0
+	expect_eq "$(qemus)" 1
+	run $K state c1
+	expect_rc 1
+	run $K exec c2 true
+	expect_rc 0
+	run $K delete --force pod1
+	expect_rc 0
+	run $K state c2
+	expect_rc 1
+	expect_eq "$(qemus)" 0
+	nothing_left_here
+}
+
+test_pod_bad_annotations_leave_nothing() {
+	setup
+	pod_bundle b1 container nosuch true
+	run $K create -b "$T/b1" c1
+	expect_rc 1
+	expect_in "$err" "annotation io.kubernetes.cri-o.SandboxID: sandbox nosuch"
+	expect_in "$err" "does not exist"
+	pod_bundle b2 sidecar pod1 true
+	run $K create -b "$T/b2" c2
+	expect_rc 1
+	expect_in "$err" "annotation io.kubernetes.cri-o.ContainerType: unknown container type \"sidecar\""
+	# A create that fails in the guest (no such working directory)
+	# leaves the pod as it was.
+	pod_bundle b3 container pod1 true
+	sed -i 's|"cwd": *"[^"]*"|"cwd": "/no/such/dir"|' "$T/b3/config.json"
+	grep -q /no/such/dir "$T/b3/config.json" || fail "cwd not set"
+	run $K create -b "$T/b3" c3
+	expect_rc 1
+	run $K state c3
+	expect_rc 1
+	pod_bundle b4 container pod1 echo still-fine
+	run $K run -b "$T/b4" c4
+	expect_rc 0
+	expect_eq "$out" "still-fine"
+	run $K delete --force pod1
+	expect_rc 0
+	nothing_left_here
+}
+
+test_pod_vm_killed_stops_every_container() {
+	setup
+	pod_bundle b1 container pod1 sleep 1000
+	run $K create -b "$T/b1" c1
+	expect_rc 0
+	run $K start c1
+	expect_rc 0
+	kill -KILL "$(cat "$T/root/pod1/pid")"
+	for _ in $(seq 50); do $K state c1 | grep -q '"stopped"' && break; sleep 0.1; done
+	run $K state c1
+	expect_in "$out" '"stopped"'
+	run $K state pod1
+	expect_in "$out" '"stopped"'
+	run $K delete c1
+	expect_rc 0
+	run $K delete pod1
+	expect_rc 0
+	nothing_left_here
+}
+
+run_suite pods
