@@ -29,8 +29,8 @@ int sb_join(const struct sb_env *env, struct sb_state *s, const char *key,
 	    struct oci_spec *spec, const struct sb_create_opts *o, pid_t *shim,
 	    struct error **err);
 /* Everything container s of pod has: with pod_lives, the agent asked to
- * remove it first (force: without waiting on one that does not answer)
- * and its vCPUs given back; its shims, its part of the share, its state. */
+ * remove it first (force: without waiting on one that does not answer);
+ * its shims, its part of the share, its state. */
 int sb_member_teardown(const struct sb_env *env, const struct sb_state *pod,
 		       const struct sb_state *s, bool pod_lives, bool force, struct error **err);
 /* delete of container id of sandbox (locking the sandbox first). */

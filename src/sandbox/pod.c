@@ -2,7 +2,10 @@
  * container of type "container" joins it. Its rootfs and mounts go into the
  * sandbox's share, CreateContainer goes to the sandbox's agent, its limits
  * are hot-added to the sandbox's VM, and it gets a shim of its own in the
- * pod's network namespace. Lock order: the sandbox, then the container. */
+ * pod's network namespace. Lock order: the sandbox, then the container.
+ * What was hot-added stays when the container goes: the guest does not
+ * eject a vCPU QEMU unplugs (device_del waits in vain), and its memory
+ * cannot be relied on to be movable. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -80,32 +83,6 @@ static int grow(const struct sb_env *env, const struct sb_state *pod, const char
 	return 0;
 }
 
-/* Give back the vCPUs (memory stays: the guest cannot be relied on to let
- * it go, as in Kata 1.x). */
-static void shrink(const struct sb_env *env, const struct sb_state *pod, const char *hot)
-{
-	char ids[sizeof(((struct sb_state *)0)->hot)], *save = NULL;
-	struct vm vm;
-	struct error *e = NULL;
-
-	snprintf(ids, sizeof(ids), "%s", hot);
-	if (!strstr(ids, "cpu-") ||
-	    vm_open(&vm, hypervisor_of(env->config), pod->id, pod->dir, true, NULL) < 0)
-		return;
-	for (char *t = strtok_r(ids, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		struct vm_device d = { .kind = VM_DEV_VCPU };
-		if (strncmp(t, "cpu-", 4))
-			continue;
-		snprintf(d.id, sizeof(d.id), "%s", t);
-		if (vm.hv->unplug(&vm, &d, &e) < 0) {
-			log_warn("pod %s: vCPU %s not given back: %s", pod->id, t, e->msg);
-			error_free(e);
-			e = NULL;
-		}
-	}
-	vm.hv->detach(&vm);
-}
-
 /* The container out of the agent: its processes killed, RemoveContainer. */
 static void agent_remove(const struct sb_env *env, const struct sb_state *s, bool force)
 {
@@ -135,8 +112,6 @@ int sb_member_teardown(const struct sb_env *env, const struct sb_state *pod,
 	sb_kill_strays(s->dir);
 	if (sb_share_teardown_id(pod->dir, s->id, err) < 0)
 		return error_wrap(err, "container %s", s->id);
-	if (pod_lives && s->hot[0])
-		shrink(env, pod, s->hot);
 	if (sb_remove_dir(s->dir, err) < 0)
 		return error_wrap(err, "container %s", s->id);
 	return 0;
