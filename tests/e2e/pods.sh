@@ -138,4 +138,29 @@ test_pod_vm_killed_stops_every_container() {
 	nothing_left_here
 }
 
+# A container's CPU limit is hot-added to the pod's VM (Kata 1.x): the
+# VM has one vCPU, and two for a quota of two CPUs where the host has room.
+test_pod_cpu_limit_hot_adds_vcpus() {
+	setup
+	[ "$(nproc)" -ge 2 ] || skip "one host CPU: maxcpus leaves no room"
+	pod_bundle b1 container pod1 sleep 1000
+	/usr/bin/python3 - "$T/b1/config.json" <<'PYEOF' || fail "limit"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"].setdefault("resources", {})["cpu"] = {"quota": 200000, "period": 100000}
+json.dump(c, open(sys.argv[1], "w"))
+PYEOF
+	run $K exec pod1 nproc
+	expect_eq "$out" "1"
+	run $K create -b "$T/b1" c1
+	expect_rc 0
+	run $K start c1
+	expect_rc 0
+	run $K exec c1 nproc
+	expect_eq "$out" "2"
+	run $K delete --force pod1
+	expect_rc 0
+	nothing_left_here
+}
+
 run_suite pods
