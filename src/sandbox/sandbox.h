@@ -1,6 +1,6 @@
-/* Sandboxes: one VM per container, its agent, proxy and shims, and its
- * state under --root. The only room that sees the hypervisor and the agent
- * together. Every function locks the container for as long as it acts, and
+/* Sandboxes: one VM per sandbox (a pod's containers join it), its agent,
+ * proxy and shims, and its state under --root. The only room that sees the
+ * hypervisor and the agent together. Every function locks the container for as long as it acts, and
  * on failure leaves nothing behind of what it started. */
 #ifndef SANDBOX_SANDBOX_H
 #define SANDBOX_SANDBOX_H
