@@ -151,10 +151,10 @@ static int create_container(struct rpc_ctx *ctx, const struct rpc_method *m, con
 		return error_set(err, GRPC_ALREADY_EXISTS, "container %s exists already",
 				 req->container_id), GRPC_ALREADY_EXISTS;
 	}
+	/* A spec's hostname is set in the pod's UTS namespace, as runc does in
+	 * a joined one (the CRI gives every container the pod's). */
 	plan.pod_pid = guest_pod_pid;
 	plan.pod_pidns = guest_pod_pidns && req->sandbox_pidns;
-	if (plan.pod_pid)
-		plan.hostname[0] = 0; /* the pod's stands */
 	struct guest_proc *p = spawn(&plan, req->exec_id ? req->exec_id : "", err);
 	guest_plan_free(&plan);
 	if (!p) {
