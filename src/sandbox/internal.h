@@ -13,6 +13,15 @@
 int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, const char *why,
 		  struct sb_state *s, int *lock, struct agent *a, struct error **err);
 void sb_agent_done(struct sb_state *s, int lock, struct agent *a);
+/* CreateContainer, then UpdateContainer with the spec's resources (the
+ * agent applies linux.resources on update only). */
+int sb_agent_create_container(struct agent *a, const char *id, const struct oci_spec *spec,
+			      const char *rootfs, struct error **err);
+/* What the agent is told before container s (status st) goes: SIGKILL to
+ * its processes when created or forced, RemoveContainer, and with destroy
+ * (the VM goes too) the agent's spans and DestroySandbox. */
+void sb_agent_goodbye(const struct sb_env *env, struct agent *a, const struct sb_state *s,
+		      enum sb_status st, bool force, bool destroy);
 /* A connection to the container's agent (its sandbox's). */
 int sb_connect_agent(const struct sb_env *env, const struct sb_state *s, struct agent *a,
 		     struct error **err);

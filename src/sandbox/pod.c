@@ -8,7 +8,6 @@
  * cannot be relied on to be movable. */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 #include "util/log.h"
 
 #define MEMORY_BLOCK_MIB 128 /* the guest onlines hot-added memory in blocks */
-#define REMOVE_TIMEOUT_S 10
 
 static uint32_t want_cpus(const struct oci_resources *r)
 {
@@ -38,24 +36,18 @@ static uint32_t want_mib(const struct oci_resources *r)
 	return mib > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)mib;
 }
 
-static void hot_append(char *hot, size_t size, const char *id)
-{
-	size_t n = strlen(hot);
-	snprintf(hot + n, size - n, "%s%s", n ? " " : "", id);
-}
-
 /* vCPUs and memory for r's limits hot-added to the pod's VM (Kata 1.x):
  * what the VM has no room for is a warning, the container runs within
- * what there is. The ids go to hot, the vCPUs added to *cpus. */
+ * what there is. *cpus: the vCPUs added; *mem: memory was. */
 static int grow(const struct sb_env *env, const struct sb_state *pod, const char *id,
-		const struct oci_resources *r, char *hot, size_t size, uint32_t *cpus,
-		struct error **err)
+		const struct oci_resources *r, uint32_t *cpus, bool *mem, struct error **err)
 {
 	uint32_t n = want_cpus(r), mib = want_mib(r);
 	struct vm vm;
 	struct error *e = NULL;
 
 	*cpus = 0;
+	*mem = false;
 	if (!n && !mib)
 		return 0;
 	if (vm_open(&vm, hypervisor_of(env->config), pod->id, pod->dir, true, err) < 0)
@@ -65,7 +57,6 @@ static int grow(const struct sb_env *env, const struct sb_state *pod, const char
 		struct vm_device d = { .kind = VM_DEV_VCPU };
 		if (vm.hv->hotplug(&vm, &d, &e) < 0)
 			break;
-		hot_append(hot, size, d.id);
 	}
 	if (e)
 		log_warn("container %s: %u of the %u vCPUs of its limit added to pod %s: %s", id,
@@ -76,8 +67,8 @@ static int grow(const struct sb_env *env, const struct sb_state *pod, const char
 	if (mib && vm.hv->hotplug(&vm, &d, &e) < 0)
 		log_warn("container %s: its %u MiB not added to pod %s: %s", id, mib, pod->id,
 			 e->msg);
-	else if (mib)
-		hot_append(hot, size, d.id);
+	else
+		*mem = mib != 0;
 	error_free(e);
 	vm.hv->detach(&vm);
 	return 0;
@@ -87,18 +78,10 @@ static int grow(const struct sb_env *env, const struct sb_state *pod, const char
 static void agent_remove(const struct sb_env *env, const struct sb_state *s, bool force)
 {
 	struct agent a;
-	struct error *e = NULL;
 
 	if (sb_connect_agent(env, s, &a, NULL) < 0)
 		return;
-	if (force)
-		a.timeout_ms = 1500;
-	a.ops->signal_process(&a, s->id, "", SIGKILL, NULL);
-	for (int i = 0; i < 300 && sb_proc_alive(&s->shim); i++)
-		usleep(10 * 1000); /* the shim sees the status before it goes */
-	if (a.ops->remove_container(&a, s->id, REMOVE_TIMEOUT_S, &e) < 0)
-		log_debug("container %s: RemoveContainer: %s", s->id, e->msg);
-	error_free(e);
+	sb_agent_goodbye(env, &a, s, SB_CREATED, force, false);
 	a.ops->close(&a);
 }
 
@@ -119,22 +102,14 @@ int sb_member_teardown(const struct sb_env *env, const struct sb_state *pod,
 
 /* CreateContainer in the pod's VM (after onlining what was added). */
 static int agent_join(const struct sb_env *env, const struct sb_state *s, struct oci_spec *spec,
-		      const char *rootfs, uint32_t cpus, struct error **err)
+		      const char *rootfs, uint32_t cpus, bool mem, struct error **err)
 {
 	struct agent a;
-	struct oci_resources none = { 0 };
-	int r = -1;
 
 	if (sb_connect_agent(env, s, &a, err) < 0)
 		return -1;
-	if ((s->hot[0] && a.ops->online_cpu_mem(&a, cpus, err) < 0) ||
-	    a.ops->create_container(&a, s->id, spec, rootfs, err) < 0)
-		goto out;
-	r = 0;
-	/* The agent applies linux.resources on update only. */
-	if (memcmp(&spec->resources, &none, sizeof(none)))
-		r = a.ops->update(&a, s->id, &spec->resources, err);
-out:
+	int r = ((cpus || mem) && a.ops->online_cpu_mem(&a, cpus, err) < 0) ||
+			sb_agent_create_container(&a, s->id, spec, rootfs, err) < 0 ? -1 : 0;
 	a.ops->close(&a);
 	return r;
 }
@@ -145,6 +120,7 @@ static int join_steps(const struct sb_env *env, const struct sb_state *pod, stru
 {
 	char rootfs[PATH_MAX], netns[64];
 	uint32_t cpus = 0;
+	bool mem = false;
 	pid_t pid;
 	struct sb_stdio io = o->io;
 
@@ -152,10 +128,9 @@ static int join_steps(const struct sb_env *env, const struct sb_state *pod, stru
 	    SB_STEP(env->trace, "share.setup", err,
 		    sb_share_setup(pod->dir, s->id, spec, rootfs, sizeof(rootfs), err)) < 0 ||
 	    SB_STEP(env->trace, "vm.grow", err,
-		    grow(env, pod, s->id, &spec->resources, s->hot, sizeof(s->hot), &cpus, err)) < 0 ||
-	    sb_state_write(s, err) < 0)
+		    grow(env, pod, s->id, &spec->resources, &cpus, &mem, err)) < 0)
 		return -1;
-	if (agent_join(env, s, spec, rootfs, cpus, err) < 0)
+	if (agent_join(env, s, spec, rootfs, cpus, mem, err) < 0)
 		return error_wrap(err, "container %s", s->id);
 	/* The pod's network namespace is where its sandbox's shim lives. */
 	snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)pod->shim.pid);

@@ -169,6 +169,19 @@ static void guest_not_started(const struct sb_state *s, struct error **err)
 		   *last ? last : "(nothing)");
 }
 
+int sb_agent_create_container(struct agent *a, const char *id, const struct oci_spec *spec,
+			      const char *rootfs, struct error **err)
+{
+	struct oci_resources none = { 0 };
+
+	if (a->ops->create_container(a, id, spec, rootfs, err) < 0)
+		return -1;
+	/* The agent applies linux.resources on update only. */
+	if (memcmp(&spec->resources, &none, sizeof(none)))
+		return a->ops->update(a, id, &spec->resources, err);
+	return 0;
+}
+
 /* CreateSandbox and CreateContainer (and its resources). */
 static int agent_create(const struct sb_env *env, const struct sb_state *s,
 			struct oci_spec *spec, const char *rootfs, const struct vm *vm,
@@ -179,7 +192,6 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	struct agent_sandbox sb = { s->id, spec->hostname ? spec->hostname : s->id,
 				    &env->config->agent.kernel_modules,
 				    env->config->qemu.msize_9p, true };
-	struct oci_resources none = { 0 };
 	int r = -1;
 
 	if (sb_connect_agent(env, s, &a, err) < 0)
@@ -205,11 +217,7 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	error_free(e);
 	if (vm_ready(&a, vm, hot_cpus, hot_mem, err) < 0 || sb_net_agent(&a, net, err) < 0 ||
 	    a.ops->create_sandbox(&a, &sb, err) < 0 ||
-	    a.ops->create_container(&a, s->id, spec, rootfs, err) < 0)
-		goto out;
-	/* The agent applies linux.resources on update only. */
-	if (memcmp(&spec->resources, &none, sizeof(none)) &&
-	    a.ops->update(&a, s->id, &spec->resources, err) < 0)
+	    sb_agent_create_container(&a, s->id, spec, rootfs, err) < 0)
 		goto out;
 	r = 0;
 out:
@@ -410,8 +418,8 @@ int sb_kill(const struct sb_env *env, const char *id, int sig, bool all, struct 
 /* What the agent is told before the VM goes. Forced, the VM is killed
  * anyway: each call has FORCE_CALL_MS, and one that gets no answer ends the
  * talk, so that a hung VM or proxy costs one such wait. */
-static void agent_goodbye(const struct sb_env *env, struct agent *a, const struct sb_state *s,
-			  enum sb_status st, bool force)
+void sb_agent_goodbye(const struct sb_env *env, struct agent *a, const struct sb_state *s,
+		      enum sb_status st, bool force, bool destroy)
 {
 	const char *id = s->id;
 	struct error *e = NULL;
@@ -436,6 +444,8 @@ static void agent_goodbye(const struct sb_env *env, struct agent *a, const struc
 		return;
 	}
 	error_free(e);
+	if (!destroy)
+		return;
 	sb_agent_spans(env, a);
 	a->ops->destroy_sandbox(a, NULL);
 }
@@ -468,7 +478,7 @@ static int delete(const struct sb_env *env, const char *id, bool force, struct e
 	/* A stopped or created container: tell the agent, then take it all down. */
 	if (st != SB_CREATING && (s.vsock_cid || sb_proc_alive(&s.proxy)) &&
 	    sb_connect_agent(env, &s, &a, NULL) == 0) {
-		agent_goodbye(env, &a, &s, st, force);
+		sb_agent_goodbye(env, &a, &s, st, force, true);
 		a.ops->close(&a);
 	}
 	r = SB_STEP(env->trace, "teardown", err, teardown(env, &s, err));

@@ -147,7 +147,6 @@ static int parse(struct sb_state *s, const char *text, size_t len, struct error 
 	s->vsock_cid = (uint32_t)num(&d, 0, "vsock_cid");
 	s->terminal = num(&d, 0, "terminal") != 0;
 	str_into(&d, 0, "sandbox", s->sandbox, sizeof(s->sandbox));
-	str_into(&d, 0, "hot", s->hot, sizeof(s->hot));
 	if (s->sandbox[0] && sb_check_id(s->sandbox, NULL) < 0)
 		s->sandbox[0] = 0, s->status = SB_STOPPED; /* not ours: nothing to reach */
 	int r = oci_get_map(&d, 0, "", "annotations", &k, &v, err);
@@ -249,7 +248,7 @@ static int state_open(const char *root, const char *id, struct sb_state *s, int 
 		s->shim = s->proxy = (struct sb_proc){ 0 };
 		s->vsock_cid = 0;
 		s->terminal = false;
-		s->sandbox[0] = s->hot[0] = 0;
+		s->sandbox[0] = 0;
 		s->status = SB_CREATING;
 		return 0;
 	}
@@ -288,8 +287,6 @@ int sb_state_write(const struct sb_state *s, struct error **err)
 	json_key(&w, "terminal"), json_int(&w, s->terminal);
 	if (s->sandbox[0])
 		json_key(&w, "sandbox"), json_str(&w, s->sandbox);
-	if (s->hot[0])
-		json_key(&w, "hot"), json_str(&w, s->hot);
 	json_key(&w, "annotations");
 	json_obj_begin(&w);
 	for (size_t i = 0; i < s->nann; i++)

@@ -38,10 +38,8 @@ struct sb_state {
 	uint32_t vsock_cid;
 	bool terminal;
 	/* A container of a pod: its sandbox's id ("" for a sandbox, which
-	 * owns the VM); the VM is in the sandbox's directory. hot: the
-	 * devices hot-added to that VM for this container (ids, spaced). */
+	 * owns the VM); the VM is in the sandbox's directory. */
 	char sandbox[VM_ID_MAX + 1];
-	char hot[256];
 	char **ann_keys, **ann_values; /* annotations */
 	size_t nann;
 };
