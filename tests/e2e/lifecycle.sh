@@ -45,6 +45,29 @@ line two"
 	nothing_left_here
 }
 
+# containerd's ids are 64 characters: under a long --root the container's
+# sockets (QEMU's QMP and agent channel, the proxy's) have paths longer than
+# a sockaddr_un takes, and still work.
+test_long_root_and_id() {
+	setup
+	long=$T/root/$(printf '%060d' 0)
+	id=$(printf 'c%063d' 1)
+	K="$B/kata-runtime --root $long --config $T/c.toml"
+	bundle b1 sleep 1000
+	run $K create -b "$T/b1" "$id"
+	expect_rc 0
+	run $K start "$id"
+	expect_rc 0
+	run $K exec "$id" echo long-ok
+	expect_rc 0
+	expect_eq "$out" "long-ok"
+	run $K delete --force "$id"
+	expect_rc 0
+	[ -z "$(ls -A "$long")" ] || fail "state left: $(ls -A "$long")"
+	rmdir "$long"
+	nothing_left_here
+}
+
 test_terminal() {
 	setup
 	command -v script > /dev/null || skip "script (bsdutils) missing"

@@ -1,10 +1,12 @@
 /* The QEMU command line (see argv.h). Device and socket names follow Kata
  * 1.x's (govmm), so what a user knows from Kata is where it was. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "autoconf.h"
 #include "hypervisor/qemu/qemu.h"
@@ -30,6 +32,15 @@ static void add(struct av *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	strv_push_owned(a->v, xvasprintf(fmt, ap), 0);
 	va_end(ap);
+}
+
+/* QEMU binds the VM's sockets itself, from a path that must fit a
+ * sockaddr_un: DIR/NAME, or NAME alone when that is too long (QEMU starts
+ * in the VM's directory, driver.c). */
+static const char *sock(char *out, size_t size, const struct vm *vm, const char *name)
+{
+	int n = snprintf(out, size, "%s/%s", vm->dir, name);
+	return n > 0 && (size_t)n < sizeof(((struct sockaddr_un *)0)->sun_path) ? out : name;
 }
 
 static bool set(const char *s)
@@ -176,7 +187,9 @@ static void devices(struct av *a, const struct config_qemu *c, const struct vm *
 		    l->vhost_fd, l->vsock_cid, l->vsock_cid);
 	} else if (ENABLE_TRANSPORT_SERIAL) {
 		add(a, "-chardev");
-		add(a, "socket,id=charch0,path=%s/kata.sock,server=on,wait=off", vm->dir);
+		char p[PATH_MAX + 16];
+		add(a, "socket,id=charch0,path=%s,server=on,wait=off",
+		    sock(p, sizeof(p), vm, "kata.sock"));
 		add(a, "-device");
 		add(a, "virtserialport,bus=serial0.0,chardev=charch0,id=channel0,name=agent.channel.0");
 	}
@@ -254,7 +267,8 @@ int qemu_argv(const struct config_qemu *c, const struct vm *vm, const struct vm_
 		add(&a, "defer");
 	}
 	add(&a, "-qmp");
-	add(&a, "unix:%s/qmp.sock,server=on,wait=off", vm->dir);
+	char qmp[PATH_MAX + 16];
+	add(&a, "unix:%s,server=on,wait=off", sock(qmp, sizeof(qmp), vm, "qmp.sock"));
 	add(&a, "-pidfile");
 	add(&a, "%s/pid", vm->dir);
 	add(&a, "-daemonize");

@@ -97,6 +97,10 @@ static int launch(struct vm *vm, struct strv *argv, const struct vm_launch *l,
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* a socket's path too long for a sockaddr_un is relative to
+		 * it (argv.c) */
+		if (chdir(vm->dir) < 0)
+			_exit(127);
 		int null = open("/dev/null", O_RDONLY);
 		dup2(null, 0);
 		dup2(fd, 1);
