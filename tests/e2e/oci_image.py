@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """An OCI image archive of busybox, made locally (no registry): one layer
 with /bin/busybox (from busybox-static) and a link for each applet.
-Usage: oci_image.py OUT.tar NAME:TAG"""
+Usage: oci_image.py OUT.tar NAME:TAG [CMD...] (the image's Cmd; sh without)"""
 import hashlib, io, json, os, subprocess, sys, tarfile
 
 out, ref = sys.argv[1], sys.argv[2]
+cmd = sys.argv[3:] or ["sh"]
 bb = "/bin/busybox"
 applets = subprocess.run([bb, "--list"], capture_output=True, text=True, check=True).stdout.split()
 
@@ -30,7 +31,7 @@ def blob(data):
 config = json.dumps({
     "architecture": "amd64", "os": "linux",
     "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-               "Cmd": ["sh"], "WorkingDir": "/"},
+               "Cmd": cmd, "WorkingDir": "/"},
     "rootfs": {"type": "layers", "diff_ids": [blob(layer)]},
 }).encode()
 manifest = json.dumps({
