@@ -9,57 +9,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 . "$top/tests/lib.sh"
 
-CNI_BIN=/usr/lib/cni
-
-# cd_config: containerd's configuration, with the CRI plugin, in $T/cd.toml;
-# the pod network a bridge of the test's own on 10.88.N.0/24.
-cd_config() {
-	br=ukc$$
-	net=$(( $$ % 200 + 20 ))
-	mkdir -p "$T/cd" "$T/cni" "$T/ipam" "$T/logs"
-	cat > "$T/cd.toml" <<EOT
-version = 2
-root = "$T/cd/root"
-state = "$T/cd/state"
-[grpc]
-  address = "$T/cd/c.sock"
-[ttrpc]
-  address = "$T/cd/c.ttrpc"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "ukata.test/pause:1"
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  disable_apparmor = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "native"
-    default_runtime_name = "kata"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata]
-    runtime_type = "io.containerd.runc.v2"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata.options]
-    BinaryName = "$B/kata-runtime"
-    Root = "$T/kroot"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$CNI_BIN"
-    conf_dir = "$T/cni"
-EOT
-	cat > "$T/cni/10-ukata.conflist" <<EOT
-{"cniVersion": "0.4.0", "name": "ukata-test", "plugins": [
-  {"type": "bridge", "bridge": "$br", "isGateway": true, "ipMasq": false,
-   "ipam": {"type": "host-local", "dataDir": "$T/ipam",
-            "ranges": [[{"subnet": "10.88.$net.0/24"}]]}},
-  {"type": "loopback"}]}
-EOT
-}
-
 # Whatever a failed test left: containerd, the pods' network namespaces
 # (made by containerd's CRI, never by the runtime), the bridge.
-cri_cleanup() {
-	kill "$(cat "$T/cd/pid")" 2> /dev/null
-	ip netns list | awk '{ print $1 }' | while read -r n; do
-		grep -q "^$n " "$T/netns.before" 2> /dev/null || ip netns del "$n" 2> /dev/null
-	done
-	ip link del "$br" 2> /dev/null
-}
+cri_cleanup() { sh "$top/tests/e2e/cri_containerd.sh" stop "$T/cd"; }
 
 # GET URL from the host, with a 10 s timeout (busybox-static's wget
 # crashes resolving on a glibc host).
@@ -71,24 +23,14 @@ sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode()
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	command -v containerd > /dev/null || skip "containerd missing (make deps)"
-	[ -x "$CNI_BIN/bridge" ] || skip "CNI plugins missing (make deps)"
+	[ -x /usr/lib/cni/bridge ] || skip "CNI plugins missing (make deps)"
 	$B/kata-runtime version | grep -q pods || skip "pods not built in"
 	vm_config "$T/kata.toml"
-	cd_config
-	ip netns list | awk '{ print $1 " " }' > "$T/netns.before"
-	KATA_CONF_FILE="$T/kata.toml" containerd --config "$T/cd.toml" > "$T/cd/log" 2>&1 &
-	echo $! > "$T/cd/pid"
+	mkdir -p "$T/logs"
 	trap cri_cleanup EXIT
-	C="ctr -a $T/cd/c.sock -n k8s.io"
+	sh "$top/tests/e2e/cri_containerd.sh" start "$T/cd" "$B/kata-runtime" "$T/kroot" \
+		"$T/kata.toml" $(( $$ % 200 + 20 )) || fail "containerd with its CRI"
 	CRI="/usr/bin/python3 $top/tests/e2e/cri.py $T/cd/c.sock"
-	for _ in $(seq 100); do $C version > /dev/null 2>&1 && break; sleep 0.1; done
-	$C version > /dev/null 2>&1 || fail "containerd did not start: $(tail -5 "$T/cd/log")"
-	/usr/bin/python3 "$top/tests/e2e/oci_image.py" "$T/pause.tar" ukata.test/pause:1 \
-		sleep 2147483647 || fail "pause image"
-	/usr/bin/python3 "$top/tests/e2e/oci_image.py" "$T/bb.tar" ukata.test/busybox:1 || fail "image"
-	for i in pause bb; do
-		$C images import --snapshotter native "$T/$i.tar" > /dev/null || fail "import $i"
-	done
 	run $CRI image ukata.test/busybox:1
 	[ "$rc" = 0 ] || fail "the CRI does not see the image: $err; containerd: $(grep -i 'cri\|level=error' "$T/cd/log" | tail -5)"
 }
@@ -103,7 +45,7 @@ cri_nothing_left() {
 	pgrep -f "$T/kroot" > /dev/null && fail "left running: $(pgrep -af "$T/kroot")"
 	grep -q " $T/kroot" /proc/self/mountinfo && fail "mounts left"
 	ip netns list | awk '{ print $1 " " }' > "$T/netns.after"
-	cmp -s "$T/netns.before" "$T/netns.after" || fail "netns left: $(diff "$T/netns.before" "$T/netns.after")"
+	cmp -s "$T/cd/netns.before" "$T/netns.after" || fail "netns left: $(diff "$T/cd/netns.before" "$T/netns.after")"
 	ip -o link | grep -q "tap.*_kata" && fail "TAP left: $(ip -o link | grep tap)"
 	true
 }
