@@ -163,4 +163,49 @@ PYEOF
 	nothing_left_here
 }
 
+# Two commands on one pod at once never corrupt it: two creates together
+# (each hot-adds memory and joins the VM), two starts together, a delete of
+# one container during an exec in the other.
+test_pod_concurrent_commands() {
+	setup
+	for i in 1 2; do
+		pod_bundle b$i container pod1 sleep 1000
+		/usr/bin/python3 - "$T/b$i/config.json" <<'PYEOF' || fail "limit"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"].setdefault("resources", {})["memory"] = {"limit": 128 << 20}
+json.dump(c, open(sys.argv[1], "w"))
+PYEOF
+	done
+	$K create -b "$T/b1" c1 > "$T/o1" 2>&1 &
+	p1=$!
+	$K create -b "$T/b2" c2 > "$T/o2" 2>&1 &
+	p2=$!
+	wait $p1 || fail "create c1: $(cat "$T/o1")"
+	wait $p2 || fail "create c2: $(cat "$T/o2")"
+	$K start c1 & p1=$!
+	$K start c2 & p2=$!
+	wait $p1 || fail "start c1"
+	wait $p2 || fail "start c2"
+	expect_eq "$(qemus)" 1
+	run $K exec pod1 sh -c 'grep MemTotal /proc/meminfo'
+	total=$(echo "$out" | awk '{ print $2 }')
+	[ "$total" -gt $((256 * 1024 + 200 * 1024)) ] || fail "two 128 MiB blocks not added: $out"
+	$K exec c1 sh -c 'sleep 3; echo exec-done' > "$T/x" 2>&1 &
+	px=$!
+	sleep 1
+	run $K delete --force c2
+	expect_rc 0
+	wait $px || fail "exec during a delete: $(cat "$T/x")"
+	expect_eq "$(cat "$T/x")" "exec-done"
+	run $K list
+	expect_in "$out" "c1"
+	expect_not_in "$out" "c2"
+	run $K exec c1 true
+	expect_rc 0
+	run $K delete --force pod1
+	expect_rc 0
+	nothing_left_here
+}
+
 run_suite pods
