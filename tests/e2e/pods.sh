@@ -163,6 +163,53 @@ PYEOF
 	nothing_left_here
 }
 
+# Every command on a pod's container: pause and resume freeze it alone,
+# update reaches its cgroup in the pod's VM, events reads its stats.
+test_pod_member_commands() {
+	setup
+	pod_bundle b1 container pod1 sleep 1000
+	pod_bundle b2 container pod1 sleep 1000
+	for c in c1 c2; do
+		run $K create -b "$T/b${c#c}" $c
+		expect_rc 0
+		run $K start $c
+		expect_rc 0
+	done
+	run $K pause c1
+	expect_rc 0
+	run $K state c1
+	expect_in "$out" '"status": "paused"'
+	run $K state c2
+	expect_in "$out" '"status": "running"'
+	run $K exec c2 cat /sys/fs/cgroup/kata/c1/cgroup.freeze
+	expect_eq "$out" 1
+	run $K resume c1
+	expect_rc 0
+	run $K update --memory 64m --pids-limit 30 c1
+	expect_rc 0
+	run $K exec c1 cat /sys/fs/cgroup/kata/c1/memory.max /sys/fs/cgroup/kata/c1/pids.max
+	expect_eq "$out" "67108864
+30"
+	run $K exec c2 cat /sys/fs/cgroup/kata/c2/pids.max
+	expect_eq "$out" "max"
+	run $K events --stats c1
+	expect_rc 0
+	expect_in "$out" '{"type":"stats","id":"c1","data":{"cpu":{"usage":{"total":'
+	expect_in "$out" '"pids":{"current":1,"limit":30}'
+	run $K ps c2
+	expect_in "$out" "sleep 1000"
+	run $K kill c2 KILL
+	expect_rc 0
+	for _ in $(seq 50); do $K state c2 | grep -q '"stopped"' && break; sleep 0.1; done
+	run $K state c2
+	expect_in "$out" '"status": "stopped"'
+	run $K exec c1 true
+	expect_rc 0
+	run $K delete --force pod1
+	expect_rc 0
+	nothing_left_here
+}
+
 # Two commands on one pod at once never corrupt it: two creates together
 # (each hot-adds memory and joins the VM), two starts together, a delete of
 # one container during an exec in the other.
