@@ -83,6 +83,11 @@ test_cri_pod_of_two_containers_is_one_vm() {
 	expect_eq "$out" "pod-one" "container 2 to container 1 on the pod IP"
 	run host_get "http://$ip:8080/"
 	expect_eq "$out" "pod-one" "the host to the pod IP"
+	# the pod's /dev/shm (the CRI's, shared into the VM) is one
+	run $CRI exec "$c1" sh -c 'echo shm-shared > /dev/shm/x'
+	expect_rc 0
+	run $CRI exec "$c2" cat /dev/shm/x
+	expect_eq "$out" "shm-shared"
 	run $CRI exec "$c2" sh -c 'echo out; echo err >&2; exit 3'
 	expect_rc 3
 	expect_eq "$out" "out"
