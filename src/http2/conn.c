@@ -101,20 +101,9 @@ void h2_conn_free(struct h2_conn *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void drop_front(struct buf *b, size_t n)
-{
-	if (n >= b->len) {
-		buf_reset(b);
-		return;
-	}
-	memmove(b->data, b->data + n, b->len - n);
-	b->len -= n;
-	b->data[b->len] = '\0';
-}
-
 void h2_conn_sent(struct h2_conn *c, size_t n)
 {
-	drop_front(&c->out, n);
+	buf_drop_front(&c->out, n);
 }
 
 void h2_send_goaway(struct h2_conn *c, uint32_t code, const char *debug)
@@ -598,6 +587,6 @@ int h2_conn_recv(struct h2_conn *c, const uint8_t *in, size_t len)
 			break;
 		}
 	}
-	drop_front(&c->in, off);
+	buf_drop_front(&c->in, off);
 	return c->dead ? -1 : 0;
 }

@@ -26,6 +26,8 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Append code point cp as UTF-8. */
 int buf_put_utf8(struct buf *b, uint32_t cp);
 void buf_reset(struct buf *b);
+/* Drop the first n bytes (all of them when n >= len): what was sent. */
+void buf_drop_front(struct buf *b, size_t n);
 void buf_free(struct buf *b);
 /* Hand over the data (NUL-terminated, never NULL on success). */
 char *buf_steal(struct buf *b);

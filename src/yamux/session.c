@@ -64,12 +64,7 @@ static void emit(struct yamux_session *s, uint8_t type, uint16_t flags, uint32_t
 
 void yamux_sent(struct yamux_session *s, size_t n)
 {
-	if (n >= s->out.len) {
-		s->out.len = 0;
-	} else {
-		memmove(s->out.data, s->out.data + n, s->out.len - n);
-		s->out.len -= n;
-	}
+	buf_drop_front(&s->out, n);
 }
 
 /* ---------------------------------------------------------------- streams */
