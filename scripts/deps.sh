@@ -9,7 +9,7 @@ clang libclang-rt-14-dev file binutils
 qemu-system-x86 busybox-static cpio xz-utils
 python3 python3-grpcio python3-grpc-tools python3-protobuf protobuf-compiler
 libnghttp2-dev util-linux iproute2
-golang-go golang-github-hashicorp-yamux-dev
+golang-go golang-github-hashicorp-yamux-dev golang-github-containerd-ttrpc-dev
 libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev g++
 containerd runc strace containernetworking-plugins"
 

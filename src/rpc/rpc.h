@@ -11,6 +11,7 @@
 
 #include "http2/conn.h"
 #include "trace/trace.h"
+#include "ttrpc/ttrpc.h"
 #include "util/buf.h"
 
 struct error;
@@ -79,6 +80,23 @@ static inline int rpc_call_traced(struct rpc_client *c, const struct rpc_method 
 }
 #endif
 
+/* A ttrpc client (containerd's wire): calls take turns on the connection.
+ * A method's path "/SERVICE/METHOD" names the request's service and
+ * method; md_key and md_value, when set, go with every call as metadata
+ * (containerd's namespace: containerd-namespace-ttrpc). */
+struct ttrpc_client {
+	int fd;
+	uint32_t next; /* stream id */
+	pthread_mutex_t lock;
+	struct ttrpc_reader in;
+	const char *md_key, *md_value;
+};
+int ttrpc_client_connect_unix(struct ttrpc_client *c, const char *path, struct error **err);
+void ttrpc_client_close(struct ttrpc_client *c);
+/* As rpc_call: 0, the status code (> 0) with *err its message, or -1 when
+ * the connection failed or timed out (timeout_ms 0: never). */
+int ttrpc_call(struct ttrpc_client *c, const struct rpc_method *m, const void *req, void *resp,
+	       int timeout_ms, struct error **err);
 
 /* ---------------------------------------------------------------- server */
 
@@ -139,6 +157,10 @@ struct rpc_handler {
  * (yamux streams) or a socket with rpc_server_listen_unix. */
 struct rpc_server *rpc_server_new(const struct rpc_handler *h, size_t n, void *user,
 				  struct error **err);
+/* The server speaks ttrpc (containerd's), not gRPC, on every connection it
+ * serves from now on: a method's path "/SERVICE/METHOD" is the request's
+ * service and method. Handlers and their status codes are the same. */
+void rpc_server_ttrpc(struct rpc_server *srv);
 /* Serve one connected stream; the server owns fd from now on. */
 int rpc_server_serve(struct rpc_server *s, int fd);
 /* Accept connections on a unix socket (mode 0600) until rpc_server_stop. */

@@ -31,7 +31,7 @@
 
 /* ---------------------------------------------------------------- streams */
 
-static struct scall *find(struct sconn *c, uint32_t id)
+struct scall *srv_find(struct sconn *c, uint32_t id)
 {
 	for (struct scall *s = c->calls; s; s = s->next)
 		if (s->id == id)
@@ -39,7 +39,7 @@ static struct scall *find(struct sconn *c, uint32_t id)
 	return NULL;
 }
 
-static void forget(struct sconn *c, uint32_t id)
+void srv_forget(struct sconn *c, uint32_t id)
 {
 	for (struct scall **p = &c->calls; *p; p = &(*p)->next) {
 		if ((*p)->id == id) {
@@ -66,23 +66,23 @@ static void trailers_only(struct sconn *c, uint32_t id, int status, const char *
 		{ "grpc-status", 11, code, strlen(code) },
 		{ "grpc-message", 12, pct.data ? pct.data : "", pct.len },
 	};
-	struct scall *s = find(c, id);
+	struct scall *s = srv_find(c, id);
 	if (s)
 		s->finished = true;
 	h2_send_headers(&c->h2, id, h, pct.len ? 4 : 3, true); /* may free s */
 	buf_free(&pct);
 }
 
-static void dispatch(struct sconn *c, struct scall *s)
+void srv_dispatch(struct sconn *c, struct scall *s)
 {
 	struct rpc_server *srv = c->srv;
 	struct job *j;
 
 	s->dispatched = true;
 	if (s->nmsgs != 1 || !grpc_reader_idle(&s->reader))
-		return trailers_only(c, s->id, GRPC_INTERNAL, "a unary call takes one request message");
+		return srv_fail(c, s->id, GRPC_INTERNAL, "a unary call takes one request message");
 	if (!(j = calloc(1, sizeof(*j))))
-		return trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return srv_fail(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
 	*j = (struct job){ NULL, srv, c->id, s->id, s->h, s->req,
 			   { srv->user, s->deadline, c->has_cred, c->cred.pid, c->cred.uid,
 			     c->cred.gid, NULL, NULL, NULL, 0 }, s->parent };
@@ -98,17 +98,17 @@ static void dispatch(struct sconn *c, struct scall *s)
 		buf_free(&j->req);
 		free(j);
 		if (!r)
-			trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
+			srv_fail(c, s->id, GRPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	if (srv_start_job(srv, j) < 0) {
 		buf_free(&j->req);
 		free(j);
-		trailers_only(c, s->id, GRPC_RESOURCE_EXHAUSTED, "cannot start a handler");
+		srv_fail(c, s->id, GRPC_RESOURCE_EXHAUSTED, "cannot start a handler");
 	}
 }
 
-static const struct rpc_handler *lookup(struct rpc_server *srv, const char *path, size_t n)
+const struct rpc_handler *srv_lookup(struct rpc_server *srv, const char *path, size_t n)
 {
 	for (size_t i = 0; i < srv->nhandlers; i++) {
 		const char *p = srv->handlers[i].method->path;
@@ -121,13 +121,13 @@ static const struct rpc_handler *lookup(struct rpc_server *srv, const char *path
 static int on_headers(void *ud, uint32_t id, const struct hpack_field *f, size_t n, bool end)
 {
 	struct sconn *c = ud;
-	struct scall *s = find(c, id);
+	struct scall *s = srv_find(c, id);
 	const struct hpack_field *path = NULL, *timeout = NULL, *tp = NULL;
 	bool grpc = false;
 
 	if (s) { /* trailers from the client */
 		if (end && !s->dispatched)
-			dispatch(c, s);
+			srv_dispatch(c, s);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -154,10 +154,10 @@ static int on_headers(void *ud, uint32_t id, const struct hpack_field *f, size_t
 		s->deadline = io_now_ms() + (long)(ns / 1000000u > 86400000u ? 86400000u : ns / 1000000u);
 	if (!grpc)
 		trailers_only(c, id, GRPC_UNKNOWN, "content-type is not application/grpc");
-	else if (!path || !(s->h = lookup(c->srv, path->value, path->vlen)))
+	else if (!path || !(s->h = srv_lookup(c->srv, path->value, path->vlen)))
 		trailers_only(c, id, GRPC_UNIMPLEMENTED, "unknown method");
 	else if (end)
-		dispatch(c, s);
+		srv_dispatch(c, s);
 	return 0;
 }
 
@@ -172,7 +172,7 @@ static int keep(void *ud, const uint8_t *m, size_t len)
 static int on_data(void *ud, uint32_t id, const uint8_t *d, size_t len, bool end)
 {
 	struct sconn *c = ud;
-	struct scall *s = find(c, id);
+	struct scall *s = srv_find(c, id);
 	const char *why;
 
 	h2_consume(&c->h2, id, len);
@@ -182,13 +182,21 @@ static int on_data(void *ud, uint32_t id, const uint8_t *d, size_t len, bool end
 	if (r < 0)
 		trailers_only(c, id, -r, why);
 	else if (end)
-		dispatch(c, s);
+		srv_dispatch(c, s);
 	return 0;
 }
 
 static void on_close(void *ud, uint32_t id, uint32_t code)
 {
-	forget(ud, id);
+	srv_forget(ud, id);
+}
+
+void srv_fail(struct sconn *c, uint32_t id, int status, const char *msg)
+{
+	if (c->ttrpc)
+		srv_tt_fail(c, id, status, msg);
+	else
+		trailers_only(c, id, status, msg);
 }
 
 /* ---------------------------------------------------------------- connection */
@@ -204,7 +212,7 @@ static void take_results(struct sconn *c)
 	pthread_mutex_unlock(&c->srv->lock);
 	while (r) {
 		struct result *next = r->next;
-		struct scall *s = find(c, r->stream);
+		struct scall *s = srv_find(c, r->stream);
 		if (s && !s->finished && !s->res) {
 			r->next = NULL;
 			s->res = r;
@@ -254,13 +262,17 @@ static void send_results(struct sconn *c)
 /* Write what the socket takes now; true when everything went. */
 static bool flush(struct sconn *c)
 {
-	while (c->h2.out.len) {
-		ssize_t n = send(c->fd, c->h2.out.data, c->h2.out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	struct buf *out = c->ttrpc ? &c->tt_out : &c->h2.out;
+	while (out->len) {
+		ssize_t n = send(c->fd, out->data, out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return false;
-		h2_conn_sent(&c->h2, (size_t)n);
+		if (c->ttrpc)
+			buf_drop_front(out, (size_t)n);
+		else
+			h2_conn_sent(&c->h2, (size_t)n);
 	}
 	return true;
 }
@@ -277,7 +289,7 @@ static int expire(struct sconn *c)
 		if (!s->deadline || s->finished || s->res)
 			continue;
 		if (s->deadline <= now)
-			trailers_only(c, s->id, GRPC_DEADLINE_EXCEEDED, "deadline exceeded");
+			srv_fail(c, s->id, GRPC_DEADLINE_EXCEEDED, "deadline exceeded");
 		else if (next < 0 || s->deadline - now < next)
 			next = s->deadline - now;
 	}
@@ -289,10 +301,13 @@ static void conn_loop(struct sconn *c)
 	uint8_t *in = c->in;
 
 	for (;;) {
-		send_results(c);
+		if (c->ttrpc)
+			srv_tt_send_results(c);
+		else
+			send_results(c);
 		int wait = expire(c);
 		bool all = flush(c);
-		if (c->h2.dead && all)
+		if ((c->ttrpc ? c->tt_dead : c->h2.dead) && all)
 			return;
 		struct pollfd p[2] = { { c->fd, (short)(POLLIN | (all ? 0 : POLLOUT)), 0 },
 				       { c->wake[0], POLLIN, 0 } };
@@ -306,7 +321,8 @@ static void conn_loop(struct sconn *c)
 				continue;
 			if (n <= 0)
 				return;
-			if (h2_conn_recv(&c->h2, in, (size_t)n) < 0) {
+			if (c->ttrpc ? srv_tt_recv(c, in, (size_t)n) < 0
+				     : h2_conn_recv(&c->h2, in, (size_t)n) < 0) {
 				flush(c);
 				return;
 			}
@@ -337,8 +353,10 @@ static void *conn_main(void *arg)
 		r = next;
 	}
 	while (c->calls)
-		forget(c, c->calls->id);
+		srv_forget(c, c->calls->id);
 	h2_conn_free(&c->h2);
+	ttrpc_reader_free(&c->tt_in);
+	buf_free(&c->tt_out);
 	srv_scratch_release();
 	close(c->fd);
 	close(c->wake[0]);
@@ -367,8 +385,13 @@ static int start_conn(struct rpc_server *srv, int fd, bool cred)
 	socklen_t len = sizeof(c->cred);
 	c->has_cred = cred && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0 &&
 		      c->cred.pid > 0;
-	if (h2_conn_init(&c->h2, H2_SERVER, NULL, &cb, c) < 0)
+	c->ttrpc = srv->ttrpc;
+	if (c->ttrpc) {
+		ttrpc_reader_init(&c->tt_in, GRPC_DEFAULT_MAX_MESSAGE);
+		c->tt_out = (struct buf)BUF_INIT(0);
+	} else if (h2_conn_init(&c->h2, H2_SERVER, NULL, &cb, c) < 0) {
 		goto fail;
+	}
 	pthread_mutex_lock(&srv->lock);
 	if (srv->stopping) {
 		pthread_mutex_unlock(&srv->lock);
@@ -392,6 +415,7 @@ static int start_conn(struct rpc_server *srv, int fd, bool cred)
 	pthread_mutex_unlock(&srv->lock);
 fail:
 	h2_conn_free(&c->h2);
+	ttrpc_reader_free(&c->tt_in);
 	close(c->wake[0]);
 	close(c->wake[1]);
 	close(fd);
@@ -445,6 +469,11 @@ struct rpc_server *rpc_server_new(const struct rpc_handler *h, size_t n, void *u
 	pthread_cond_init(&srv->work, NULL);
 	srv->queue_tail = &srv->queue;
 	return srv;
+}
+
+void rpc_server_ttrpc(struct rpc_server *srv)
+{
+	srv->ttrpc = true;
 }
 
 int rpc_server_listen_unix(struct rpc_server *srv, const char *path, struct error **err)

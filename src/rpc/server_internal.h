@@ -7,6 +7,7 @@
 
 #include "grpc/grpc.h"
 #include "rpc/rpc.h"
+#include "ttrpc/ttrpc.h"
 
 struct result {
 	uint64_t conn_id;
@@ -47,6 +48,10 @@ struct sconn {
 	struct sconn *next;  /* under srv->lock */
 	bool has_cred;
 	struct ucred cred;
+	/* A ttrpc connection (rpc_server_ttrpc) has these instead of h2's. */
+	bool ttrpc, tt_dead;
+	struct ttrpc_reader tt_in;
+	struct buf tt_out;
 	uint8_t *in; /* CONN_READ bytes: not on the thread's (small) stack, and
 		      * not thread-local (glibc takes TLS out of the stack) */
 };
@@ -72,6 +77,7 @@ struct rpc_server {
 	int idle_workers, queued;
 	pthread_cond_t work;
 	bool stopping;
+	bool ttrpc; /* the wire of its connections: ttrpc, not gRPC */
 };
 
 struct job {
@@ -93,6 +99,22 @@ void srv_result_free(struct result *r);
 void srv_run_handler(struct job *j, struct result *r);
 /* Hand j to an idle worker, or start one. Returns -1 when neither works. */
 int srv_start_job(struct rpc_server *srv, struct job *j);
+/* The call of stream id, and its end (rpc/server.c). */
+struct scall *srv_find(struct sconn *c, uint32_t id);
+void srv_forget(struct sconn *c, uint32_t id);
+/* Run s's handler (its request whole in s->req). */
+void srv_dispatch(struct sconn *c, struct scall *s);
+/* The handler of "/SERVICE/METHOD" (n bytes), NULL for none. */
+const struct rpc_handler *srv_lookup(struct rpc_server *srv, const char *path, size_t n);
+/* End stream id with an error status (either wire). */
+void srv_fail(struct sconn *c, uint32_t id, int status, const char *msg);
+
+/* The ttrpc wire (rpc/server_ttrpc.c): bytes received (-1: the connection
+ * is to end), results to send, an error answer. */
+int srv_tt_recv(struct sconn *c, const uint8_t *in, size_t n);
+void srv_tt_send_results(struct sconn *c);
+void srv_tt_fail(struct sconn *c, uint32_t id, int status, const char *msg);
+
 /* At the end of a thread that ran handlers. */
 void srv_scratch_release(void);
 
