@@ -44,9 +44,11 @@ suite rpc-grpcio-server-asan /usr/bin/python3 "$top/tests/interop/rpc_grpcio_cli
 suite yamux "$B/tests/yamux-pair"
 suite yamux-asan "$B/tests/yamux-pair-asan"
 suite yamux-go sh "$top/tests/interop/yamux_go.sh" "$B"
-suite ttrpc "$B/tests/ttrpc-tool"
-suite ttrpc-asan "$B/tests/ttrpc-tool-asan"
-suite ttrpc-go sh "$top/tests/interop/ttrpc_go.sh" "$B"
+if grep -q '^#define ENABLE_TTRPC 1' "$B/include/generated/autoconf.h"; then
+	suite ttrpc "$B/tests/ttrpc-tool"
+	suite ttrpc-asan "$B/tests/ttrpc-tool-asan"
+	suite ttrpc-go sh "$top/tests/interop/ttrpc_go.sh" "$B"
+fi
 suite qmp-fake /usr/bin/python3 "$top/tests/integration/qmp_fake.py" "$B/tests/qmp-tool"
 suite qmp-fake-asan /usr/bin/python3 "$top/tests/integration/qmp_fake.py" "$B/tests/qmp-tool-asan"
 suite qmp-qemu sh "$top/tests/integration/qmp_qemu.sh" "$B"

@@ -159,7 +159,8 @@ struct rpc_server *rpc_server_new(const struct rpc_handler *h, size_t n, void *u
 				  struct error **err);
 /* The server speaks ttrpc (containerd's), not gRPC, on every connection it
  * serves from now on: a method's path "/SERVICE/METHOD" is the request's
- * service and method. Handlers and their status codes are the same. */
+ * service and method. Handlers and their status codes are the same.
+ * CONFIG_TTRPC, as the client below. */
 void rpc_server_ttrpc(struct rpc_server *srv);
 /* Serve one connected stream; the server owns fd from now on. */
 int rpc_server_serve(struct rpc_server *s, int fd);

@@ -193,7 +193,7 @@ static void on_close(void *ud, uint32_t id, uint32_t code)
 
 void srv_fail(struct sconn *c, uint32_t id, int status, const char *msg)
 {
-	if (c->ttrpc)
+	if (ENABLE_TTRPC && c->ttrpc)
 		srv_tt_fail(c, id, status, msg);
 	else
 		trailers_only(c, id, status, msg);
@@ -301,7 +301,7 @@ static void conn_loop(struct sconn *c)
 	uint8_t *in = c->in;
 
 	for (;;) {
-		if (c->ttrpc)
+		if (ENABLE_TTRPC && c->ttrpc)
 			srv_tt_send_results(c);
 		else
 			send_results(c);
@@ -321,7 +321,7 @@ static void conn_loop(struct sconn *c)
 				continue;
 			if (n <= 0)
 				return;
-			if (c->ttrpc ? srv_tt_recv(c, in, (size_t)n) < 0
+			if (ENABLE_TTRPC && c->ttrpc ? srv_tt_recv(c, in, (size_t)n) < 0
 				     : h2_conn_recv(&c->h2, in, (size_t)n) < 0) {
 				flush(c);
 				return;
@@ -355,7 +355,8 @@ static void *conn_main(void *arg)
 	while (c->calls)
 		srv_forget(c, c->calls->id);
 	h2_conn_free(&c->h2);
-	ttrpc_reader_free(&c->tt_in);
+	if (ENABLE_TTRPC && c->ttrpc)
+		ttrpc_reader_free(&c->tt_in);
 	buf_free(&c->tt_out);
 	srv_scratch_release();
 	close(c->fd);
@@ -385,8 +386,8 @@ static int start_conn(struct rpc_server *srv, int fd, bool cred)
 	socklen_t len = sizeof(c->cred);
 	c->has_cred = cred && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0 &&
 		      c->cred.pid > 0;
-	c->ttrpc = srv->ttrpc;
-	if (c->ttrpc) {
+	c->ttrpc = ENABLE_TTRPC && srv->ttrpc;
+	if (ENABLE_TTRPC && c->ttrpc) {
 		ttrpc_reader_init(&c->tt_in, GRPC_DEFAULT_MAX_MESSAGE);
 		c->tt_out = (struct buf)BUF_INIT(0);
 	} else if (h2_conn_init(&c->h2, H2_SERVER, NULL, &cb, c) < 0) {
@@ -415,7 +416,8 @@ static int start_conn(struct rpc_server *srv, int fd, bool cred)
 	pthread_mutex_unlock(&srv->lock);
 fail:
 	h2_conn_free(&c->h2);
-	ttrpc_reader_free(&c->tt_in);
+	if (ENABLE_TTRPC && c->ttrpc)
+		ttrpc_reader_free(&c->tt_in);
 	close(c->wake[0]);
 	close(c->wake[1]);
 	close(fd);
@@ -469,11 +471,6 @@ struct rpc_server *rpc_server_new(const struct rpc_handler *h, size_t n, void *u
 	pthread_cond_init(&srv->work, NULL);
 	srv->queue_tail = &srv->queue;
 	return srv;
-}
-
-void rpc_server_ttrpc(struct rpc_server *srv)
-{
-	srv->ttrpc = true;
 }
 
 int rpc_server_listen_unix(struct rpc_server *srv, const char *path, struct error **err)

@@ -141,6 +141,11 @@ static int on_message(void *ud, const struct ttrpc_header *h, const uint8_t *d, 
 	return c->tt_dead ? -1 : 0;
 }
 
+void rpc_server_ttrpc(struct rpc_server *srv)
+{
+	srv->ttrpc = true;
+}
+
 int srv_tt_recv(struct sconn *c, const uint8_t *in, size_t n)
 {
 	if (ttrpc_reader_feed(&c->tt_in, in, n, on_message, c) < 0)
