@@ -101,7 +101,7 @@ VERSION_H := $(GEN)/version.h
 DEPINC    := $(O)/include/deps
 
 # Protocol buffers: proto/*.proto compiled by nanopb into $(O)/gen/proto.
-PROTOS    := $(wildcard proto/*.proto) proto/google/protobuf/empty.proto
+PROTOS    := $(wildcard proto/*.proto) $(wildcard proto/google/protobuf/*.proto)
 PROTO_GEN := $(O)/gen/proto
 PROTO_C   := $(patsubst proto/%.proto,$(PROTO_GEN)/%.pb.c,$(PROTOS))
 PROTO_OBJS:= $(patsubst $(PROTO_GEN)/%.c,$(O)/obj/proto/%.o,$(PROTO_C))
@@ -220,6 +220,7 @@ size-costs:
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/usr/share/defaults/kata-containers
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/kata-runtime
+	$(if $(CONFIG_SHIM_V2),ln -sf kata-runtime $(DESTDIR)$(PREFIX)/bin/containerd-shim-kata-v2)
 	ln -sf kata-runtime $(DESTDIR)$(PREFIX)/bin/kata-agent
 	install -m 0644 configs/configuration.toml \
 	  $(DESTDIR)/usr/share/defaults/kata-containers/configuration.toml

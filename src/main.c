@@ -6,6 +6,9 @@
 
 #include "autoconf.h"
 #include "cli/cli.h"
+#if ENABLE_SHIM_V2
+#include "shimv2/shimv2.h"
+#endif
 
 static const char *base(const char *p)
 {
@@ -21,5 +24,9 @@ int main(int argc, char **argv)
 	if (ENABLE_AGENT_APPLET && argc > 0 &&
 	    (!strcmp(base(argv[0]), "kata-agent") || (getpid() == 1 && !strcmp(base(argv[0]), "init"))))
 		return cli_main(2, argv_agent);
+#if ENABLE_SHIM_V2
+	if (argc > 0 && !strcmp(base(argv[0]), "containerd-shim-kata-v2"))
+		return shimv2_main(argc, argv);
+#endif
 	return cli_main(argc, argv);
 }

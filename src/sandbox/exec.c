@@ -120,6 +120,34 @@ int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *
 	return r;
 }
 
+int sb_exec_signal(const struct sb_env *env, const char *id, pid_t shim, int sig,
+		   struct error **err)
+{
+	struct sb_state s;
+	struct agent a;
+	int lock, r = -1;
+
+	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
+		return -1;
+	DIR *d = opendir(s.dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX + 300];
+		struct sb_proc p;
+		snprintf(path, sizeof(path), "%s/%s", s.dir, e->d_name);
+		if (strncmp(e->d_name, "exec-", 5) || !read_record(path, &p) || p.pid != shim)
+			continue;
+		r = a.ops->signal_process(&a, id, e->d_name + 5, sig, err);
+		break;
+	}
+	if (d)
+		closedir(d);
+	if (r < 0 && err && !*err)
+		error_set(err, ESRCH, "container %s: no process exec'd with shim %d", id, (int)shim);
+	sb_agent_done(&s, lock, &a);
+	return r;
+}
+
 int sb_ps(const struct sb_env *env, const char *id, const char *format, char *const *args,
 	  size_t nargs, struct buf *out, struct error **err)
 {

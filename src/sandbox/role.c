@@ -54,3 +54,15 @@ int sb_pod_role(const struct oci_spec *spec, const char *id, char *sandbox, cons
 	}
 	return 0;
 }
+
+int sb_sandbox_of(const char *bundle, const char *id, char sandbox[VM_ID_MAX + 1],
+		  struct error **err)
+{
+	struct oci_spec spec;
+	const char *key;
+	if (oci_spec_load(bundle, &spec, err) < 0)
+		return -1;
+	int r = sb_pod_role(&spec, id, sandbox, &key, err);
+	oci_spec_free(&spec);
+	return r;
+}

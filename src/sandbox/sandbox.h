@@ -38,6 +38,9 @@ struct sb_env {
  * container (a pod's), where /proc/PID/ns/net of the reported pid leads. */
 struct sb_stdio {
 	const char *console_socket;
+	/* The shim's stdin, stdout and stderr (a caller that serves many
+	 * processes, the shim v2: containerd's FIFOs); NULL: ours. */
+	const int *fds;
 	bool detach; /* the shim outlives the command: its own session */
 	const char *netns;
 };
@@ -64,6 +67,13 @@ int sb_pause(const struct sb_env *env, const char *id, bool pause, struct error 
  * SB_MAX_EXECS. */
 int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *p,
 	    const struct sb_stdio *io, pid_t *shim, struct error **err);
+/* The sandbox bundle/config.json's annotations put container id in: ""
+ * for its own, else the pod's sandbox id. */
+int sb_sandbox_of(const char *bundle, const char *id, char sandbox[VM_ID_MAX + 1],
+		  struct error **err);
+/* sig to the process exec'd in id whose shim is pid shim. */
+int sb_exec_signal(const struct sb_env *env, const char *id, pid_t shim, int sig,
+		   struct error **err);
 /* The state with the status checked now (no lock kept). */
 int sb_state_get(const struct sb_env *env, const char *id, struct sb_state *s,
 		 struct error **err);

@@ -231,6 +231,15 @@ static int spawn_shim(const struct sb_env *env, const char *agent_url, const cha
 			dup2(slave, 0);
 			dup2(slave, 1);
 			dup2(slave, 2);
+		} else if (io->fds) {
+			/* each to a descriptor above the three first, then
+			 * down: one of them may be 0, 1 or 2 already */
+			int hi[3];
+			for (int i = 0; i < 3; i++)
+				hi[i] = fcntl(io->fds[i], F_DUPFD, 3);
+			for (int i = 0; i < 3; i++)
+				if (hi[i] < 0 || dup2(hi[i], i) < 0)
+					_exit(127);
 		}
 		child_exec(env->self, argv, ce);
 	}

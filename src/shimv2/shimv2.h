@@ -1,0 +1,46 @@
+/* containerd-shim-kata-v2 (containerd's runtime v2 contract): `start`
+ * starts the shim's server for a container (or names the one of its pod),
+ * `delete` cleans up after a shim that died, and the server answers
+ * containerd's Task service over ttrpc, publishing events to containerd.
+ * The containers are the sandbox room's (the same create, start, exec,
+ * kill and delete as the CLI), under --root DIR/ukata-v2/NAMESPACE, DIR
+ * being where containerd's socket is. */
+#ifndef SHIMV2_SHIMV2_H
+#define SHIMV2_SHIMV2_H
+
+#include <pb.h>
+#include <stdbool.h>
+
+#include "rpc/rpc.h"
+#include "sandbox/sandbox.h"
+
+struct shim {
+	const char *ns, *address, *id, *bundle;
+	bool debug;
+	char root[4096];  /* the sandboxes' --root */
+	char sock[4096];  /* the server's socket */
+	struct sb_env env;
+	char self[4096];
+	struct ttrpc_client events; /* to TTRPC_ADDRESS, connected when first used */
+	bool events_up;
+	pthread_mutex_t ev_lock;
+};
+
+extern struct shim shimv2;
+
+int shimv2_main(int argc, char **argv);
+/* The Task service (shimv2/task.c) and whether the server should end
+ * (Shutdown with no task left). */
+extern const struct rpc_handler shimv2_task_handlers[];
+extern const size_t shimv2_ntask_handlers;
+bool shimv2_done(int wait_ms);
+/* Publish an event (shimv2/events.c): topic "/tasks/exit", the message
+ * and its type ("TaskExit": containerd.events.TaskExit). Failures are
+ * logged: an event never fails a call. */
+void shimv2_publish(const char *topic, const char *type, const pb_msgdesc_t *fields,
+		    const void *msg);
+/* bundle/rootfs: containerd's mounts (shimv2/rootfs.c). */
+int shimv2_mount_rootfs(const char *bundle, const void *mounts, size_t n, struct error **err);
+void shimv2_umount_rootfs(const char *bundle);
+
+#endif

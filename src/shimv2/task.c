@@ -1,0 +1,712 @@
+/* The Task service: each task (a container, or a process exec'd in one) is
+ * the sandbox room's, its stdio containerd's FIFOs given to the process's
+ * shim, its exit that shim's (our child: a waiter thread reaps it). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.pb.h"
+#include "grpc/grpc.h"
+#include "shim.pb.h"
+#include "shimv2/shimv2.h"
+#include "util/error.h"
+#include "util/log.h"
+
+struct task {
+	char id[VM_ID_MAX + 1], exec_id[VM_ID_MAX + 1]; /* exec_id "" for the container */
+	char bundle[PATH_MAX];
+	char io[3][PATH_MAX];
+	struct oci_process *spec; /* an exec's, until started */
+	int relay_stop;		  /* ends the stdin relay: its write end, or -1 */
+	pid_t pid;
+	bool started, exited, rootfs;
+	uint32_t status;
+	struct timespec exited_at;
+	struct task *next;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static struct task *tasks;
+static bool shutting_down;
+
+/* *err set, and the status code: an answer in one expression. */
+#define ERR(code, ...) (error_set(err, __VA_ARGS__), (code))
+
+#define TASK_V2(name) "/containerd.task.v2.Task/" #name
+
+static struct task *find(const char *id, const char *exec_id)
+{
+	for (struct task *t = tasks; t; t = t->next)
+		if (!strcmp(t->id, id ? id : "") && !strcmp(t->exec_id, exec_id ? exec_id : ""))
+			return t;
+	return NULL;
+}
+
+/* The task of a request under the lock, or NOT_FOUND. */
+static int task_of(const char *id, const char *exec_id, struct task **t, struct error **err)
+{
+	*t = find(id, exec_id);
+	if (*t)
+		return 0;
+	error_set(err, ENOENT, "%s%s%s: not found", id ? id : "", exec_id && *exec_id ? " exec " : "",
+		  exec_id ? exec_id : "");
+	return GRPC_NOT_FOUND;
+}
+
+static int status_of(int e)
+{
+	switch (e) {
+	case ENOENT: case ESRCH: return GRPC_NOT_FOUND;
+	case EEXIST: return GRPC_ALREADY_EXISTS;
+	case EINVAL: return GRPC_INVALID_ARGUMENT;
+	case EBUSY: case EAGAIN: return GRPC_FAILED_PRECONDITION;
+	case ENOTSUP: return GRPC_UNIMPLEMENTED;
+	default: return GRPC_UNKNOWN;
+	}
+}
+
+static int failed(struct error **err)
+{
+	return status_of(*err ? (*err)->code : EIO);
+}
+
+/* ------------------------------------------------------------------ stdio */
+
+/* A stdin FIFO is relayed into a pipe, the process's stdin: its end is
+ * the end of what containerd's writer wrote (a read of a FIFO that no
+ * writer opened yet would end it at once; poll tells a writer that came
+ * and went, POLLHUP, from none yet). */
+struct relay {
+	int fifo, pipe_w, stop;
+};
+
+static bool relay_step(struct relay *r, char *b, size_t size)
+{
+	struct pollfd p[2] = { { r->fifo, POLLIN, 0 }, { r->stop, POLLIN, 0 } };
+	if (poll(p, 2, -1) < 0)
+		return errno == EINTR;
+	if (p[1].revents)
+		return false;
+	ssize_t n = read(r->fifo, b, size);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	if (n == 0)
+		return false; /* containerd's writer came and went */
+	for (ssize_t off = 0; off < n;) {
+		struct pollfd w[2] = { { r->pipe_w, POLLOUT, 0 }, { r->stop, POLLIN, 0 } };
+		if (poll(w, 2, -1) < 0 && errno != EINTR)
+			return false;
+		if (w[1].revents)
+			return false;
+		ssize_t k = write(r->pipe_w, b + off, (size_t)(n - off));
+		if (k < 0 && errno != EAGAIN && errno != EINTR)
+			return false; /* the process closed its stdin */
+		off += k > 0 ? k : 0;
+	}
+	return true;
+}
+
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	char b[16384];
+	while (relay_step(r, b, sizeof(b)))
+		;
+	close(r->fifo);
+	close(r->pipe_w);
+	close(r->stop);
+	free(r);
+	return NULL;
+}
+
+/* The read end of the relay's pipe; *stop ends the relay when closed. */
+static int stdin_relay(const char *path, int *stop, struct error **err)
+{
+	struct relay *r = calloc(1, sizeof(*r));
+	int pp[2] = { -1, -1 }, sp[2] = { -1, -1 };
+	pthread_t th;
+	if (!r)
+		return error_set(err, ENOMEM, "out of memory");
+	r->fifo = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (r->fifo < 0 || pipe2(pp, O_CLOEXEC) < 0 || pipe2(sp, O_CLOEXEC) < 0) {
+		error_set_errno(err, errno, "stdio %s", path);
+		goto fail;
+	}
+	fcntl(pp[1], F_SETFL, O_NONBLOCK);
+	r->pipe_w = pp[1];
+	r->stop = sp[0];
+	if (pthread_create(&th, NULL, relay_main, r) != 0) {
+		error_set(err, EAGAIN, "stdio %s: cannot start its relay", path);
+		goto fail;
+	}
+	pthread_detach(th);
+	*stop = sp[1];
+	return pp[0];
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (pp[i] >= 0)
+			close(pp[i]);
+		if (sp[i] >= 0)
+			close(sp[i]);
+	}
+	if (r->fifo >= 0)
+		close(r->fifo);
+	free(r);
+	return -1;
+}
+
+/* containerd's stdio: a FIFO, file://PATH (appended to), or nothing
+ * (/dev/null). */
+static int open_io(const char *p, bool in, int *stop, struct error **err)
+{
+	if (!p || !*p)
+		return open("/dev/null", (in ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+	if (!strncmp(p, "file://", 7)) {
+		int fd = open(p + 7, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		return fd < 0 ? error_set_errno(err, errno, "stdio %s", p) : fd;
+	}
+	if (strstr(p, "://")) {
+		error_set(err, ENOTSUP, "stdio %s: only FIFOs and file:// are supported", p);
+		return -1;
+	}
+	if (in)
+		return stdin_relay(p, stop, err);
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	return fd < 0 ? error_set_errno(err, errno, "stdio %s", p) : fd;
+}
+
+static void stop_relay(struct task *t)
+{
+	if (t->relay_stop >= 0)
+		close(t->relay_stop);
+	t->relay_stop = -1;
+}
+
+static int open_stdio(struct task *t, int fds[3], struct error **err)
+{
+	fds[0] = fds[1] = fds[2] = -1;
+	for (int i = 0; i < 3; i++)
+		if ((fds[i] = open_io(t->io[i], i == 0, &t->relay_stop, err)) < 0) {
+			for (int k = 0; k < i; k++)
+				close(fds[k]);
+			stop_relay(t);
+			return -1;
+		}
+	return 0;
+}
+
+static void close_stdio(int fds[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* ------------------------------------------------------------------ exits */
+
+static void *waiter(void *arg)
+{
+	struct task *t = arg;
+	int st = 0;
+	while (waitpid(t->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	pthread_mutex_lock(&lock);
+	t->status = WIFEXITED(st) ? (uint32_t)WEXITSTATUS(st) : 128u + (uint32_t)WTERMSIG(st);
+	clock_gettime(CLOCK_REALTIME, &t->exited_at);
+	t->exited = true;
+	containerd_events_TaskExit ev = { t->id, *t->exec_id ? t->exec_id : t->id, (uint32_t)t->pid,
+					  t->status, true,
+					  { t->exited_at.tv_sec, (int32_t)t->exited_at.tv_nsec } };
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+	/* t lives until Delete, which waits for the exit first */
+	shimv2_publish("/tasks/exit", "TaskExit", containerd_events_TaskExit_fields, &ev);
+	return NULL;
+}
+
+static void start_waiter(struct task *t)
+{
+	pthread_t th;
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&a, 64 * 1024);
+	if (pthread_create(&th, &a, waiter, t) != 0)
+		log_error("%s: cannot wait for its exit", t->id);
+	pthread_attr_destroy(&a);
+}
+
+/* ------------------------------------------------------------------ calls */
+
+static struct task *task_new(const char *id, const char *exec_id, const char *bundle,
+			     const char *in, const char *out, const char *errp)
+{
+	struct task *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->relay_stop = -1;
+	snprintf(t->id, sizeof(t->id), "%s", id ? id : "");
+	snprintf(t->exec_id, sizeof(t->exec_id), "%s", exec_id ? exec_id : "");
+	snprintf(t->bundle, sizeof(t->bundle), "%s", bundle ? bundle : "");
+	snprintf(t->io[0], sizeof(t->io[0]), "%s", in ? in : "");
+	snprintf(t->io[1], sizeof(t->io[1]), "%s", out ? out : "");
+	snprintf(t->io[2], sizeof(t->io[2]), "%s", errp ? errp : "");
+	return t;
+}
+
+static int create(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+		  struct error **err)
+{
+	const containerd_task_v2_CreateTaskRequest *q = req;
+	containerd_task_v2_CreateTaskResponse *r = resp;
+	(void)ctx, (void)m;
+	if (q->terminal)
+		return ERR(GRPC_UNIMPLEMENTED, ENOTSUP, "create %s: a terminal is not supported yet", q->id);
+	if (q->checkpoint && *q->checkpoint)
+		return ERR(GRPC_UNIMPLEMENTED, ENOTSUP, "create %s: checkpoints are not supported", q->id);
+	pthread_mutex_lock(&lock);
+	struct task *t = find(q->id, NULL) ? NULL
+		: task_new(q->id, NULL, q->bundle, q->stdin_path, q->stdout_path, q->stderr_path);
+	pthread_mutex_unlock(&lock);
+	if (!t)
+		return ERR(GRPC_ALREADY_EXISTS, EEXIST, "task %s exists already", q->id);
+	int fds[3];
+	if (q->rootfs_count && shimv2_mount_rootfs(t->bundle, q->rootfs, q->rootfs_count, err) < 0)
+		goto fail;
+	t->rootfs = q->rootfs_count > 0;
+	if (open_stdio(t, fds, err) < 0)
+		goto fail;
+	struct sb_create_opts o = { t->bundle, { .fds = fds } };
+	int rc = sb_create(&shimv2.env, t->id, &o, &t->pid, err);
+	close_stdio(fds);
+	if (rc < 0)
+		goto fail;
+	pthread_mutex_lock(&lock);
+	t->next = tasks;
+	tasks = t;
+	pthread_mutex_unlock(&lock);
+	r->pid = (uint32_t)t->pid;
+	containerd_events_TaskIO io = { t->io[0], t->io[1], t->io[2], false };
+	containerd_events_TaskCreate ev = { t->id, t->bundle, q->rootfs_count, q->rootfs, true, io,
+					    NULL, r->pid };
+	shimv2_publish("/tasks/create", "TaskCreate", containerd_events_TaskCreate_fields, &ev);
+	return 0;
+fail:
+	if (t->rootfs)
+		shimv2_umount_rootfs(t->bundle);
+	stop_relay(t);
+	free(t);
+	return failed(err);
+}
+
+static int start(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+		 struct error **err)
+{
+	const containerd_task_v2_StartRequest *q = req;
+	containerd_task_v2_StartResponse *r = resp;
+	struct task *t;
+	(void)ctx, (void)m;
+	pthread_mutex_lock(&lock);
+	int rc = task_of(q->id, q->exec_id, &t, err);
+	if (!rc && t->started)
+		rc = ERR(GRPC_FAILED_PRECONDITION, EBUSY, "%s: started already", q->id);
+	if (!rc)
+		t->started = true; /* no second Start while this one runs */
+	pthread_mutex_unlock(&lock);
+	if (rc)
+		return rc;
+	if (!*t->exec_id) {
+		if (sb_start(&shimv2.env, t->id, err) < 0)
+			goto fail;
+		containerd_events_TaskStart ev = { t->id, (uint32_t)t->pid };
+		shimv2_publish("/tasks/start", "TaskStart", containerd_events_TaskStart_fields, &ev);
+	} else {
+		int fds[3];
+		if (open_stdio(t, fds, err) < 0)
+			goto fail;
+		struct sb_stdio io = { .fds = fds };
+		int e = sb_exec(&shimv2.env, t->id, t->spec, &io, &t->pid, err);
+		close_stdio(fds);
+		if (e < 0)
+			goto fail;
+		containerd_events_TaskExecStarted ev = { t->id, t->exec_id, (uint32_t)t->pid };
+		shimv2_publish("/tasks/exec-started", "TaskExecStarted",
+			       containerd_events_TaskExecStarted_fields, &ev);
+	}
+	start_waiter(t);
+	r->pid = (uint32_t)t->pid;
+	return 0;
+fail:
+	pthread_mutex_lock(&lock);
+	t->started = false;
+	pthread_mutex_unlock(&lock);
+	return failed(err);
+}
+
+static int exec_add(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+		    void *resp, struct error **err)
+{
+	const containerd_task_v2_ExecProcessRequest *q = req;
+	(void)ctx, (void)m, (void)resp;
+	if (q->terminal)
+		return ERR(GRPC_UNIMPLEMENTED, ENOTSUP, "exec %s: a terminal is not supported yet", q->exec_id);
+	if (!q->exec_id || !*q->exec_id || !q->has_spec || !q->spec.value)
+		return ERR(GRPC_INVALID_ARGUMENT, EINVAL, "exec in %s: no exec id or process", q->id);
+	struct oci_process *p = calloc(1, sizeof(*p));
+	if (!p || oci_process_parse((const char *)q->spec.value->bytes, q->spec.value->size, p,
+				    err) < 0) {
+		free(p);
+		return error_wrap(err, "exec %s: its process", q->exec_id), GRPC_INVALID_ARGUMENT;
+	}
+	pthread_mutex_lock(&lock);
+	struct task *c = find(q->id, NULL), *t = NULL;
+	int rc = 0;
+	if (!c)
+		rc = task_of(q->id, NULL, &c, err);
+	else if (find(q->id, q->exec_id))
+		rc = ERR(GRPC_ALREADY_EXISTS, EEXIST, "exec %s exists already in %s", q->exec_id, q->id);
+	else if (!(t = task_new(q->id, q->exec_id, c->bundle, q->stdin_path, q->stdout_path,
+				q->stderr_path)))
+		rc = ERR(GRPC_RESOURCE_EXHAUSTED, ENOMEM, "out of memory");
+	if (t) {
+		t->spec = p;
+		p = NULL;
+		t->next = tasks;
+		tasks = t;
+	}
+	pthread_mutex_unlock(&lock);
+	if (p) {
+		oci_process_free(p);
+		free(p);
+	}
+	if (rc)
+		return rc;
+	containerd_events_TaskExecAdded ev = { q->id, q->exec_id };
+	shimv2_publish("/tasks/exec-added", "TaskExecAdded", containerd_events_TaskExecAdded_fields,
+		       &ev);
+	return 0;
+}
+
+static int wait_exit(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+		     void *resp, struct error **err)
+{
+	const containerd_task_v2_WaitRequest *q = req;
+	containerd_task_v2_WaitResponse *r = resp;
+	struct task *t;
+	(void)ctx, (void)m;
+	pthread_mutex_lock(&lock);
+	int rc = task_of(q->id, q->exec_id, &t, err);
+	while (!rc && !t->exited && !shutting_down)
+		pthread_cond_wait(&changed, &lock);
+	if (!rc && t->exited) {
+		r->exit_status = t->status;
+		r->has_exited_at = true;
+		r->exited_at = (google_protobuf_Timestamp){ t->exited_at.tv_sec,
+							    (int32_t)t->exited_at.tv_nsec };
+	} else if (!rc) {
+		rc = ERR(GRPC_UNAVAILABLE, ECANCELED, "the shim is shutting down");
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+static int kill_task(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+		     void *resp, struct error **err)
+{
+	const containerd_task_v2_KillRequest *q = req;
+	struct task *t;
+	(void)ctx, (void)m, (void)resp;
+	pthread_mutex_lock(&lock);
+	int rc = task_of(q->id, q->exec_id, &t, err);
+	pid_t pid = rc ? 0 : t->pid;
+	bool init = !rc && !*t->exec_id, gone = !rc && t->exited, idle = !rc && !t->started;
+	pthread_mutex_unlock(&lock);
+	if (rc)
+		return rc;
+	if (gone && !q->all)
+		return ERR(GRPC_NOT_FOUND, ESRCH, "%s: process already finished", q->id);
+	if (!init && idle)
+		return 0; /* an exec not started has nothing to signal */
+	int e = init ? sb_kill(&shimv2.env, q->id, (int)q->signal, q->all, err)
+		     : sb_exec_signal(&shimv2.env, q->id, pid, (int)q->signal, err);
+	return e < 0 ? failed(err) : 0;
+}
+
+/* Delete answers what the task's exit was. */
+static void answer_exit(const struct task *t, containerd_task_v2_DeleteResponse *r)
+{
+	r->pid = (uint32_t)t->pid;
+	r->exit_status = t->exited ? t->status : 0;
+	r->has_exited_at = t->exited;
+	r->exited_at = (google_protobuf_Timestamp){ t->exited_at.tv_sec,
+						    (int32_t)t->exited_at.tv_nsec };
+}
+
+static void unlink_task(struct task *t)
+{
+	for (struct task **p = &tasks; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	pthread_cond_broadcast(&changed);
+}
+
+static int delete_task(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+		       void *resp, struct error **err)
+{
+	const containerd_task_v2_DeleteRequest *q = req;
+	containerd_task_v2_DeleteResponse *r = resp;
+	struct task *t;
+	(void)ctx, (void)m;
+	pthread_mutex_lock(&lock);
+	int rc = task_of(q->id, q->exec_id, &t, err);
+	if (!rc && t->started && !t->exited)
+		rc = ERR(GRPC_FAILED_PRECONDITION, EBUSY, "%s: still running", q->id);
+	if (!rc && !*t->exec_id)
+		for (struct task *x = tasks; x && !rc; x = x->next)
+			if (x != t && !strcmp(x->id, t->id))
+				rc = ERR(GRPC_FAILED_PRECONDITION, EBUSY, "%s: exec %s is not deleted", t->id,
+					       x->exec_id);
+	if (!rc)
+		unlink_task(t);
+	pthread_mutex_unlock(&lock);
+	if (rc)
+		return rc;
+	if (!*t->exec_id) {
+		/* never started: its process's shim goes with it */
+		if (sb_delete(&shimv2.env, t->id, true, err) < 0)
+			log_warn("delete %s: %s", t->id, (*err)->msg);
+		error_free(*err);
+		*err = NULL;
+		if (!t->started)
+			waitpid(t->pid, NULL, 0);
+		if (t->rootfs)
+			shimv2_umount_rootfs(t->bundle);
+	}
+	if (t->spec)
+		oci_process_free(t->spec);
+	free(t->spec);
+	stop_relay(t);
+	answer_exit(t, r);
+	containerd_events_TaskDelete ev = { t->id, r->pid, r->exit_status, r->has_exited_at,
+					    r->exited_at, *t->exec_id ? t->exec_id : t->id };
+	shimv2_publish("/tasks/delete", "TaskDelete", containerd_events_TaskDelete_fields, &ev);
+	free(t);
+	return 0;
+}
+
+static int state(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+		 struct error **err)
+{
+	const containerd_task_v2_StateRequest *q = req;
+	containerd_task_v2_StateResponse *r = resp;
+	struct task *t;
+	struct sb_state s;
+	(void)ctx, (void)m;
+	pthread_mutex_lock(&lock);
+	int rc = task_of(q->id, q->exec_id, &t, err);
+	if (!rc) {
+		r->id = strdup(t->id);
+		r->exec_id = strdup(t->exec_id);
+		r->bundle = strdup(t->bundle);
+		r->stdin_path = strdup(t->io[0]);
+		r->stdout_path = strdup(t->io[1]);
+		r->stderr_path = strdup(t->io[2]);
+		r->pid = (uint32_t)t->pid;
+		r->status = t->exited ? containerd_v1_types_Status_STOPPED
+			    : t->started ? containerd_v1_types_Status_RUNNING
+					 : containerd_v1_types_Status_CREATED;
+		r->exit_status = t->status;
+		r->has_exited_at = t->exited;
+		r->exited_at = (google_protobuf_Timestamp){ t->exited_at.tv_sec,
+							    (int32_t)t->exited_at.tv_nsec };
+	}
+	bool ask = !rc && !*t->exec_id && r->status == containerd_v1_types_Status_RUNNING;
+	pthread_mutex_unlock(&lock);
+	if (ask && sb_state_get(&shimv2.env, q->id, &s, NULL) == 0 && s.status == SB_PAUSED)
+		r->status = containerd_v1_types_Status_PAUSED;
+	return rc;
+}
+
+static int pids(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+		struct error **err)
+{
+	const containerd_task_v2_PidsRequest *q = req;
+	containerd_task_v2_PidsResponse *r = resp;
+	(void)ctx, (void)m;
+	pthread_mutex_lock(&lock);
+	size_t n = 0;
+	for (struct task *t = tasks; t; t = t->next)
+		n += !strcmp(t->id, q->id) && t->started && !t->exited;
+	r->processes = calloc(n ? n : 1, sizeof(*r->processes));
+	for (struct task *t = tasks; r->processes && t; t = t->next)
+		if (!strcmp(t->id, q->id) && t->started && !t->exited)
+			r->processes[r->processes_count++].pid = (uint32_t)t->pid;
+	int rc = find(q->id, NULL) ? 0 : task_of(q->id, NULL, &(struct task *){ NULL }, err);
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+static int pause_or_resume(const char *id, bool pause, struct error **err)
+{
+	pthread_mutex_lock(&lock);
+	struct task *t;
+	int rc = task_of(id, NULL, &t, err);
+	pthread_mutex_unlock(&lock);
+	if (rc)
+		return rc;
+	if (sb_pause(&shimv2.env, id, pause, err) < 0)
+		return failed(err);
+	containerd_events_TaskPaused ev = { (char *)id };
+	if (pause)
+		shimv2_publish("/tasks/paused", "TaskPaused", containerd_events_TaskPaused_fields, &ev);
+	else
+		shimv2_publish("/tasks/resumed", "TaskResumed", containerd_events_TaskResumed_fields,
+			       &ev);
+	return 0;
+}
+
+static int pause_task(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+		      void *resp, struct error **err)
+{
+	(void)ctx, (void)m, (void)resp;
+	return pause_or_resume(((const containerd_task_v2_PauseRequest *)req)->id, true, err);
+}
+
+static int resume_task(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+		       void *resp, struct error **err)
+{
+	(void)ctx, (void)m, (void)resp;
+	return pause_or_resume(((const containerd_task_v2_ResumeRequest *)req)->id, false, err);
+}
+
+/* LinuxResources, as containerd sends them: JSON in the Any. */
+static int update(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+		  struct error **err)
+{
+	const containerd_task_v2_UpdateTaskRequest *q = req;
+	struct oci_resources res;
+	(void)ctx, (void)m, (void)resp;
+	if (!q->has_resources || !q->resources.value)
+		return ERR(GRPC_INVALID_ARGUMENT, EINVAL, "update %s: no resources", q->id);
+	memset(&res, 0, sizeof(res));
+	if (oci_resources_parse((const char *)q->resources.value->bytes, q->resources.value->size,
+				&res, err) < 0)
+		return error_wrap(err, "update %s: resources", q->id), GRPC_INVALID_ARGUMENT;
+	int rc = sb_update(&shimv2.env, q->id, &res, err) < 0 ? failed(err) : 0;
+	oci_resources_free(&res);
+	return rc;
+}
+
+static int connect_task(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+			void *resp, struct error **err)
+{
+	const containerd_task_v2_ConnectRequest *q = req;
+	containerd_task_v2_ConnectResponse *r = resp;
+	(void)ctx, (void)m, (void)err;
+	pthread_mutex_lock(&lock);
+	struct task *t = find(q->id, NULL);
+	r->shim_pid = (uint32_t)getpid();
+	r->task_pid = t ? (uint32_t)t->pid : 0;
+	pthread_mutex_unlock(&lock);
+	r->version = strdup("2");
+	return 0;
+}
+
+static int shutdown_shim(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+			 void *resp, struct error **err)
+{
+	const containerd_task_v2_ShutdownRequest *q = req;
+	(void)ctx, (void)m, (void)resp, (void)err;
+	pthread_mutex_lock(&lock);
+	if (!tasks || q->now) {
+		shutting_down = true;
+		pthread_cond_broadcast(&changed);
+	}
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
+bool shimv2_done(int wait_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	pthread_mutex_lock(&lock);
+	if (!shutting_down)
+		pthread_cond_timedwait(&changed, &lock, &until);
+	bool done = shutting_down;
+	pthread_mutex_unlock(&lock);
+	return done;
+}
+
+static int close_io(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+		    void *resp, struct error **err)
+{
+	const containerd_task_v2_CloseIORequest *q = req;
+	struct task *t;
+	(void)ctx, (void)m, (void)resp;
+	/* the relay ends stdin when containerd's writer closes the FIFO */
+	pthread_mutex_lock(&lock);
+	int rc = task_of(q->id, q->exec_id, &t, err);
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+static int not_supported(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+			 void *resp, struct error **err)
+{
+	(void)ctx, (void)req, (void)resp;
+	error_set(err, ENOTSUP, "%s: not supported by this shim", strrchr(m->path, '/') + 1);
+	return GRPC_UNIMPLEMENTED;
+}
+
+#define M(name, rq, rs) \
+	{ TASK_V2(name), containerd_task_v2_##rq##_fields, rs##_fields, \
+	  sizeof(containerd_task_v2_##rq), sizeof(rs) }
+static const struct rpc_method methods[] = {
+	M(State, StateRequest, containerd_task_v2_StateResponse),
+	M(Create, CreateTaskRequest, containerd_task_v2_CreateTaskResponse),
+	M(Start, StartRequest, containerd_task_v2_StartResponse),
+	M(Delete, DeleteRequest, containerd_task_v2_DeleteResponse),
+	M(Pids, PidsRequest, containerd_task_v2_PidsResponse),
+	M(Pause, PauseRequest, google_protobuf_Empty),
+	M(Resume, ResumeRequest, google_protobuf_Empty),
+	M(Checkpoint, CheckpointTaskRequest, google_protobuf_Empty),
+	M(Kill, KillRequest, google_protobuf_Empty),
+	M(Exec, ExecProcessRequest, google_protobuf_Empty),
+	M(ResizePty, ResizePtyRequest, google_protobuf_Empty),
+	M(CloseIO, CloseIORequest, google_protobuf_Empty),
+	M(Update, UpdateTaskRequest, google_protobuf_Empty),
+	M(Wait, WaitRequest, containerd_task_v2_WaitResponse),
+	M(Stats, StatsRequest, containerd_task_v2_StatsResponse),
+	M(Connect, ConnectRequest, containerd_task_v2_ConnectResponse),
+	M(Shutdown, ShutdownRequest, google_protobuf_Empty),
+};
+
+const struct rpc_handler shimv2_task_handlers[] = {
+	{ &methods[0], state, NULL, false },	     { &methods[1], create, NULL, false },
+	{ &methods[2], start, NULL, false },	     { &methods[3], delete_task, NULL, false },
+	{ &methods[4], pids, NULL, false },	     { &methods[5], pause_task, NULL, false },
+	{ &methods[6], resume_task, NULL, false },   { &methods[7], not_supported, NULL, true },
+	{ &methods[8], kill_task, NULL, false },     { &methods[9], exec_add, NULL, false },
+	{ &methods[10], not_supported, NULL, true }, { &methods[11], close_io, NULL, true },
+	{ &methods[12], update, NULL, false },	     { &methods[13], wait_exit, NULL, false },
+	{ &methods[14], not_supported, NULL, true }, { &methods[15], connect_task, NULL, true },
+	{ &methods[16], shutdown_shim, NULL, true },
+};
+const size_t shimv2_ntask_handlers = sizeof(shimv2_task_handlers) / sizeof(shimv2_task_handlers[0]);

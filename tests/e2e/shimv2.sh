@@ -1,0 +1,157 @@
+#!/bin/sh
+# containerd's runtime v2 with our shim: Debian's containerd (its config,
+# root, state and sockets in the test's directory) runs
+# `ctr run --runtime io.containerd.kata.v2`, finding containerd-shim-kata-v2
+# (a link to kata-runtime) on its PATH. Each task is a container in a VM;
+# containerd gets the task events in the order the contract requires.
+# Usage: tests/e2e/shimv2.sh BUILD_DIR
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=$(cd "${1:-$top/build}" && pwd)
+. "$top/tests/lib.sh"
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	command -v containerd > /dev/null || skip "containerd missing (make deps)"
+	$B/kata-runtime version | grep -q shim-v2 || skip "the shim v2 is not built in"
+	vm_config "$T/kata.toml"
+	mkdir -p "$T/bin" "$T/cd"
+	ln -s "$B/kata-runtime" "$T/bin/containerd-shim-kata-v2"
+	cat > "$T/cd.toml" <<EOT
+version = 2
+root = "$T/cd/root"
+state = "$T/cd/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/cd/c.sock"
+[ttrpc]
+  address = "$T/cd/c.ttrpc"
+EOT
+	start_containerd
+	trap 'kill "$(cat "$T/cd/pid")" 2> /dev/null' EXIT
+	/usr/bin/python3 "$top/tests/e2e/oci_image.py" "$T/bb.tar" ukata.test/busybox:1 || fail "image"
+	$C images import --snapshotter native "$T/bb.tar" > /dev/null || fail "import"
+	RUN="$C run --snapshotter native --runtime io.containerd.kata.v2"
+}
+
+start_containerd() {
+	PATH="$T/bin:$PATH" KATA_CONF_FILE="$T/kata.toml" \
+		containerd --config "$T/cd.toml" >> "$T/cd/log" 2>&1 &
+	echo $! > "$T/cd/pid"
+	C="ctr -a $T/cd/c.sock"
+	for _ in $(seq 100); do $C version > /dev/null 2>&1 && break; sleep 0.1; done
+	$C version > /dev/null 2>&1 || fail "containerd did not start: $(tail -5 "$T/cd/log")"
+}
+
+# Nothing of the test's tasks is left: no state, VM, shim, socket or mount.
+v2_nothing_left() {
+	sleep 0.5
+	left=$(ls -A "$T/cd/ukata-v2/default" 2> /dev/null)
+	[ -z "$left" ] || fail "state left: $left"
+	left=$(ls -A "$T/cd/s" 2> /dev/null)
+	[ -z "$left" ] || fail "shim sockets left: $left"
+	pgrep -f "$T/" | grep -v "^$(cat "$T/cd/pid")\$" > /dev/null &&
+		fail "left running: $(pgrep -af "$T/" | grep -v containerd\ --config)"
+	grep -q " $T/cd/state" /proc/self/mountinfo && fail "mounts left"
+	true
+}
+
+test_shim_v2_runs_tasks() {
+	setup
+	run $RUN --rm ukata.test/busybox:1 v1 echo hello-from-kata-v2
+	expect_rc 0
+	expect_eq "$out" "hello-from-kata-v2"
+	run $RUN --rm ukata.test/busybox:1 v2 sh -c 'echo to-stderr >&2; exit 3'
+	expect_rc 3
+	expect_eq "$err" "to-stderr"
+	echo from-stdin | $RUN --rm ukata.test/busybox:1 v3 cat > "$T/o3" 2>&1
+	expect_eq "$(cat "$T/o3")" "from-stdin"
+	run $RUN -d ukata.test/busybox:1 k1 sleep 1000
+	expect_rc 0
+	run $C task ls
+	expect_in "$out" "RUNNING"
+	pid=$(echo "$out" | awk '$1 == "k1" { print $2 }')
+	run $C task exec --exec-id e1 k1 sh -c 'echo exec-out; exit 4'
+	expect_rc 4
+	expect_eq "$out" "exec-out"
+	run $C task ps k1
+	expect_in "$out" "$pid"
+	run $C task pause k1
+	expect_rc 0
+	run $C task ls
+	expect_in "$out" "PAUSED"
+	run $C task resume k1
+	expect_rc 0
+	run $C task kill -s KILL k1
+	expect_rc 0
+	for _ in $(seq 50); do $C task ls | grep -q STOPPED && break; sleep 0.1; done
+	run $C task delete k1
+	expect_rc 0
+	expect_in "$err$out" "137"
+	run $C container rm k1
+	expect_rc 0
+	v2_nothing_left
+}
+
+# ctr events: create, start, exit, delete (and an exec's added, started,
+# exit, delete; paused, resumed) in the contract's order.
+test_shim_v2_events_in_order() {
+	setup
+	$C events > "$T/events" 2>&1 &
+	ev=$!
+	sleep 0.3
+	run $RUN -d ukata.test/busybox:1 k2 sleep 1000
+	expect_rc 0
+	run $C task exec --exec-id e2 k2 true
+	expect_rc 0
+	$C task pause k2 && $C task resume k2 || fail "pause, resume"
+	$C task kill -s KILL k2
+	for _ in $(seq 50); do $C task ls | grep -q STOPPED && break; sleep 0.1; done
+	$C task delete k2 > /dev/null || fail "delete"
+	$C container rm k2
+	sleep 0.5
+	kill $ev
+	got=$(awk '$6 ~ /^\/tasks\// { print $6 }' "$T/events" | tr '\n' ' ')
+	expect_eq "$got" "/tasks/create /tasks/start /tasks/exec-added /tasks/exec-started /tasks/exit /tasks/delete /tasks/paused /tasks/resumed /tasks/exit /tasks/delete "
+	grep -q '/tasks/exit {"container_id":"k2","id":"k2","pid":[0-9]*,"exit_status":137' "$T/events" ||
+		fail "the exit event: $(grep /tasks/exit "$T/events")"
+	v2_nothing_left
+}
+
+# The shim SIGKILLed with its task running: containerd runs its delete,
+# which takes the VM down, and forgets the task; nothing is left.
+test_shim_v2_killed_shim_leaves_nothing() {
+	setup
+	run $RUN -d ukata.test/busybox:1 k3 sleep 1000
+	expect_rc 0
+	shim=$(pgrep -f "containerd-shim-kata-v2 -namespace default .*-id k3") ||
+		fail "no shim: $(pgrep -af shim)"
+	kill -KILL $shim
+	for _ in $(seq 100); do $C task ls | grep -q "^k3 " || break; sleep 0.1; done
+	run $C task ls
+	expect_not_in "$out" "k3"
+	$C container rm k3 || fail "container rm"
+	for _ in $(seq 50); do pgrep -f "qemu.*$T/" > /dev/null || break; sleep 0.1; done
+	v2_nothing_left
+}
+
+# containerd restarted while a task runs: the shim goes on serving it.
+test_shim_v2_containerd_restarted() {
+	setup
+	run $RUN -d ukata.test/busybox:1 k4 sleep 1000
+	expect_rc 0
+	kill "$(cat "$T/cd/pid")"
+	for _ in $(seq 50); do kill -0 "$(cat "$T/cd/pid")" 2> /dev/null || break; sleep 0.1; done
+	start_containerd
+	run $C task ls
+	expect_in "$out" "RUNNING"
+	run $C task exec --exec-id e4 k4 echo still-here
+	expect_eq "$out" "still-here"
+	run $C task kill -s KILL k4
+	for _ in $(seq 50); do $C task ls | grep -q STOPPED && break; sleep 0.1; done
+	run $C task delete k4
+	expect_rc 0
+	$C container rm k4
+	v2_nothing_left
+}
+
+run_suite shimv2
