@@ -35,15 +35,20 @@ setup() {
 	[ "$rc" = 0 ] || fail "the CRI does not see the image: $err; containerd: $(grep -i 'cri\|level=error' "$T/cd/log" | tail -5)"
 }
 
-qemus() { pgrep -f "qemu-system-x86_64.*$T/kroot" | wc -l; }
+# The state of the runtime handler's containers: the runc shim's --root,
+# or the shim v2's (beside containerd's socket).
+STATE=kroot
+qemus() { pgrep -f "qemu-system-x86_64.*$T/$STATE" | wc -l; }
 
 # After the pod is gone: no QEMU, shim, mount, netns, TAP or state of it.
 cri_nothing_left() {
 	sleep 0.5
-	left=$(ls -A "$T/kroot/k8s.io" 2> /dev/null | grep -v '^\.cache$')
+	left=$(ls -A "$T/$STATE/k8s.io" 2> /dev/null | grep -v '^\.cache$')
 	[ -z "$left" ] || fail "state left: $left"
-	pgrep -f "$T/kroot" > /dev/null && fail "left running: $(pgrep -af "$T/kroot")"
-	grep -q " $T/kroot" /proc/self/mountinfo && fail "mounts left"
+	pgrep -f "$T/$STATE" > /dev/null && fail "left running: $(pgrep -af "$T/$STATE")"
+	pgrep -f "containerd-shim-kata-v2 .*$T/" > /dev/null && fail "a shim v2 left running"
+	grep -q " $T/$STATE" /proc/self/mountinfo && fail "mounts left"
+	grep -q " $T/cd/state" /proc/self/mountinfo && fail "rootfs mounts left"
 	ip netns list | awk '{ print $1 " " }' > "$T/netns.after"
 	cmp -s "$T/cd/netns.before" "$T/netns.after" || fail "netns left: $(diff "$T/cd/netns.before" "$T/netns.after")"
 	ip -o link | grep -q "tap.*_kata" && fail "TAP left: $(ip -o link | grep tap)"
@@ -52,7 +57,21 @@ cri_nothing_left() {
 
 test_cri_pod_of_two_containers_is_one_vm() {
 	setup
-	run $CRI runp pod1 --hostname pod-one --logdir "$T/logs"
+	pod_of_two kata
+}
+
+# The same pod through the shim v2: one containerd-shim-kata-v2 serves the
+# pod (its containers' start names the sandbox's shim), no runc shim.
+test_cri_pod_through_the_shim_v2() {
+	setup
+	$B/kata-runtime version | grep -q shim-v2 || skip "the shim v2 is not built in"
+	STATE=cd/ukata-v2
+	pod_of_two kata-v2
+}
+
+# pod_of_two HANDLER: the pod test of the runtime handler.
+pod_of_two() {
+	run $CRI runp pod1 --hostname pod-one --logdir "$T/logs" --handler "$1"
 	expect_rc 0
 	pod=$out
 	ip=$($CRI inspectp "$pod" | sed 's/.*"ip": "\([0-9.]*\)".*/\1/')
@@ -69,6 +88,10 @@ test_cri_pod_of_two_containers_is_one_vm() {
 	run $CRI start "$c2"
 	expect_rc 0
 	expect_eq "$(qemus)" 1 "QEMU processes for the pod"
+	if [ "$1" = kata-v2 ]; then
+		expect_eq "$(pgrep -f "containerd-shim-kata-v2 .*$T/cd/c.sock" | wc -l)" 1 "shims v2"
+		pgrep -f "containerd-shim-runc-v2 .*$T/" > /dev/null && fail "a runc shim runs"
+	fi
 	run $CRI status "$c2"
 	expect_in "$out" '"state": "CONTAINER_RUNNING"'
 	run $CRI exec "$c2" hostname

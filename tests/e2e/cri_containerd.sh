@@ -1,7 +1,9 @@
 #!/bin/sh
 # containerd 1.6 with its CRI plugin, all of it in DIR: its config, root,
 # state and sockets (DIR/c.sock), a runtime handler `kata` of the runc shim
-# running RUNTIME with --root ROOT/k8s.io and KATA_CONF_FILE=KATA_CONF, the
+# running RUNTIME with --root ROOT/k8s.io and `kata-v2` of the shim v2
+# (containerd-shim-kata-v2, a link to RUNTIME in DIR/bin on containerd's
+# PATH; state in DIR/ukata-v2/k8s.io), with KATA_CONF_FILE=KATA_CONF, the
 # pods on a CNI bridge of its own (bridge and host-local) on 10.88.NET.0/24,
 # and two images made locally and imported: ukata.test/pause:1 (the sandbox
 # image) and ukata.test/busybox:1. For tests/e2e/cri.sh and bench/cri.py.
@@ -37,6 +39,8 @@ state = "$d/state"
   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata.options]
     BinaryName = "$2"
     Root = "$3"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata-v2]
+    runtime_type = "io.containerd.kata.v2"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$CNI_BIN"
     conf_dir = "$d/cni"
@@ -54,7 +58,9 @@ start() { # DIR RUNTIME ROOT KATA_CONF NET
 	d=$1
 	config "$1" "$2" "$3" "$5"
 	ip netns list | awk '{ print $1 " " }' > "$d/netns.before"
-	KATA_CONF_FILE="$4" containerd --config "$d/config.toml" > "$d/log" 2>&1 &
+	mkdir -p "$d/bin"
+	ln -sf "$2" "$d/bin/containerd-shim-kata-v2"
+	PATH="$d/bin:$PATH" KATA_CONF_FILE="$4" containerd --config "$d/config.toml" > "$d/log" 2>&1 &
 	echo $! > "$d/pid"
 	C="ctr -a $d/c.sock -n k8s.io"
 	for _ in $(seq 100); do $C version > /dev/null 2>&1 && break; sleep 0.1; done
