@@ -22,6 +22,8 @@ PEER = sys.argv[3] if len(sys.argv) > 3 else "f742ee8"
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, top + "/tests/e2e")
 import cri  # noqa: E402
+sys.path.insert(0, top + "/bench")
+import memory  # noqa: E402
 
 subprocess.run(["sh", top + "/scripts/guest-image.sh", B + "/guest-agent/kata-runtime", B + "/guest"],
                check=True, stdout=subprocess.DEVNULL)
@@ -41,27 +43,13 @@ def peer_runtime():
 def pss(root):
     """KiB: the QEMU of each container's VM (its pid file) and every process
     naming the runtime's root (shims, proxies, QEMU booted directly)."""
-    pids = set()
+    pids = set(memory.naming(root))
     for f in glob.glob(root + "/k8s.io/*/pid"):
         try:
             pids.add(int(open(f).read().strip()))
         except (OSError, ValueError):
             pass
-    for p in os.listdir("/proc"):
-        try:
-            if p.isdigit() and root.encode() in open("/proc/%s/cmdline" % p, "rb").read():
-                pids.add(int(p))
-        except OSError:
-            pass
-    total = 0
-    for p in pids:
-        try:
-            for line in open("/proc/%d/smaps_rollup" % p):
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
+    return memory.pss(pids)
 
 
 def cached(rt, root, conf):

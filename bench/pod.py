@@ -14,6 +14,8 @@ import sys
 import tempfile
 import time
 
+import memory
+
 B = os.path.abspath(sys.argv[1])
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -47,20 +49,7 @@ def k(*args):
 
 
 def pss():
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmd = open("/proc/%s/cmdline" % pid, "rb").read()
-            if (work + "/root").encode() not in cmd:
-                continue
-            for line in open("/proc/%s/smaps_rollup" % pid):
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
+    return memory.pss(memory.naming(work + "/root"))
 
 
 def one(pod):
