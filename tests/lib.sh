@@ -82,6 +82,24 @@ bundle() { # DIR [--tty] ARG...
 	sh "$top/scripts/bundle.sh" "$T/$d" "$B/kata-runtime" "$@" > /dev/null || fail "bundle $d"
 }
 
+# pod_bundle DIR TYPE SANDBOX ARG...: a bundle with CRI-O's annotations
+# and hostname pod-host.
+pod_bundle() { # DIR TYPE SANDBOX ARG...
+	d=$1 type=$2 sid=$3
+	shift 3
+	bundle "$d" "$@"
+	/usr/bin/python3 - "$T/$d/config.json" "$type" "$sid" <<'PYEOF' || fail "annotate $d"
+import json, sys
+p, t, s = sys.argv[1:]
+c = json.load(open(p))
+c["hostname"] = "pod-host"
+c.setdefault("annotations", {})
+c["annotations"]["io.kubernetes.cri-o.ContainerType"] = t
+c["annotations"]["io.kubernetes.cri-o.SandboxID"] = s
+json.dump(c, open(p, "w"))
+PYEOF
+}
+
 nothing_left_here() {
 	sleep 0.2
 	left=$(ls -A "$T/root" 2> /dev/null | grep -v '^\.cache$')

@@ -343,4 +343,46 @@ test_cache_socket_permissions() {
 	true
 }
 
+# A pod's VM from the factory: the sandbox takes a cached VM, then a
+# template's clone; its container joins it (nothing boots for it).
+test_pod_vm_from_the_cache_and_a_template() {
+	setup
+	$B/kata-runtime version | grep -q pods || skip "pods not built in"
+	server cache
+	wait_ready cache 2
+	K="$K --config $T/cache.toml"
+	pod_bundle sb sandbox p1 sleep 1000
+	pod_bundle b1 container p1 hostname
+	run $K create -b "$T/sb" p1
+	expect_rc 0
+	expect_not_in "$err" "directly"
+	run $K start p1
+	expect_rc 0
+	pgrep -f "qemu-system-x86_64 .*$T/root/" > /dev/null && fail "a VM was booted for the pod"
+	run $K run -b "$T/b1" c1
+	expect_rc 0
+	expect_eq "$out" "pod-host"
+	run $K delete --force p1
+	expect_rc 0
+	$B/kata-runtime --root "$T/root" --config "$T/cache.toml" factory destroy > /dev/null
+	wait $SRV
+	K="$B/kata-runtime --root $T/root --config $T/tpl.toml"
+	run $K factory init
+	expect_rc 0
+	run $K create -b "$T/sb" p2
+	expect_rc 0
+	expect_not_in "$err" "directly"
+	run $K start p2
+	expect_rc 0
+	pod_bundle b2 container p2 hostname
+	run $K run -b "$T/b2" c2
+	expect_rc 0
+	expect_eq "$out" "pod-host"
+	run $K delete --force p2
+	expect_rc 0
+	run $K factory destroy
+	expect_rc 0
+	no_qemu_left
+}
+
 run_suite factory

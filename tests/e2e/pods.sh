@@ -7,24 +7,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 . "$top/tests/lib.sh"
 
-# pod_bundle DIR TYPE SANDBOX ARG...: a bundle with CRI-O's annotations
-# and hostname pod-host.
-pod_bundle() {
-	d=$1 type=$2 sid=$3
-	shift 3
-	bundle "$d" "$@"
-	/usr/bin/python3 - "$T/$d/config.json" "$type" "$sid" <<'PYEOF' || fail "annotate $d"
-import json, sys
-p, t, s = sys.argv[1:]
-c = json.load(open(p))
-c["hostname"] = "pod-host"
-c.setdefault("annotations", {})
-c["annotations"]["io.kubernetes.cri-o.ContainerType"] = t
-c["annotations"]["io.kubernetes.cri-o.SandboxID"] = s
-json.dump(c, open(p, "w"))
-PYEOF
-}
-
 qemus() { pgrep -f "qemu-system-x86_64.*$T/root" | wc -l; }
 
 setup() {
