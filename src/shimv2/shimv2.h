@@ -39,6 +39,12 @@ bool shimv2_done(int wait_ms);
  * logged: an event never fails a call. */
 void shimv2_publish(const char *topic, const char *type, const pb_msgdesc_t *fields,
 		    const void *msg);
+/* A terminal (shimv2/console.c): a console socket listening at path (in
+ * root), the pty master taken from it (the socket goes), and the master's
+ * output relayed to the FIFO at path (the relay owns master). */
+int shimv2_console_listen(char *path, size_t size, struct error **err);
+int shimv2_console_take(int lfd, const char *path, struct error **err);
+int shimv2_console_out(int master, const char *path, struct error **err);
 /* bundle/rootfs: containerd's mounts (shimv2/rootfs.c). */
 int shimv2_mount_rootfs(const char *bundle, const void *mounts, size_t n, struct error **err);
 void shimv2_umount_rootfs(const char *bundle);

@@ -2,6 +2,7 @@
  * the sandbox room's, its stdio containerd's FIFOs given to the process's
  * shim, its exit that shim's (our child: a waiter thread reaps it). */
 #include <errno.h>
+#include <pb_decode.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -10,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "events.pb.h"
 #include "grpc/grpc.h"
+#include "runtimeoptions.pb.h"
 #include "shim.pb.h"
 #include "shimv2/shimv2.h"
 #include "util/error.h"
@@ -25,10 +28,13 @@ struct task {
 	char id[VM_ID_MAX + 1], exec_id[VM_ID_MAX + 1]; /* exec_id "" for the container */
 	char bundle[PATH_MAX];
 	char io[3][PATH_MAX];
+	struct sb_env env;	  /* the shim's, or with the task's own configuration */
+	struct config *config;	  /* that configuration (the container's task owns it) */
 	struct oci_process *spec; /* an exec's, until started */
 	int relay_stop;		  /* ends the stdin relay: its write end, or -1 */
+	int master;		  /* the terminal's pty master (ResizePty), or -1 */
 	pid_t pid;
-	bool started, exited, rootfs;
+	bool started, exited, rootfs, terminal;
 	uint32_t status;
 	struct timespec exited_at;
 	struct task *next;
@@ -61,6 +67,14 @@ static int task_of(const char *id, const char *exec_id, struct task **t, struct 
 	error_set(err, ENOENT, "%s%s%s: not found", id ? id : "", exec_id && *exec_id ? " exec " : "",
 		  exec_id ? exec_id : "");
 	return GRPC_NOT_FOUND;
+}
+
+/* The environment container id's calls run in (its configuration), under
+ * the lock. */
+static struct sb_env env_of(const char *id)
+{
+	const struct task *t = find(id, NULL);
+	return t ? t->env : shimv2.env;
 }
 
 static int status_of(int e)
@@ -129,8 +143,9 @@ static void *relay_main(void *arg)
 	return NULL;
 }
 
-/* The read end of the relay's pipe; *stop ends the relay when closed. */
-static int stdin_relay(const char *path, int *stop, struct error **err)
+/* The relay of the FIFO at path into target (the relay's own then), or
+ * into a pipe whose read end it returns; *stop ends it when closed. */
+static int stdin_relay(const char *path, int target, int *stop, struct error **err)
 {
 	struct relay *r = calloc(1, sizeof(*r));
 	int pp[2] = { -1, -1 }, sp[2] = { -1, -1 };
@@ -138,10 +153,12 @@ static int stdin_relay(const char *path, int *stop, struct error **err)
 	if (!r)
 		return error_set(err, ENOMEM, "out of memory");
 	r->fifo = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (r->fifo < 0 || pipe2(pp, O_CLOEXEC) < 0 || pipe2(sp, O_CLOEXEC) < 0) {
+	if (r->fifo < 0 || (target < 0 && pipe2(pp, O_CLOEXEC) < 0) || pipe2(sp, O_CLOEXEC) < 0) {
 		error_set_errno(err, errno, "stdio %s", path);
 		goto fail;
 	}
+	if (target >= 0)
+		pp[1] = target;
 	fcntl(pp[1], F_SETFL, O_NONBLOCK);
 	r->pipe_w = pp[1];
 	r->stop = sp[0];
@@ -151,7 +168,7 @@ static int stdin_relay(const char *path, int *stop, struct error **err)
 	}
 	pthread_detach(th);
 	*stop = sp[1];
-	return pp[0];
+	return target >= 0 ? 0 : pp[0];
 fail:
 	for (int i = 0; i < 2; i++) {
 		if (pp[i] >= 0)
@@ -180,7 +197,7 @@ static int open_io(const char *p, bool in, int *stop, struct error **err)
 		return -1;
 	}
 	if (in)
-		return stdin_relay(p, stop, err);
+		return stdin_relay(p, -1, stop, err);
 	int fd = open(p, O_WRONLY | O_CLOEXEC);
 	return fd < 0 ? error_set_errno(err, errno, "stdio %s", p) : fd;
 }
@@ -255,6 +272,7 @@ static struct task *task_new(const char *id, const char *exec_id, const char *bu
 	if (!t)
 		return NULL;
 	t->relay_stop = -1;
+	t->env = shimv2.env;
 	snprintf(t->id, sizeof(t->id), "%s", id ? id : "");
 	snprintf(t->exec_id, sizeof(t->exec_id), "%s", exec_id ? exec_id : "");
 	snprintf(t->bundle, sizeof(t->bundle), "%s", bundle ? bundle : "");
@@ -264,14 +282,96 @@ static struct task *task_new(const char *id, const char *exec_id, const char *bu
 	return t;
 }
 
+static int spawn_init(struct task *t, const struct sb_stdio *io, struct error **err)
+{
+	struct sb_create_opts o = { t->bundle, *io };
+	return sb_create(&t->env, t->id, &o, &t->pid, err);
+}
+
+static int spawn_exec(struct task *t, const struct sb_stdio *io, struct error **err)
+{
+	return sb_exec(&t->env, t->id, t->spec, io, &t->pid, err);
+}
+
+/* t's process spawned with containerd's stdio: its FIFOs, or for a
+ * terminal the pty its shim sends us, relayed to them. */
+static int spawn_with_io(struct task *t, bool terminal,
+			 int (*spawn)(struct task *, const struct sb_stdio *, struct error **),
+			 struct error **err)
+{
+	int fds[3];
+	if (!terminal) {
+		if (open_stdio(t, fds, err) < 0)
+			return -1;
+		struct sb_stdio io = { .fds = fds };
+		int r = spawn(t, &io, err);
+		close_stdio(fds);
+		return r;
+	}
+	char path[PATH_MAX];
+	int lfd = shimv2_console_listen(path, sizeof(path), err);
+	if (lfd < 0)
+		return -1;
+	struct sb_stdio io = { .console_socket = path };
+	if (spawn(t, &io, err) < 0) {
+		close(lfd);
+		unlink(path);
+		return -1;
+	}
+	int master = shimv2_console_take(lfd, path, err);
+	if (master < 0)
+		return -1;
+	t->master = fcntl(master, F_DUPFD_CLOEXEC, 3);
+	int in = *t->io[0] ? fcntl(master, F_DUPFD_CLOEXEC, 3) : -1;
+	if ((in >= 0 && stdin_relay(t->io[0], in, &t->relay_stop, err) < 0) ||
+	    shimv2_console_out(master, t->io[1], err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The configuration a container names, as Kata's shim finds it: the
+ * runtime options' ConfigPath (containerd's [...runtimes.NAME.options]),
+ * else the spec's io.katacontainers.config_path annotation; else the
+ * shim's (KATA_CONF_FILE, the default paths). */
+static int task_config(struct task *t, const containerd_task_v2_CreateTaskRequest *q,
+		       struct error **err)
+{
+	runtimeoptions_v1_Options o = runtimeoptions_v1_Options_init_zero;
+	struct oci_spec spec;
+	char *path = NULL;
+	if (q->has_options && q->options.value && q->options.type_url &&
+	    strstr(q->options.type_url, "runtimeoptions.v1.Options")) {
+		pb_istream_t is = pb_istream_from_buffer(q->options.value->bytes,
+							 q->options.value->size);
+		if (!pb_decode(&is, runtimeoptions_v1_Options_fields, &o))
+			return error_set(err, EINVAL, "create %s: the runtime options do not decode",
+					 t->id);
+		if (o.config_path && *o.config_path)
+			path = strdup(o.config_path);
+		pb_release(runtimeoptions_v1_Options_fields, &o);
+	}
+	if (!path && oci_spec_load(t->bundle, &spec, NULL) == 0) {
+		const char *a = oci_annotation(&spec, "io.katacontainers.config_path");
+		path = a && *a ? strdup(a) : NULL;
+		oci_spec_free(&spec);
+	}
+	if (!path)
+		return 0;
+	int r = config_load(path, &t->config, err);
+	if (r < 0)
+		error_wrap(err, "create %s: its configuration", t->id);
+	else
+		t->env.config = t->config;
+	free(path);
+	return r;
+}
+
 static int create(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
 		  struct error **err)
 {
 	const containerd_task_v2_CreateTaskRequest *q = req;
 	containerd_task_v2_CreateTaskResponse *r = resp;
 	(void)ctx, (void)m;
-	if (q->terminal)
-		return ERR(GRPC_UNIMPLEMENTED, ENOTSUP, "create %s: a terminal is not supported yet", q->id);
 	if (q->checkpoint && *q->checkpoint)
 		return ERR(GRPC_UNIMPLEMENTED, ENOTSUP, "create %s: checkpoints are not supported", q->id);
 	pthread_mutex_lock(&lock);
@@ -280,23 +380,23 @@ static int create(struct rpc_ctx *ctx, const struct rpc_method *m, const void *r
 	pthread_mutex_unlock(&lock);
 	if (!t)
 		return ERR(GRPC_ALREADY_EXISTS, EEXIST, "task %s exists already", q->id);
-	int fds[3];
+	if (task_config(t, q, err) < 0)
+		goto fail;
 	if (q->rootfs_count && shimv2_mount_rootfs(t->bundle, q->rootfs, q->rootfs_count, err) < 0)
 		goto fail;
 	t->rootfs = q->rootfs_count > 0;
-	if (open_stdio(t, fds, err) < 0)
+	t->terminal = q->terminal;
+	if (spawn_with_io(t, q->terminal, spawn_init, err) < 0) {
+		if (t->pid)
+			sb_delete(&t->env, t->id, true, NULL);
 		goto fail;
-	struct sb_create_opts o = { t->bundle, { .fds = fds } };
-	int rc = sb_create(&shimv2.env, t->id, &o, &t->pid, err);
-	close_stdio(fds);
-	if (rc < 0)
-		goto fail;
+	}
 	pthread_mutex_lock(&lock);
 	t->next = tasks;
 	tasks = t;
 	pthread_mutex_unlock(&lock);
 	r->pid = (uint32_t)t->pid;
-	containerd_events_TaskIO io = { t->io[0], t->io[1], t->io[2], false };
+	containerd_events_TaskIO io = { t->io[0], t->io[1], t->io[2], t->terminal };
 	containerd_events_TaskCreate ev = { t->id, t->bundle, q->rootfs_count, q->rootfs, true, io,
 					    NULL, r->pid };
 	shimv2_publish("/tasks/create", "TaskCreate", containerd_events_TaskCreate_fields, &ev);
@@ -305,6 +405,7 @@ fail:
 	if (t->rootfs)
 		shimv2_umount_rootfs(t->bundle);
 	stop_relay(t);
+	config_free(t->config);
 	free(t);
 	return failed(err);
 }
@@ -326,18 +427,12 @@ static int start(struct rpc_ctx *ctx, const struct rpc_method *m, const void *re
 	if (rc)
 		return rc;
 	if (!*t->exec_id) {
-		if (sb_start(&shimv2.env, t->id, err) < 0)
+		if (sb_start(&t->env, t->id, err) < 0)
 			goto fail;
 		containerd_events_TaskStart ev = { t->id, (uint32_t)t->pid };
 		shimv2_publish("/tasks/start", "TaskStart", containerd_events_TaskStart_fields, &ev);
 	} else {
-		int fds[3];
-		if (open_stdio(t, fds, err) < 0)
-			goto fail;
-		struct sb_stdio io = { .fds = fds };
-		int e = sb_exec(&shimv2.env, t->id, t->spec, &io, &t->pid, err);
-		close_stdio(fds);
-		if (e < 0)
+		if (spawn_with_io(t, t->terminal, spawn_exec, err) < 0)
 			goto fail;
 		containerd_events_TaskExecStarted ev = { t->id, t->exec_id, (uint32_t)t->pid };
 		shimv2_publish("/tasks/exec-started", "TaskExecStarted",
@@ -358,8 +453,6 @@ static int exec_add(struct rpc_ctx *ctx, const struct rpc_method *m, const void 
 {
 	const containerd_task_v2_ExecProcessRequest *q = req;
 	(void)ctx, (void)m, (void)resp;
-	if (q->terminal)
-		return ERR(GRPC_UNIMPLEMENTED, ENOTSUP, "exec %s: a terminal is not supported yet", q->exec_id);
 	if (!q->exec_id || !*q->exec_id || !q->has_spec || !q->spec.value)
 		return ERR(GRPC_INVALID_ARGUMENT, EINVAL, "exec in %s: no exec id or process", q->id);
 	struct oci_process *p = calloc(1, sizeof(*p));
@@ -379,6 +472,8 @@ static int exec_add(struct rpc_ctx *ctx, const struct rpc_method *m, const void 
 				q->stderr_path)))
 		rc = ERR(GRPC_RESOURCE_EXHAUSTED, ENOMEM, "out of memory");
 	if (t) {
+		t->env = c->env;
+		t->terminal = q->terminal;
 		t->spec = p;
 		p = NULL;
 		t->next = tasks;
@@ -430,6 +525,7 @@ static int kill_task(struct rpc_ctx *ctx, const struct rpc_method *m, const void
 	int rc = task_of(q->id, q->exec_id, &t, err);
 	pid_t pid = rc ? 0 : t->pid;
 	bool init = !rc && !*t->exec_id, gone = !rc && t->exited, idle = !rc && !t->started;
+	struct sb_env env = env_of(q->id);
 	pthread_mutex_unlock(&lock);
 	if (rc)
 		return rc;
@@ -437,8 +533,8 @@ static int kill_task(struct rpc_ctx *ctx, const struct rpc_method *m, const void
 		return ERR(GRPC_NOT_FOUND, ESRCH, "%s: process already finished", q->id);
 	if (!init && idle)
 		return 0; /* an exec not started has nothing to signal */
-	int e = init ? sb_kill(&shimv2.env, q->id, (int)q->signal, q->all, err)
-		     : sb_exec_signal(&shimv2.env, q->id, pid, (int)q->signal, err);
+	int e = init ? sb_kill(&env, q->id, (int)q->signal, q->all, err)
+		     : sb_exec_signal(&env, q->id, pid, (int)q->signal, err);
 	return e < 0 ? failed(err) : 0;
 }
 
@@ -462,6 +558,18 @@ static void unlink_task(struct task *t)
 	pthread_cond_broadcast(&changed);
 }
 
+static void task_free(struct task *t)
+{
+	if (t->spec)
+		oci_process_free(t->spec);
+	free(t->spec);
+	stop_relay(t);
+	if (t->master >= 0)
+		close(t->master);
+	config_free(t->config);
+	free(t);
+}
+
 static int delete_task(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		       void *resp, struct error **err)
 {
@@ -475,17 +583,34 @@ static int delete_task(struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 		rc = ERR(GRPC_FAILED_PRECONDITION, EBUSY, "%s: still running", q->id);
 	if (!rc && !*t->exec_id)
 		for (struct task *x = tasks; x && !rc; x = x->next)
-			if (x != t && !strcmp(x->id, t->id))
-				rc = ERR(GRPC_FAILED_PRECONDITION, EBUSY, "%s: exec %s is not deleted", t->id,
-					       x->exec_id);
+			if (x != t && !strcmp(x->id, t->id) && x->started && !x->exited)
+				rc = ERR(GRPC_FAILED_PRECONDITION, EBUSY, "%s: exec %s is running", t->id,
+					 x->exec_id);
+	struct task *gone = NULL; /* the container's execs that ended go with it */
+	if (!rc && !*t->exec_id)
+		for (struct task **p = &tasks; *p;) {
+			struct task *x = *p;
+			if (x != t && !strcmp(x->id, t->id)) {
+				*p = x->next;
+				x->next = gone;
+				gone = x;
+			} else {
+				p = &x->next;
+			}
+		}
 	if (!rc)
 		unlink_task(t);
 	pthread_mutex_unlock(&lock);
+	while (gone) {
+		struct task *x = gone;
+		gone = x->next;
+		task_free(x);
+	}
 	if (rc)
 		return rc;
 	if (!*t->exec_id) {
 		/* never started: its process's shim goes with it */
-		if (sb_delete(&shimv2.env, t->id, true, err) < 0)
+		if (sb_delete(&t->env, t->id, true, err) < 0)
 			log_warn("delete %s: %s", t->id, (*err)->msg);
 		error_free(*err);
 		*err = NULL;
@@ -494,15 +619,11 @@ static int delete_task(struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 		if (t->rootfs)
 			shimv2_umount_rootfs(t->bundle);
 	}
-	if (t->spec)
-		oci_process_free(t->spec);
-	free(t->spec);
-	stop_relay(t);
 	answer_exit(t, r);
 	containerd_events_TaskDelete ev = { t->id, r->pid, r->exit_status, r->has_exited_at,
 					    r->exited_at, *t->exec_id ? t->exec_id : t->id };
 	shimv2_publish("/tasks/delete", "TaskDelete", containerd_events_TaskDelete_fields, &ev);
-	free(t);
+	task_free(t);
 	return 0;
 }
 
@@ -533,8 +654,9 @@ static int state(struct rpc_ctx *ctx, const struct rpc_method *m, const void *re
 							    (int32_t)t->exited_at.tv_nsec };
 	}
 	bool ask = !rc && !*t->exec_id && r->status == containerd_v1_types_Status_RUNNING;
+	struct sb_env env = env_of(q->id);
 	pthread_mutex_unlock(&lock);
-	if (ask && sb_state_get(&shimv2.env, q->id, &s, NULL) == 0 && s.status == SB_PAUSED)
+	if (ask && sb_state_get(&env, q->id, &s, NULL) == 0 && s.status == SB_PAUSED)
 		r->status = containerd_v1_types_Status_PAUSED;
 	return rc;
 }
@@ -563,10 +685,11 @@ static int pause_or_resume(const char *id, bool pause, struct error **err)
 	pthread_mutex_lock(&lock);
 	struct task *t;
 	int rc = task_of(id, NULL, &t, err);
+	struct sb_env env = env_of(id);
 	pthread_mutex_unlock(&lock);
 	if (rc)
 		return rc;
-	if (sb_pause(&shimv2.env, id, pause, err) < 0)
+	if (sb_pause(&env, id, pause, err) < 0)
 		return failed(err);
 	containerd_events_TaskPaused ev = { (char *)id };
 	if (pause)
@@ -604,7 +727,10 @@ static int update(struct rpc_ctx *ctx, const struct rpc_method *m, const void *r
 	if (oci_resources_parse((const char *)q->resources.value->bytes, q->resources.value->size,
 				&res, err) < 0)
 		return error_wrap(err, "update %s: resources", q->id), GRPC_INVALID_ARGUMENT;
-	int rc = sb_update(&shimv2.env, q->id, &res, err) < 0 ? failed(err) : 0;
+	pthread_mutex_lock(&lock);
+	struct sb_env env = env_of(q->id);
+	pthread_mutex_unlock(&lock);
+	int rc = sb_update(&env, q->id, &res, err) < 0 ? failed(err) : 0;
 	oci_resources_free(&res);
 	return rc;
 }
@@ -667,6 +793,23 @@ static int close_io(struct rpc_ctx *ctx, const struct rpc_method *m, const void 
 	return rc;
 }
 
+static int resize_pty(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
+		      void *resp, struct error **err)
+{
+	const containerd_task_v2_ResizePtyRequest *q = req;
+	struct task *t;
+	(void)ctx, (void)m, (void)resp;
+	pthread_mutex_lock(&lock);
+	int rc = task_of(q->id, q->exec_id, &t, err);
+	struct winsize ws = { (unsigned short)q->height, (unsigned short)q->width, 0, 0 };
+	if (!rc && t->master < 0)
+		rc = ERR(GRPC_FAILED_PRECONDITION, ENOTTY, "%s: no terminal", q->id);
+	else if (!rc && ioctl(t->master, TIOCSWINSZ, &ws) < 0)
+		rc = ERR(GRPC_UNKNOWN, errno, "%s: resize: %s", q->id, strerror(errno));
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
 static int not_supported(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 			 void *resp, struct error **err)
 {
@@ -704,7 +847,7 @@ const struct rpc_handler shimv2_task_handlers[] = {
 	{ &methods[4], pids, NULL, false },	     { &methods[5], pause_task, NULL, false },
 	{ &methods[6], resume_task, NULL, false },   { &methods[7], not_supported, NULL, true },
 	{ &methods[8], kill_task, NULL, false },     { &methods[9], exec_add, NULL, false },
-	{ &methods[10], not_supported, NULL, true }, { &methods[11], close_io, NULL, true },
+	{ &methods[10], resize_pty, NULL, true }, { &methods[11], close_io, NULL, true },
 	{ &methods[12], update, NULL, false },	     { &methods[13], wait_exit, NULL, false },
 	{ &methods[14], not_supported, NULL, true }, { &methods[15], connect_task, NULL, true },
 	{ &methods[16], shutdown_shim, NULL, true },

@@ -75,6 +75,16 @@ test_shim_v2_runs_tasks() {
 	expect_eq "$out" "exec-out"
 	run $C task ps k1
 	expect_in "$out" "$pid"
+	# an exec id in use is refused; the task goes on
+	run $C task exec --detach --exec-id dup k1 sleep 100
+	expect_rc 0
+	run $C task exec --detach --exec-id dup k1 true
+	expect_rc 1
+	expect_in "$err" "exists"
+	run $C task exec --exec-id e5 k1 echo fine
+	expect_eq "$out" "fine"
+	run $C task kill --exec-id dup -s KILL k1
+	expect_rc 0
 	run $C task pause k1
 	expect_rc 0
 	run $C task ls
@@ -89,6 +99,50 @@ test_shim_v2_runs_tasks() {
 	expect_in "$err$out" "137"
 	run $C container rm k1
 	expect_rc 0
+	v2_nothing_left
+}
+
+# A terminal (ctr run -t, task exec -t), under script(1)'s pty: the
+# process has a tty of the size ctr's terminal has (ResizePty).
+test_shim_v2_terminal() {
+	setup
+	command -v script > /dev/null || skip "script (util-linux) missing"
+	run timeout 120 script -qec "stty rows 30 cols 100; $RUN --rm -t ukata.test/busybox:1 t1 \
+		sh -c 'tty; stty size; exit 5'" /dev/null
+	expect_in "$out" "/dev/pts/"
+	expect_in "$out" "30 100"
+	run $RUN -d ukata.test/busybox:1 t2 sleep 1000
+	expect_rc 0
+	run timeout 60 script -qec "stty rows 12 cols 40; $C task exec -t --exec-id x1 t2 \
+		sh -c 'stty size; tty'" /dev/null
+	expect_in "$out" "12 40"
+	expect_in "$out" "/dev/pts/"
+	$C task kill -s KILL t2
+	for _ in $(seq 50); do $C task ls | grep -q STOPPED && break; sleep 0.1; done
+	$C task delete t2 > /dev/null
+	$C container rm t2
+	v2_nothing_left
+}
+
+# The configuration a container names, as Kata's shim finds it: the
+# runtime options' ConfigPath (ctr --runtime-config-path), then the
+# io.katacontainers.config_path annotation, then KATA_CONF_FILE.
+test_shim_v2_config_path() {
+	setup
+	sed 's/^accel = "tcg"$/&\nkernel_params = "ukata.cfg=options"/' "$T/kata.toml" > "$T/opt.toml"
+	sed 's/^accel = "tcg"$/&\nkernel_params = "ukata.cfg=annotation"/' "$T/kata.toml" > "$T/ann.toml"
+	grep -q options "$T/opt.toml" || fail "config"
+	run $RUN --rm --runtime-config-path "$T/opt.toml" ukata.test/busybox:1 c1 cat /proc/cmdline
+	expect_in "$out" "ukata.cfg=options"
+	run $RUN --rm --annotation "io.katacontainers.config_path=$T/ann.toml" ukata.test/busybox:1 \
+		c2 cat /proc/cmdline
+	expect_in "$out" "ukata.cfg=annotation"
+	run $RUN --rm ukata.test/busybox:1 c3 cat /proc/cmdline
+	expect_not_in "$out" "ukata.cfg"
+	run $RUN --rm --runtime-config-path "$T/nosuch.toml" ukata.test/busybox:1 c4 true
+	expect_rc 1
+	expect_in "$err" "nosuch.toml"
+	$C container rm c4 > /dev/null 2>&1
 	v2_nothing_left
 }
 
