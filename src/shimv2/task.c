@@ -3,6 +3,7 @@
  * shim, its exit that shim's (our child: a waiter thread reaps it). */
 #include <errno.h>
 #include <pb_decode.h>
+#include <pb_encode.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 
 #include "events.pb.h"
 #include "grpc/grpc.h"
+#include "cgroups_v2.pb.h"
 #include "runtimeoptions.pb.h"
 #include "shim.pb.h"
 #include "shimv2/shimv2.h"
@@ -793,6 +795,43 @@ static int close_io(struct rpc_ctx *ctx, const struct rpc_method *m, const void 
 	return rc;
 }
 
+/* The container's cgroup figures, as containerd's cgroup v2 metrics. */
+static int stats(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req, void *resp,
+		 struct error **err)
+{
+	const containerd_task_v2_StatsRequest *q = req;
+	containerd_task_v2_StatsResponse *r = resp;
+	struct agent_stats st;
+	struct task *t;
+	size_t size = 0;
+	(void)ctx, (void)m;
+	pthread_mutex_lock(&lock);
+	int rc = task_of(q->id, NULL, &t, err);
+	struct sb_env env = env_of(q->id);
+	pthread_mutex_unlock(&lock);
+	if (rc)
+		return rc;
+	memset(&st, 0, sizeof(st));
+	if (sb_stats(&env, q->id, &st, err) < 0)
+		return failed(err);
+	io_containerd_cgroups_v2_Metrics mt = {
+		true, { st.pids_current, st.pids_limit },
+		true, { st.cpu_total_ns / 1000, st.cpu_user_ns / 1000, st.cpu_kernel_ns / 1000 },
+		true, { st.mem_cache, st.mem_usage, st.mem_limit },
+	};
+	pb_get_encoded_size(&size, io_containerd_cgroups_v2_Metrics_fields, &mt);
+	pb_bytes_array_t *v = malloc(PB_BYTES_ARRAY_T_ALLOCSIZE(size));
+	if (!v)
+		return ERR(GRPC_RESOURCE_EXHAUSTED, ENOMEM, "out of memory");
+	pb_ostream_t os = pb_ostream_from_buffer(v->bytes, size);
+	pb_encode(&os, io_containerd_cgroups_v2_Metrics_fields, &mt);
+	v->size = (pb_size_t)size;
+	r->has_stats = true;
+	r->stats.type_url = strdup("io.containerd.cgroups.v2.Metrics");
+	r->stats.value = v; /* pb_release frees both */
+	return 0;
+}
+
 static int resize_pty(struct rpc_ctx *ctx, const struct rpc_method *m, const void *req,
 		      void *resp, struct error **err)
 {
@@ -849,7 +888,7 @@ const struct rpc_handler shimv2_task_handlers[] = {
 	{ &methods[8], kill_task, NULL, false },     { &methods[9], exec_add, NULL, false },
 	{ &methods[10], resize_pty, NULL, true }, { &methods[11], close_io, NULL, true },
 	{ &methods[12], update, NULL, false },	     { &methods[13], wait_exit, NULL, false },
-	{ &methods[14], not_supported, NULL, true }, { &methods[15], connect_task, NULL, true },
+	{ &methods[14], stats, NULL, false }, { &methods[15], connect_task, NULL, true },
 	{ &methods[16], shutdown_shim, NULL, true },
 };
 const size_t shimv2_ntask_handlers = sizeof(shimv2_task_handlers) / sizeof(shimv2_task_handlers[0]);

@@ -85,6 +85,11 @@ test_shim_v2_runs_tasks() {
 	expect_eq "$out" "fine"
 	run $C task kill --exec-id dup -s KILL k1
 	expect_rc 0
+	run $C task metrics k1
+	expect_rc 0
+	expect_in "$out" "pids.current"
+	echo "$out" | grep -q "memory.usage *[1-9]" || fail "metrics: $out"
+	echo "$out" | grep -q "cpu.usage_usec *[1-9]" || fail "metrics: $out"
 	run $C task pause k1
 	expect_rc 0
 	run $C task ls
