@@ -115,6 +115,11 @@ struct agent_ops {
 	int (*update)(struct agent *a, const char *cid, const struct oci_resources *r,
 		      struct error **err);
 	int (*stats)(struct agent *a, const char *cid, struct agent_stats *s, struct error **err);
+	/* GetOOMEvent: the next container of the VM the OOM killer killed in,
+	 * its id in cid, waiting up to timeout_ms (ETIMEDOUT: none came).
+	 * NULL for an agent without them. */
+	int (*oom_event)(struct agent *a, char *cid, size_t size, int timeout_ms,
+			 struct error **err);
 	/* ps: "json" (an array of pids) or "table" (with args), into out. */
 	int (*ps)(struct agent *a, const char *cid, const char *format, char *const *args,
 		  size_t nargs, struct buf *out, struct error **err);

@@ -289,6 +289,22 @@ static int kata_stats(struct agent *a, const char *cid, struct agent_stats *s,
 	return 0;
 }
 
+static int kata_oom_event(struct agent *a, char *cid, size_t size, int timeout_ms,
+			  struct error **err)
+{
+	grpc_GetOOMEventRequest req = { 0 };
+	grpc_OOMEvent resp = { 0 };
+	int status = 0;
+	if (agent_kata_call(a, RPC_AGENT(GetOOMEvent), &req, &resp, timeout_ms, &status, err) < 0) {
+		if (status == GRPC_DEADLINE_EXCEEDED && err && *err)
+			(*err)->code = ETIMEDOUT;
+		return -1;
+	}
+	snprintf(cid, size, "%s", resp.container_id ? resp.container_id : "");
+	pb_release(RPC_AGENT(GetOOMEvent)->resp, &resp);
+	return 0;
+}
+
 static int kata_ps(struct agent *a, const char *cid, const char *format, char *const *args,
 		   size_t nargs, struct buf *out, struct error **err)
 {
@@ -359,6 +375,7 @@ const struct agent_ops kata_agent_ops = {
 	.resume = kata_resume,
 	.update = kata_update,
 	.stats = kata_stats,
+	.oom_event = kata_oom_event,
 	.ps = kata_ps,
 	.reseed = kata_reseed,
 	.set_time = kata_set_time,

@@ -14,6 +14,7 @@
 #include "guest/proc.h"
 #include "rpc/pbbytes.h"
 #include "rpc/rpc.h"
+#include "transport/transport.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -213,7 +214,69 @@ static int list_processes(struct rpc_ctx *ctx, const struct rpc_method *m, const
 	return 0;
 }
 
+/* GetOOMEvent: the next container whose cgroup counts an OOM kill more
+ * than when last told (memory.events oom_kill), looked at every 100 ms
+ * until the call's deadline. One count a container; a new container of a
+ * reused id starts again. */
+#define OOM_IDS 64
+static struct {
+	char id[128];
+	uint64_t kills;
+} oom_seen[OOM_IDS];
+
+/* A container with a new OOM kill (its id in id), under guest_lock. */
+static bool oom_next(char *id, size_t size)
+{
+	for (size_t i = 0; i < OOM_IDS; i++) /* the slots of containers gone */
+		if (oom_seen[i].id[0] && !guest_container_find(oom_seen[i].id))
+			oom_seen[i].id[0] = 0;
+	for (struct guest_container *c = guest_containers; c; c = c->next) {
+		if (!c->cgroup[0])
+			continue;
+		uint64_t k = get(c->cgroup, "memory.events", "oom_kill");
+		size_t i = 0, free_slot = OOM_IDS;
+		while (i < OOM_IDS && strcmp(oom_seen[i].id, c->id)) {
+			if (!oom_seen[i].id[0] && free_slot == OOM_IDS)
+				free_slot = i;
+			i++;
+		}
+		if (i == OOM_IDS && (i = free_slot) < OOM_IDS)
+			snprintf(oom_seen[i].id, sizeof(oom_seen[i].id), "%s", c->id), oom_seen[i].kills = 0;
+		if (i == OOM_IDS)
+			continue;
+		bool more = k > oom_seen[i].kills;
+		oom_seen[i].kills = k; /* lower: a new cgroup of that id */
+		if (more) {
+			snprintf(id, size, "%s", c->id);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int oom_event(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
+		     void *resp, struct error **err)
+{
+	grpc_OOMEvent *out = resp;
+	char id[128];
+	(void)m, (void)rq;
+	for (;;) {
+		pthread_mutex_lock(&guest_lock);
+		bool got = oom_next(id, sizeof(id));
+		pthread_mutex_unlock(&guest_lock);
+		if (got) {
+			out->container_id = strdup(id);
+			return 0;
+		}
+		if (ctx->deadline_ms && io_now_ms() + 100 > ctx->deadline_ms)
+			return error_set(err, GRPC_DEADLINE_EXCEEDED, "no OOM event"),
+			       GRPC_DEADLINE_EXCEEDED;
+		usleep(100 * 1000);
+	}
+}
+
 const struct rpc_handler guest_cgroup_handlers[] = {
+	{ RPC_AGENT(GetOOMEvent), oom_event, NULL, false },
 	{ RPC_AGENT(PauseContainer), freeze, NULL, true },
 	{ RPC_AGENT(ResumeContainer), freeze, NULL, true },
 	{ RPC_AGENT(UpdateContainer), update, NULL, true },

@@ -148,6 +148,23 @@ int sb_exec_signal(const struct sb_env *env, const char *id, pid_t shim, int sig
 	return r;
 }
 
+int sb_oom_wait(const struct sb_env *env, const char *id, char *cid, size_t size,
+		int timeout_ms, struct error **err)
+{
+	struct sb_state s;
+	struct agent a;
+	int lock;
+
+	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
+		return -1;
+	/* the wait holds no lock: other commands go on */
+	sb_agent_release(&s, lock);
+	int r = a.ops->oom_event ? a.ops->oom_event(&a, cid, size, timeout_ms, err)
+				 : error_set(err, ENOTSUP, "the agent has no OOM events");
+	a.ops->close(&a);
+	return r;
+}
+
 int sb_ps(const struct sb_env *env, const char *id, const char *format, char *const *args,
 	  size_t nargs, struct buf *out, struct error **err)
 {

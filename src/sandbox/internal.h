@@ -13,6 +13,8 @@
 int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, const char *why,
 		  struct sb_state *s, int *lock, struct agent *a, struct error **err);
 void sb_agent_done(struct sb_state *s, int lock, struct agent *a);
+/* The state and lock of sb_with_agent released, its agent kept. */
+void sb_agent_release(struct sb_state *s, int lock);
 /* CreateContainer, then UpdateContainer with the spec's resources (the
  * agent applies linux.resources on update only). */
 int sb_agent_create_container(struct agent *a, const char *id, const struct oci_spec *spec,

@@ -367,6 +367,11 @@ int sb_with_agent(const struct sb_env *env, const char *id, unsigned allowed, co
 	return -1;
 }
 
+void sb_agent_release(struct sb_state *s, int lock)
+{
+	close_state(s, lock);
+}
+
 void sb_agent_done(struct sb_state *s, int lock, struct agent *a)
 {
 	a->ops->close(a);

@@ -74,6 +74,10 @@ int sb_sandbox_of(const char *bundle, const char *id, char sandbox[VM_ID_MAX + 1
 /* sig to the process exec'd in id whose shim is pid shim. */
 int sb_exec_signal(const struct sb_env *env, const char *id, pid_t shim, int sig,
 		   struct error **err);
+/* The next container of sandbox id's VM the OOM killer killed in (cid),
+ * waiting up to timeout_ms with no lock held; ETIMEDOUT when none. */
+int sb_oom_wait(const struct sb_env *env, const char *id, char *cid, size_t size,
+		int timeout_ms, struct error **err);
 /* The state with the status checked now (no lock kept). */
 int sb_state_get(const struct sb_env *env, const char *id, struct sb_state *s,
 		 struct error **err);

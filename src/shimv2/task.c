@@ -37,6 +37,8 @@ struct task {
 	int master;		  /* the terminal's pty master (ResizePty), or -1 */
 	pid_t pid;
 	bool started, exited, rootfs, terminal;
+	bool oom_on;	/* its OOM watcher runs (a sandbox's container) */
+	pthread_t oom;
 	uint32_t status;
 	struct timespec exited_at;
 	struct task *next;
@@ -253,6 +255,42 @@ static void *waiter(void *arg)
 	return NULL;
 }
 
+/* The OOM kills in a sandbox's VM (GetOOMEvent), each a TaskOOM, until
+ * its container ends; its VM gone ends a wait at once. */
+static void *oom_main(void *arg)
+{
+	struct task *t = arg;
+	char cid[VM_ID_MAX + 1];
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		bool stop = t->exited;
+		pthread_mutex_unlock(&lock);
+		if (stop)
+			break;
+		struct error *err = NULL;
+		int r = sb_oom_wait(&t->env, t->id, cid, sizeof(cid), 5000, &err);
+		int code = err ? err->code : 0;
+		error_free(err);
+		if (r == 0 && *cid) {
+			containerd_events_TaskOOM ev = { cid };
+			shimv2_publish("/tasks/oom", "TaskOOM", containerd_events_TaskOOM_fields, &ev);
+		} else if (r < 0 && code != ETIMEDOUT) {
+			if (code == ESRCH || code == ENOENT || code == ENOTSUP)
+				break;
+			usleep(500 * 1000);
+		}
+	}
+	return NULL;
+}
+
+static void start_oom_watcher(struct task *t)
+{
+	char sandbox[VM_ID_MAX + 1];
+	if (sb_sandbox_of(t->bundle, t->id, sandbox, NULL) < 0 || *sandbox)
+		return; /* a pod's container: its sandbox's watcher sees it */
+	t->oom_on = pthread_create(&t->oom, NULL, oom_main, t) == 0;
+}
+
 static void start_waiter(struct task *t)
 {
 	pthread_t th;
@@ -433,6 +471,7 @@ static int start(struct rpc_ctx *ctx, const struct rpc_method *m, const void *re
 			goto fail;
 		containerd_events_TaskStart ev = { t->id, (uint32_t)t->pid };
 		shimv2_publish("/tasks/start", "TaskStart", containerd_events_TaskStart_fields, &ev);
+		start_oom_watcher(t);
 	} else {
 		if (spawn_with_io(t, t->terminal, spawn_exec, err) < 0)
 			goto fail;
@@ -618,6 +657,8 @@ static int delete_task(struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 		*err = NULL;
 		if (!t->started)
 			waitpid(t->pid, NULL, 0);
+		if (t->oom_on) /* its VM is gone: the watcher's wait ends */
+			pthread_join(t->oom, NULL);
 		if (t->rootfs)
 			shimv2_umount_rootfs(t->bundle);
 	}

@@ -107,6 +107,23 @@ test_shim_v2_runs_tasks() {
 	v2_nothing_left
 }
 
+# A container over its memory limit: the OOM killer in the guest, a
+# /tasks/oom event for it (the agent's GetOOMEvent).
+test_shim_v2_oom_event() {
+	setup
+	$C events > "$T/events" 2>&1 &
+	ev=$!
+	sleep 0.3
+	run $RUN --rm --memory-limit 33554432 ukata.test/busybox:1 o1 \
+		sh -c 'head -c 200000000 /dev/zero | tail > /dev/null; echo "tail: $?"'
+	expect_in "$out" "tail: 137"
+	for _ in $(seq 50); do grep -q /tasks/oom "$T/events" && break; sleep 0.1; done
+	kill $ev
+	grep -q '/tasks/oom {"container_id":"o1"}' "$T/events" ||
+		fail "no oom event: $(grep /tasks/ "$T/events")"
+	v2_nothing_left
+}
+
 # A terminal (ctr run -t, task exec -t), under script(1)'s pty: the
 # process has a tty of the size ctr's terminal has (ResizePty).
 test_shim_v2_terminal() {
