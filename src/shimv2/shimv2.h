@@ -45,6 +45,10 @@ void shimv2_publish(const char *topic, const char *type, const pb_msgdesc_t *fie
 int shimv2_console_listen(char *path, size_t size, struct error **err);
 int shimv2_console_take(int lfd, const char *path, struct error **err);
 int shimv2_console_out(int master, const char *path, struct error **err);
+/* shim-monitor.sock of sandbox id (shimv2/monitor.c), for kata-monitor:
+ * from its create to its delete. */
+void shimv2_monitor_start(const char *id);
+void shimv2_monitor_stop(const char *id);
 /* bundle/rootfs: containerd's mounts (shimv2/rootfs.c). */
 int shimv2_mount_rootfs(const char *bundle, const void *mounts, size_t n, struct error **err);
 void shimv2_umount_rootfs(const char *bundle);

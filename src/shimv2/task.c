@@ -435,6 +435,9 @@ static int create(struct rpc_ctx *ctx, const struct rpc_method *m, const void *r
 	t->next = tasks;
 	tasks = t;
 	pthread_mutex_unlock(&lock);
+	char sandbox[VM_ID_MAX + 1];
+	if (sb_sandbox_of(t->bundle, t->id, sandbox, NULL) == 0 && !*sandbox)
+		shimv2_monitor_start(t->id);
 	r->pid = (uint32_t)t->pid;
 	containerd_events_TaskIO io = { t->io[0], t->io[1], t->io[2], t->terminal };
 	containerd_events_TaskCreate ev = { t->id, t->bundle, q->rootfs_count, q->rootfs, true, io,
@@ -650,6 +653,7 @@ static int delete_task(struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 	if (rc)
 		return rc;
 	if (!*t->exec_id) {
+		shimv2_monitor_stop(t->id);
 		/* never started: its process's shim goes with it */
 		if (sb_delete(&t->env, t->id, true, err) < 0)
 			log_warn("delete %s: %s", t->id, (*err)->msg);

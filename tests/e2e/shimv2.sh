@@ -146,6 +146,54 @@ test_shim_v2_terminal() {
 	v2_nothing_left
 }
 
+# GET on a unix socket: the response, whole.
+http_get() { # SOCKET REQUEST-HEAD-TEXT
+	/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode()); b = b""
+while True:
+    d = s.recv(65536)
+    if not d: break
+    b += d
+sys.stdout.write(b.decode())' "$1" "$2"
+}
+
+# shim-monitor.sock in the sandbox's directory, for kata-monitor: the
+# shim's and QEMU's figures as Prometheus text, the agent's URL, and
+# errors for what is not a GET of those.
+test_shim_v2_monitor_socket() {
+	setup
+	run $RUN -d ukata.test/busybox:1 m1 sleep 1000
+	expect_rc 0
+	sock=$T/cd/ukata-v2/default/m1/shim-monitor.sock
+	[ -S "$sock" ] || fail "no $sock"
+	run http_get "$sock" "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+	expect_in "$out" "HTTP/1.1 200 OK"
+	expect_in "$out" "Content-Type: text/plain; version=0.0.4"
+	echo "$out" | grep -q '^kata_hypervisor_threads{sandbox_id="m1"} [1-9]' || fail "metrics: $out"
+	echo "$out" | grep -q '^kata_shim_process_resident_memory_bytes{sandbox_id="m1"} [1-9]' ||
+		fail "metrics: $out"
+	run http_get "$sock" "GET /agent-url HTTP/1.1\r\n\r\n"
+	expect_in "$out" "HTTP/1.1 200 OK"
+	expect_in "$out" "m1/proxy.sock"
+	run http_get "$sock" "GET /nothing HTTP/1.1\r\n\r\n"
+	expect_in "$out" "HTTP/1.1 404"
+	run http_get "$sock" "DELETE /metrics HTTP/1.1\r\n\r\n"
+	expect_in "$out" "HTTP/1.1 405"
+	run http_get "$sock" "GET metrics\r\n\r\n"
+	expect_in "$out" "HTTP/1.1 400"
+	run http_get "$sock" "GET /$(printf '%09000d' 0) HTTP/1.1\r\n\r\n"
+	expect_in "$out" "HTTP/1.1 431"
+	run $C task exec --exec-id e1 m1 true
+	expect_rc 0
+	$C task kill -s KILL m1
+	for _ in $(seq 50); do $C task ls | grep -q STOPPED && break; sleep 0.1; done
+	$C task delete m1 > /dev/null
+	$C container rm m1
+	[ -e "$sock" ] && fail "the monitor socket is left"
+	v2_nothing_left
+}
+
 # The configuration a container names, as Kata's shim finds it: the
 # runtime options' ConfigPath (ctr --runtime-config-path), then the
 # io.katacontainers.config_path annotation, then KATA_CONF_FILE.
