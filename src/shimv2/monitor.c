@@ -47,8 +47,11 @@ static void proc_figures(struct buf *b, const char *family, pid_t pid)
 		/* after the name: state ... utime is the 12th field, stime 13th */
 		for (int f = 0; p && f < 12; f++)
 			p = strchr(p + 1, ' ');
-		if (p)
-			sscanf(p + 1, "%llu %llu", &ut, &st);
+		if (p) {
+			char *end;
+			ut = strtoull(p + 1, &end, 10);
+			st = strtoull(end, NULL, 10);
+		}
 	}
 	free(text);
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
