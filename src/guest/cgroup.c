@@ -216,7 +216,7 @@ static int list_processes(struct rpc_ctx *ctx, const struct rpc_method *m, const
 
 /* GetOOMEvent: the next container whose cgroup counts an OOM kill more
  * than when last told (memory.events oom_kill), looked at every 100 ms
- * until the call's deadline. One count a container; a new container of a
+ * until 250 ms before the call's deadline. One count a container; a new container of a
  * reused id starts again. */
 #define OOM_IDS 64
 static struct {
@@ -268,7 +268,8 @@ static int oom_event(struct rpc_ctx *ctx, const struct rpc_method *m, const void
 			out->container_id = strdup(id);
 			return 0;
 		}
-		if (ctx->deadline_ms && io_now_ms() + 100 > ctx->deadline_ms)
+		/* a short deadline (under 250 ms) asks once: the caller drains */
+		if (ctx->deadline_ms && io_now_ms() + 250 > ctx->deadline_ms)
 			return error_set(err, GRPC_DEADLINE_EXCEEDED, "no OOM event"),
 			       GRPC_DEADLINE_EXCEEDED;
 		usleep(100 * 1000);

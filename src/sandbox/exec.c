@@ -155,7 +155,10 @@ int sb_oom_wait(const struct sb_env *env, const char *id, char *cid, size_t size
 	struct agent a;
 	int lock;
 
-	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
+	/* stopped too: its VM runs until delete, and the OOM kill that
+	 * ended the container is still to be told */
+	if (sb_with_agent(env, id, SB_LIVE | SB_MASK(SB_STOPPED), NOT_RUNNING, &s, &lock, &a,
+			  err) < 0)
 		return -1;
 	/* the wait holds no lock: other commands go on */
 	sb_agent_release(&s, lock);

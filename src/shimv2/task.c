@@ -239,34 +239,32 @@ static void *waiter(void *arg)
 {
 	struct task *t = arg;
 	int st = 0;
+	struct timespec at;
 	while (waitpid(t->pid, &st, 0) < 0 && errno == EINTR)
 		;
-	pthread_mutex_lock(&lock);
-	t->status = WIFEXITED(st) ? (uint32_t)WEXITSTATUS(st) : 128u + (uint32_t)WTERMSIG(st);
-	clock_gettime(CLOCK_REALTIME, &t->exited_at);
-	t->exited = true;
+	clock_gettime(CLOCK_REALTIME, &at);
+	uint32_t status = WIFEXITED(st) ? (uint32_t)WEXITSTATUS(st) : 128u + (uint32_t)WTERMSIG(st);
+	/* the event first: until t is marked exited, no Wait answers and no
+	 * Delete takes it (so /tasks/exit comes before /tasks/delete) */
 	containerd_events_TaskExit ev = { t->id, *t->exec_id ? t->exec_id : t->id, (uint32_t)t->pid,
-					  t->status, true,
-					  { t->exited_at.tv_sec, (int32_t)t->exited_at.tv_nsec } };
+					  status, true, { at.tv_sec, (int32_t)at.tv_nsec } };
+	shimv2_publish("/tasks/exit", "TaskExit", containerd_events_TaskExit_fields, &ev);
+	pthread_mutex_lock(&lock);
+	t->status = status;
+	t->exited_at = at;
+	t->exited = true;
 	pthread_cond_broadcast(&changed);
 	pthread_mutex_unlock(&lock);
-	/* t lives until Delete, which waits for the exit first */
-	shimv2_publish("/tasks/exit", "TaskExit", containerd_events_TaskExit_fields, &ev);
 	return NULL;
 }
 
 /* The OOM kills in a sandbox's VM (GetOOMEvent), each a TaskOOM, until
- * its container ends; its VM gone ends a wait at once. */
+ * the sandbox is deleted (its VM gone ends a wait at once). */
 static void *oom_main(void *arg)
 {
 	struct task *t = arg;
 	char cid[VM_ID_MAX + 1];
-	for (;;) {
-		pthread_mutex_lock(&lock);
-		bool stop = t->exited;
-		pthread_mutex_unlock(&lock);
-		if (stop)
-			break;
+	for (;;) { /* until the VM is gone: an OOM kill may end the container */
 		struct error *err = NULL;
 		int r = sb_oom_wait(&t->env, t->id, cid, sizeof(cid), 5000, &err);
 		int code = err ? err->code : 0;
@@ -281,6 +279,18 @@ static void *oom_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/* Before a sandbox's VM goes: the OOM kills not told yet (the one that
+ * ended its container may be): one quick ask each, none waited for. */
+static void oom_drain(struct task *t)
+{
+	char cid[VM_ID_MAX + 1];
+	for (int i = 0; i < 64 && sb_oom_wait(&t->env, t->id, cid, sizeof(cid), 200, NULL) == 0 &&
+			*cid; i++) {
+		containerd_events_TaskOOM ev = { cid };
+		shimv2_publish("/tasks/oom", "TaskOOM", containerd_events_TaskOOM_fields, &ev);
+	}
 }
 
 static void start_oom_watcher(struct task *t)
@@ -654,6 +664,8 @@ static int delete_task(struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 		return rc;
 	if (!*t->exec_id) {
 		shimv2_monitor_stop(t->id);
+		if (t->oom_on)
+			oom_drain(t);
 		/* never started: its process's shim goes with it */
 		if (sb_delete(&t->env, t->id, true, err) < 0)
 			log_warn("delete %s: %s", t->id, (*err)->msg);
