@@ -9,6 +9,8 @@
 #define SHIMV2_SHIMV2_H
 
 #include <pb.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "rpc/rpc.h"
@@ -49,6 +51,18 @@ int shimv2_console_out(int master, const char *path, struct error **err);
  * from its create to its delete. */
 void shimv2_monitor_start(const char *id);
 void shimv2_monitor_stop(const char *id);
+/* A task's stdio (shimv2/stdio.c): containerd's three paths opened for
+ * the process (a stdin FIFO relayed, *stop ending the relay), and the
+ * relay of a stdin FIFO into target (or into a pipe whose read end it
+ * returns). */
+int shimv2_open_stdio(const char io[3][PATH_MAX], int fds[3], int *stop, struct error **err);
+void shimv2_close_stdio(int fds[3]);
+int shimv2_stdin_relay(const char *path, int target, int *stop, struct error **err);
+void shimv2_relay_stop(int *stop);
+/* OOM events of sandbox id (shimv2/oom.c): a watcher until its VM is
+ * gone (env and id outlive it: join th), and a last look. */
+int shimv2_oom_watch(pthread_t *th, const struct sb_env *env, const char *id);
+void shimv2_oom_drain(const struct sb_env *env, const char *id);
 /* bundle/rootfs: containerd's mounts (shimv2/rootfs.c). */
 int shimv2_mount_rootfs(const char *bundle, const void *mounts, size_t n, struct error **err);
 void shimv2_umount_rootfs(const char *bundle);

@@ -37,7 +37,8 @@ struct task {
 	int master;		  /* the terminal's pty master (ResizePty), or -1 */
 	pid_t pid;
 	bool started, exited, rootfs, terminal;
-	bool oom_on;	/* its OOM watcher runs (a sandbox's container) */
+	bool is_sandbox; /* its own sandbox (not a pod's container): it has a VM */
+	bool oom_on;	 /* its OOM watcher runs */
 	pthread_t oom;
 	uint32_t status;
 	struct timespec exited_at;
@@ -98,141 +99,6 @@ static int failed(struct error **err)
 	return status_of(*err ? (*err)->code : EIO);
 }
 
-/* ------------------------------------------------------------------ stdio */
-
-/* A stdin FIFO is relayed into a pipe, the process's stdin: its end is
- * the end of what containerd's writer wrote (a read of a FIFO that no
- * writer opened yet would end it at once; poll tells a writer that came
- * and went, POLLHUP, from none yet). */
-struct relay {
-	int fifo, pipe_w, stop;
-};
-
-static bool relay_step(struct relay *r, char *b, size_t size)
-{
-	struct pollfd p[2] = { { r->fifo, POLLIN, 0 }, { r->stop, POLLIN, 0 } };
-	if (poll(p, 2, -1) < 0)
-		return errno == EINTR;
-	if (p[1].revents)
-		return false;
-	ssize_t n = read(r->fifo, b, size);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR;
-	if (n == 0)
-		return false; /* containerd's writer came and went */
-	for (ssize_t off = 0; off < n;) {
-		struct pollfd w[2] = { { r->pipe_w, POLLOUT, 0 }, { r->stop, POLLIN, 0 } };
-		if (poll(w, 2, -1) < 0 && errno != EINTR)
-			return false;
-		if (w[1].revents)
-			return false;
-		ssize_t k = write(r->pipe_w, b + off, (size_t)(n - off));
-		if (k < 0 && errno != EAGAIN && errno != EINTR)
-			return false; /* the process closed its stdin */
-		off += k > 0 ? k : 0;
-	}
-	return true;
-}
-
-static void *relay_main(void *arg)
-{
-	struct relay *r = arg;
-	char b[16384];
-	while (relay_step(r, b, sizeof(b)))
-		;
-	close(r->fifo);
-	close(r->pipe_w);
-	close(r->stop);
-	free(r);
-	return NULL;
-}
-
-/* The relay of the FIFO at path into target (the relay's own then), or
- * into a pipe whose read end it returns; *stop ends it when closed. */
-static int stdin_relay(const char *path, int target, int *stop, struct error **err)
-{
-	struct relay *r = calloc(1, sizeof(*r));
-	int pp[2] = { -1, -1 }, sp[2] = { -1, -1 };
-	pthread_t th;
-	if (!r)
-		return error_set(err, ENOMEM, "out of memory");
-	r->fifo = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (r->fifo < 0 || (target < 0 && pipe2(pp, O_CLOEXEC) < 0) || pipe2(sp, O_CLOEXEC) < 0) {
-		error_set_errno(err, errno, "stdio %s", path);
-		goto fail;
-	}
-	if (target >= 0)
-		pp[1] = target;
-	fcntl(pp[1], F_SETFL, O_NONBLOCK);
-	r->pipe_w = pp[1];
-	r->stop = sp[0];
-	if (pthread_create(&th, NULL, relay_main, r) != 0) {
-		error_set(err, EAGAIN, "stdio %s: cannot start its relay", path);
-		goto fail;
-	}
-	pthread_detach(th);
-	*stop = sp[1];
-	return target >= 0 ? 0 : pp[0];
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (pp[i] >= 0)
-			close(pp[i]);
-		if (sp[i] >= 0)
-			close(sp[i]);
-	}
-	if (r->fifo >= 0)
-		close(r->fifo);
-	free(r);
-	return -1;
-}
-
-/* containerd's stdio: a FIFO, file://PATH (appended to), or nothing
- * (/dev/null). */
-static int open_io(const char *p, bool in, int *stop, struct error **err)
-{
-	if (!p || !*p)
-		return open("/dev/null", (in ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
-	if (!strncmp(p, "file://", 7)) {
-		int fd = open(p + 7, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		return fd < 0 ? error_set_errno(err, errno, "stdio %s", p) : fd;
-	}
-	if (strstr(p, "://")) {
-		error_set(err, ENOTSUP, "stdio %s: only FIFOs and file:// are supported", p);
-		return -1;
-	}
-	if (in)
-		return stdin_relay(p, -1, stop, err);
-	int fd = open(p, O_WRONLY | O_CLOEXEC);
-	return fd < 0 ? error_set_errno(err, errno, "stdio %s", p) : fd;
-}
-
-static void stop_relay(struct task *t)
-{
-	if (t->relay_stop >= 0)
-		close(t->relay_stop);
-	t->relay_stop = -1;
-}
-
-static int open_stdio(struct task *t, int fds[3], struct error **err)
-{
-	fds[0] = fds[1] = fds[2] = -1;
-	for (int i = 0; i < 3; i++)
-		if ((fds[i] = open_io(t->io[i], i == 0, &t->relay_stop, err)) < 0) {
-			for (int k = 0; k < i; k++)
-				close(fds[k]);
-			stop_relay(t);
-			return -1;
-		}
-	return 0;
-}
-
-static void close_stdio(int fds[3])
-{
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-}
-
 /* ------------------------------------------------------------------ exits */
 
 static void *waiter(void *arg)
@@ -258,47 +124,11 @@ static void *waiter(void *arg)
 	return NULL;
 }
 
-/* The OOM kills in a sandbox's VM (GetOOMEvent), each a TaskOOM, until
- * the sandbox is deleted (its VM gone ends a wait at once). */
-static void *oom_main(void *arg)
-{
-	struct task *t = arg;
-	char cid[VM_ID_MAX + 1];
-	for (;;) { /* until the VM is gone: an OOM kill may end the container */
-		struct error *err = NULL;
-		int r = sb_oom_wait(&t->env, t->id, cid, sizeof(cid), 5000, &err);
-		int code = err ? err->code : 0;
-		error_free(err);
-		if (r == 0 && *cid) {
-			containerd_events_TaskOOM ev = { cid };
-			shimv2_publish("/tasks/oom", "TaskOOM", containerd_events_TaskOOM_fields, &ev);
-		} else if (r < 0 && code != ETIMEDOUT) {
-			if (code == ESRCH || code == ENOENT || code == ENOTSUP)
-				break;
-			usleep(500 * 1000);
-		}
-	}
-	return NULL;
-}
-
-/* Before a sandbox's VM goes: the OOM kills not told yet (the one that
- * ended its container may be): one quick ask each, none waited for. */
-static void oom_drain(struct task *t)
-{
-	char cid[VM_ID_MAX + 1];
-	for (int i = 0; i < 64 && sb_oom_wait(&t->env, t->id, cid, sizeof(cid), 200, NULL) == 0 &&
-			*cid; i++) {
-		containerd_events_TaskOOM ev = { cid };
-		shimv2_publish("/tasks/oom", "TaskOOM", containerd_events_TaskOOM_fields, &ev);
-	}
-}
-
 static void start_oom_watcher(struct task *t)
 {
-	char sandbox[VM_ID_MAX + 1];
-	if (sb_sandbox_of(t->bundle, t->id, sandbox, NULL) < 0 || *sandbox)
+	if (!t->is_sandbox)
 		return; /* a pod's container: its sandbox's watcher sees it */
-	t->oom_on = pthread_create(&t->oom, NULL, oom_main, t) == 0;
+	t->oom_on = shimv2_oom_watch(&t->oom, &t->env, t->id) == 0;
 }
 
 static void start_waiter(struct task *t)
@@ -351,11 +181,11 @@ static int spawn_with_io(struct task *t, bool terminal,
 {
 	int fds[3];
 	if (!terminal) {
-		if (open_stdio(t, fds, err) < 0)
+		if (shimv2_open_stdio((const char (*)[PATH_MAX])t->io, fds, &t->relay_stop, err) < 0)
 			return -1;
 		struct sb_stdio io = { .fds = fds };
 		int r = spawn(t, &io, err);
-		close_stdio(fds);
+		shimv2_close_stdio(fds);
 		return r;
 	}
 	char path[PATH_MAX];
@@ -373,7 +203,7 @@ static int spawn_with_io(struct task *t, bool terminal,
 		return -1;
 	t->master = fcntl(master, F_DUPFD_CLOEXEC, 3);
 	int in = *t->io[0] ? fcntl(master, F_DUPFD_CLOEXEC, 3) : -1;
-	if ((in >= 0 && stdin_relay(t->io[0], in, &t->relay_stop, err) < 0) ||
+	if ((in >= 0 && shimv2_stdin_relay(t->io[0], in, &t->relay_stop, err) < 0) ||
 	    shimv2_console_out(master, t->io[1], err) < 0)
 		return -1;
 	return 0;
@@ -446,7 +276,8 @@ static int create(struct rpc_ctx *ctx, const struct rpc_method *m, const void *r
 	tasks = t;
 	pthread_mutex_unlock(&lock);
 	char sandbox[VM_ID_MAX + 1];
-	if (sb_sandbox_of(t->bundle, t->id, sandbox, NULL) == 0 && !*sandbox)
+	t->is_sandbox = sb_sandbox_of(t->bundle, t->id, sandbox, NULL) == 0 && !*sandbox;
+	if (t->is_sandbox)
 		shimv2_monitor_start(t->id);
 	r->pid = (uint32_t)t->pid;
 	containerd_events_TaskIO io = { t->io[0], t->io[1], t->io[2], t->terminal };
@@ -457,7 +288,7 @@ static int create(struct rpc_ctx *ctx, const struct rpc_method *m, const void *r
 fail:
 	if (t->rootfs)
 		shimv2_umount_rootfs(t->bundle);
-	stop_relay(t);
+	shimv2_relay_stop(&t->relay_stop);
 	config_free(t->config);
 	free(t);
 	return failed(err);
@@ -617,7 +448,7 @@ static void task_free(struct task *t)
 	if (t->spec)
 		oci_process_free(t->spec);
 	free(t->spec);
-	stop_relay(t);
+	shimv2_relay_stop(&t->relay_stop);
 	if (t->master >= 0)
 		close(t->master);
 	config_free(t->config);
@@ -665,7 +496,7 @@ static int delete_task(struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 	if (!*t->exec_id) {
 		shimv2_monitor_stop(t->id);
 		if (t->oom_on)
-			oom_drain(t);
+			shimv2_oom_drain(&t->env, t->id);
 		/* never started: its process's shim goes with it */
 		if (sb_delete(&t->env, t->id, true, err) < 0)
 			log_warn("delete %s: %s", t->id, (*err)->msg);
