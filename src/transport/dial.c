@@ -11,5 +11,7 @@ int transport_dial(const char *url, struct error **err)
 			return -1;
 		return vsock_connect(cid, port, err);
 	}
-	return unix_connect(!strncmp(url, "unix://", 7) ? url + 7 : url, err);
+	const char *path = !strncmp(url, "unix://", 7) ? url + 7 : url;
+	int fd = mux_proxy_dial(path, err);
+	return fd != -2 ? fd : unix_connect(path, err);
 }

@@ -82,7 +82,35 @@ int yamux_mux_open(struct yamux_mux *m, struct error **err);
 bool yamux_mux_alive(struct yamux_mux *m);
 /* GO_AWAY, end every stream, and free the mux. */
 void yamux_mux_stop(struct yamux_mux *m);
+#endif
+
+/* The proxy of a virtio-serial agent channel (transport/mux_proxy.c) as
+ * threads of this process: the yamux session on the channel socket chan,
+ * and a listener at sock (mode 0600) giving each client a stream of its
+ * own. This process's transport_dial of sock opens a stream of the
+ * session itself, with no relay. */
+struct mux_proxy;
+#if ENABLE_TRANSPORT_YAMUX
+struct mux_proxy *mux_proxy_start(const char *chan, const char *sock, struct error **err);
+bool mux_proxy_alive(struct mux_proxy *p);
+/* The listener and its socket file go, then the session (every stream
+ * reads EOF). */
+void mux_proxy_stop(struct mux_proxy *p);
+/* Stop the one of this process listening at sock, if any. */
+void mux_proxy_stop_at(const char *sock);
+/* A stream of the one listening at sock; -2 when this process has none. */
+int mux_proxy_dial(const char *sock, struct error **err);
 #else
+static inline void mux_proxy_stop_at(const char *sock)
+{
+}
+static inline int mux_proxy_dial(const char *sock, struct error **err)
+{
+	return -2;
+}
+#endif
+
+#if !ENABLE_TRANSPORT_YAMUX
 int transport_yamux_missing(struct error **err);
 static inline struct yamux_mux *yamux_mux_start(int fd, bool client, yamux_accept_fn on_accept,
 						void *ud, struct error **err)
