@@ -1,6 +1,6 @@
 /* kata-runtime shim: the host process standing for one container process
  * (its pid is the one in --pid-file and in `state`). It relays its stdin,
- * stdout and stderr through the agent, forwards the signals it gets
+ * stdout and stderr through the agent (agent/relay.c), forwards the signals it gets
  * (SIGWINCH becomes TtyWinResize), and exits with the process's exit
  * status, so that whoever reaps it sees the container's status. */
 #include <errno.h>
@@ -13,90 +13,22 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
+#include "agent/relay.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "util/error.h"
 
 struct shim {
-	struct agent agent;
+	struct agent_relay r;
 	const char *cid, *eid;
 	bool terminal;
 };
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-struct output {
-	struct shim *s;
-	bool err_stream;
-};
-
-static void *output_thread(void *arg)
-{
-	struct output *o = arg;
-	struct shim *s = o->s;
-	int fd = o->err_stream ? 2 : 1;
-	bool out_ok = true;
-
-	for (;;) {
-		struct buf b = BUF_INIT(1 << 20);
-		struct error *err = NULL;
-		int r = s->agent.ops->read_output(&s->agent, s->cid, s->eid, o->err_stream, &b, &err);
-		if (r > 0 && out_ok && write_all(fd, b.data, b.len) < 0) {
-			int e = errno;
-			out_ok = false; /* keep draining, so the process is not blocked */
-			/* Nobody reads any more: as under runc, the process's
-			 * writes fail from now on (EPIPE, SIGPIPE). An agent that
-			 * cannot close its end gets the process a SIGPIPE. */
-			if (e == EPIPE && s->agent.ops->close_output(&s->agent, s->cid, s->eid,
-								     o->err_stream, NULL) == 1)
-				s->agent.ops->signal_process(&s->agent, s->cid, s->eid, SIGPIPE, NULL);
-		}
-		buf_free(&b);
-		if (r <= 0) {
-			if (r < 0)
-				log_debug("shim %s/%s: reading output: %s", s->cid, s->eid, err->msg);
-			error_free(err);
-			return NULL;
-		}
-	}
-}
-
-static void *input_thread(void *arg)
-{
-	struct shim *s = arg;
-	char buf[32768];
-
-	for (;;) {
-		ssize_t n = read(0, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (s->agent.ops->write_stdin(&s->agent, s->cid, s->eid, buf, (size_t)n, NULL) < 0)
-			return NULL;
-	}
-	s->agent.ops->close_stdin(&s->agent, s->cid, s->eid, NULL);
-	return NULL;
-}
 
 static void resize(struct shim *s)
 {
 	struct winsize ws;
 	if (s->terminal && ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
-		s->agent.ops->tty_resize(&s->agent, s->cid, s->eid, ws.ws_row, ws.ws_col, NULL);
+		s->r.agent.ops->tty_resize(&s->r.agent, s->cid, s->eid, ws.ws_row, ws.ws_col, NULL);
 }
 
 static void *signal_thread(void *arg)
@@ -112,7 +44,7 @@ static void *signal_thread(void *arg)
 		if (sig == SIGWINCH)
 			resize(s);
 		else if (sig != SIGCHLD && sig != SIGPIPE && sig != SIGURG)
-			s->agent.ops->signal_process(&s->agent, s->cid, s->eid, sig, NULL);
+			s->r.agent.ops->signal_process(&s->r.agent, s->cid, s->eid, sig, NULL);
 	}
 	return NULL;
 }
@@ -140,33 +72,25 @@ static void raw_tty(void)
 
 static int run(struct shim *s, const char *url, struct cli_ctx *ctx)
 {
+	static const int fds[3] = { 0, 1, 2 };
 	struct error *err = NULL;
-	pthread_t out, errt, in, sigt;
-	struct output o1 = { s, false }, o2 = { s, true };
+	pthread_t sigt;
 	sigset_t all;
 	int status = 255;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	if (agent_connect(&s->agent, url, &err) < 0) {
+	if (agent_relay_open(&s->r, url, s->cid, s->eid, s->terminal, fds, &err) < 0) {
 		log_error("shim %s/%s: %s", s->cid, s->eid, err->msg);
 		error_free(err);
 		return 255;
 	}
-	s->agent.trace = cli_trace_ctx(ctx); /* before the threads: they read it */
+	s->r.agent.trace = cli_trace_ctx(ctx); /* before the threads: they read it */
 	if (s->terminal && isatty(0))
 		raw_tty();
 	resize(s);
 	pthread_create(&sigt, NULL, signal_thread, s);
-	pthread_create(&in, NULL, input_thread, s);
-	pthread_detach(in);
-	pthread_create(&out, NULL, output_thread, &o1);
-	if (!s->terminal)
-		pthread_create(&errt, NULL, output_thread, &o2);
-	pthread_join(out, NULL);
-	if (!s->terminal)
-		pthread_join(errt, NULL);
-	if (s->agent.ops->wait_process(&s->agent, s->cid, s->eid, &status, &err) < 0) {
+	if (agent_relay_run(&s->r, &status, &err) < 0) {
 		log_error("shim %s/%s: %s", s->cid, s->eid, err->msg);
 		error_free(err);
 		status = 255;
