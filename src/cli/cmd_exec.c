@@ -134,6 +134,7 @@ int cmd_exec(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 	char self[4096];
 	int pos, status = 1;
 	pid_t shim;
+	char eid[SB_EID_SIZE];
 
 	if (cli_wants_help(argc, argv))
 		return cli_command_help(cmd), 0;
@@ -150,7 +151,7 @@ int cmd_exec(struct cli_ctx *ctx, const struct command *cmd, int argc, char **ar
 				sigaction(s, &sa, NULL);
 	if (cli_sb_env(ctx, &env, self, sizeof(self), &err) < 0 ||
 	    process(&env, argv[pos], &a, argc - pos - 1, argv + pos + 1, &p, &err) < 0 ||
-	    sb_exec(&env, argv[pos], &p, &a.io, &shim, &err) < 0) {
+	    sb_exec(&env, argv[pos], &p, &a.io, &shim, eid, &err) < 0) {
 		status = cli_fail(cmd, argv[pos], err);
 		goto out;
 	}

@@ -83,13 +83,12 @@ void sb_exec_kill_all(const char *dir)
 }
 
 int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *p,
-	    const struct sb_stdio *io, pid_t *shim, struct error **err)
+	    const struct sb_stdio *io, pid_t *shim, char eid[SB_EID_SIZE], struct error **err)
 {
 	struct sb_state s;
 	struct agent a;
 	struct sb_proc proc;
 	unsigned char rnd[8];
-	char eid[32];
 	int lock;
 
 	if (p->terminal && io->detach && !io->console_socket)
@@ -107,7 +106,7 @@ int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *
 	}
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		memset(rnd, (int)getpid(), sizeof(rnd));
-	snprintf(eid, sizeof(eid), "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+	snprintf(eid, SB_EID_SIZE, "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
 		 rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	int r = a.ops->exec_process(&a, id, eid, p, err);
 	if (r == 0 && (r = sb_spawn_shim(env, s.agent_url, id, eid, p->terminal, io, shim, err)) == 0) {
@@ -120,31 +119,24 @@ int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *
 	return r;
 }
 
-int sb_exec_signal(const struct sb_env *env, const char *id, pid_t shim, int sig,
-		   struct error **err)
+int sb_exited(const struct sb_env *env, const char *id, const char *eid, struct error **err)
 {
 	struct sb_state s;
-	struct agent a;
-	int lock, r = -1;
+	int lock;
+	char path[PATH_MAX + 80];
 
-	if (sb_with_agent(env, id, SB_LIVE, NOT_RUNNING, &s, &lock, &a, err) < 0)
+	if (sb_state_open(env->root, id, &s, &lock, err) < 0)
 		return -1;
-	DIR *d = opendir(s.dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		char path[PATH_MAX + 300];
-		struct sb_proc p;
-		snprintf(path, sizeof(path), "%s/%s", s.dir, e->d_name);
-		if (strncmp(e->d_name, "exec-", 5) || !read_record(path, &p) || p.pid != shim)
-			continue;
-		r = a.ops->signal_process(&a, id, e->d_name + 5, sig, err);
-		break;
+	int r = 0;
+	if (eid) {
+		snprintf(path, sizeof(path), "%s/exec-%s", s.dir, eid);
+		unlink(path);
+	} else if (s.status != SB_STOPPED) {
+		s.status = SB_STOPPED;
+		r = sb_state_write(&s, err);
 	}
-	if (d)
-		closedir(d);
-	if (r < 0 && err && !*err)
-		error_set(err, ESRCH, "container %s: no process exec'd with shim %d", id, (int)shim);
-	sb_agent_done(&s, lock, &a);
+	sb_state_free(&s);
+	close(lock);
 	return r;
 }
 

@@ -75,13 +75,7 @@ static int teardown(const struct sb_env *env, const struct sb_state *s, struct e
 	vm_init(&vm, hypervisor_of(env->config), s->id, s->dir);
 	vm_halt(&vm, false);
 	sb_net_teardown(s->dir); /* the TAPs went with QEMU */
-	if (sb_proc_alive(&s->proxy)) {
-		kill(s->proxy.pid, SIGTERM);
-		kill(s->proxy.pid, SIGCONT); /* one that was stopped */
-	}
-	for (int i = 0; i < 100 && sb_proc_alive(&s->proxy); i++)
-		usleep(10 * 1000);
-	sb_kill_proc(&s->proxy);
+	sb_stop_proxy(s);
 	sb_kill_strays(s->dir);
 	if (sb_share_teardown(s->dir, err) < 0 || sb_remove_dir(s->dir, err) < 0)
 		return error_wrap(err, "container %s", s->id);
@@ -433,8 +427,9 @@ void sb_agent_goodbye(const struct sb_env *env, struct agent *a, const struct sb
 		a->timeout_ms = FORCE_CALL_MS;
 	int r = force || st == SB_CREATED ? a->ops->signal_process(a, id, "", SIGKILL, &e) : 0;
 	if (r == 0 && (force || st == SB_CREATED))
-		/* Let the shim see the status before its process goes. */
-		for (int i = 0; i < 300 && sb_proc_alive(&s->shim); i++)
+		/* Let the shim see the status before its process goes (one
+		 * of ours sees it when it can). */
+		for (int i = 0; i < 300 && s->shim.pid != getpid() && sb_proc_alive(&s->shim); i++)
 			usleep(10 * 1000);
 	bool hung = r < 0 && e && e->code == GRPC_DEADLINE_EXCEEDED;
 	error_free(e);

@@ -30,6 +30,13 @@ struct sb_env {
 	/* The caller's span: what the sandbox does are spans under it (NULL:
 	 * not traced). The proxy and the shims get it as TRACEPARENT. */
 	const struct trace_ctx *trace;
+	/* The caller holds its sandboxes' agent channels and relays their
+	 * processes' stdio itself (the shim v2, which lives as long as they
+	 * do): no proxy and no shim process is started. The proxy is threads
+	 * of the caller (transport's mux_proxy); the caller is recorded as
+	 * each process's shim, relays the process (agent_relay) from its
+	 * create or exec, and says when it ended (sb_exited). */
+	bool inproc;
 };
 
 /* How a shim gets its stdio: inherited, or a new pty whose master goes to
@@ -63,17 +70,18 @@ int sb_pause(const struct sb_env *env, const char *id, bool pause, struct error 
 /* Processes exec'd in one container that may run at once (each holds a
  * stream of the agent's channel; the channel takes 256). */
 #define SB_MAX_EXECS 128
-/* exec: ExecProcess and a shim for it (its pid in *shim); EAGAIN past
- * SB_MAX_EXECS. */
+/* exec: ExecProcess (the agent's exec id in eid) and a shim for it (its
+ * pid in *shim); EAGAIN past SB_MAX_EXECS. */
+#define SB_EID_SIZE 17
 int sb_exec(const struct sb_env *env, const char *id, const struct oci_process *p,
-	    const struct sb_stdio *io, pid_t *shim, struct error **err);
+	    const struct sb_stdio *io, pid_t *shim, char eid[SB_EID_SIZE], struct error **err);
+/* With env->inproc: the process of container id (eid NULL: its first)
+ * ended; the container is stopped then, or the exec's record goes. */
+int sb_exited(const struct sb_env *env, const char *id, const char *eid, struct error **err);
 /* The sandbox bundle/config.json's annotations put container id in: ""
  * for its own, else the pod's sandbox id. */
 int sb_sandbox_of(const char *bundle, const char *id, char sandbox[VM_ID_MAX + 1],
 		  struct error **err);
-/* sig to the process exec'd in id whose shim is pid shim. */
-int sb_exec_signal(const struct sb_env *env, const char *id, pid_t shim, int sig,
-		   struct error **err);
 /* The next container of sandbox id's VM the OOM killer killed in (cid),
  * waiting up to timeout_ms with no lock held; ETIMEDOUT when none. */
 int sb_oom_wait(const struct sb_env *env, const char *id, char *cid, size_t size,
@@ -102,13 +110,17 @@ int sb_share_teardown(const char *dir, struct error **err);
  * directory there. */
 int sb_share_teardown_id(const char *dir, const char *id, struct error **err);
 
-/* Processes (sandbox/spawn.c). */
+/* Processes (sandbox/spawn.c). With env->inproc, the proxy is threads of
+ * ours and the shim is us (the pid ours). */
 int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct error **err);
 int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *cid,
 		  const char *eid, bool terminal, const struct sb_stdio *io, pid_t *pid,
 		  struct error **err);
-/* SIGKILL p if it is still that process, and reap it if it is our child. */
+/* SIGKILL p if it is still that process, and reap it if it is our child
+ * (never this process). */
 void sb_kill_proc(const struct sb_proc *p);
+/* The proxy of s goes: SIGTERM, then SIGKILL; ours (inproc), stopped. */
+void sb_stop_proxy(const struct sb_state *s);
 /* SIGKILL every exec shim recorded in dir (sandbox/exec.c). */
 void sb_exec_kill_all(const char *dir);
 /* SIGKILL every process whose command line names dir or a path in it. */

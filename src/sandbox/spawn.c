@@ -142,17 +142,47 @@ static int spawn_proxy(const struct sb_env *env, const char *dir, const struct c
 			 r == 0 ? " in 10 s" : " (see the log)");
 }
 
+static int own_proxy(const char *dir, pid_t *pid, struct error **err)
+{
+	char chan[PATH_MAX + 16], sock[PATH_MAX + 16];
+	snprintf(chan, sizeof(chan), "%s/kata.sock", dir);
+	snprintf(sock, sizeof(sock), "%s/proxy.sock", dir);
+	if (!mux_proxy_start(chan, sock, err))
+		return error_wrap(err, "the proxy for %s", dir);
+	*pid = getpid();
+	return 0;
+}
+
 int sb_spawn_proxy(const struct sb_env *env, const char *dir, pid_t *pid, struct error **err)
 {
 	struct trace_span sp;
 	struct child_env ce;
 
-	trace_begin(&sp, env->trace, "proxy.spawn");
+	trace_begin(&sp, env->trace, env->inproc ? "proxy.start" : "proxy.spawn");
+	if (env->inproc)
+		return trace_end_err(&sp, own_proxy(dir, pid, err), err);
 	child_env_make(&ce, trace_ctx_of(&sp));
 	int r = spawn_proxy(env, dir, &ce, pid, err);
 	child_env_free(&ce);
 	trace_end_err(&sp, r, err);
 	return r;
+}
+
+void sb_stop_proxy(const struct sb_state *s)
+{
+	char sock[PATH_MAX + 16];
+	if (s->proxy.pid == getpid()) {
+		snprintf(sock, sizeof(sock), "%s/proxy.sock", s->dir);
+		mux_proxy_stop_at(sock);
+		return;
+	}
+	if (sb_proc_alive(&s->proxy)) {
+		kill(s->proxy.pid, SIGTERM);
+		kill(s->proxy.pid, SIGCONT); /* one that was stopped */
+	}
+	for (int i = 0; i < 100 && sb_proc_alive(&s->proxy); i++)
+		usleep(10 * 1000);
+	sb_kill_proc(&s->proxy);
 }
 
 /* Send the pty master to the console socket as runc does: one message, the
@@ -258,6 +288,10 @@ int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *c
 	struct trace_span sp;
 	struct child_env ce;
 
+	if (env->inproc) {
+		*pid = getpid(); /* the caller relays the process */
+		return 0;
+	}
 	trace_begin(&sp, env->trace, "shim.spawn");
 	trace_attr(&sp, "exec.id", eid);
 	child_env_make(&ce, trace_ctx_of(&sp));
@@ -269,7 +303,7 @@ int sb_spawn_shim(const struct sb_env *env, const char *agent_url, const char *c
 
 void sb_kill_proc(const struct sb_proc *p)
 {
-	if (!sb_proc_alive(p))
+	if (p->pid == getpid() || !sb_proc_alive(p))
 		return;
 	kill(p->pid, SIGKILL);
 	for (int i = 0; i < 200 && sb_proc_alive(p); i++) {

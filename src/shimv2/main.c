@@ -110,7 +110,10 @@ static int env_of(struct shim *s, struct error **err)
 	ctx.cmd_name = "shim-v2";
 	ctx.start_ns = trace_now_ns();
 	ctx.debug = s->debug;
-	return cli_sb_env(&ctx, &s->env, s->self, sizeof(s->self), err);
+	if (cli_sb_env(&ctx, &s->env, s->self, sizeof(s->self), err) < 0)
+		return -1;
+	s->env.inproc = true; /* the proxies and the relays are our threads */
+	return 0;
 }
 
 /* ------------------------------------------------------------------ serve */

@@ -41,23 +41,19 @@ bool shimv2_done(int wait_ms);
  * logged: an event never fails a call. */
 void shimv2_publish(const char *topic, const char *type, const pb_msgdesc_t *fields,
 		    const void *msg);
-/* A terminal (shimv2/console.c): a console socket listening at path (in
- * root), the pty master taken from it (the socket goes), and the master's
- * output relayed to the FIFO at path (the relay owns master). */
-int shimv2_console_listen(char *path, size_t size, struct error **err);
-int shimv2_console_take(int lfd, const char *path, struct error **err);
-int shimv2_console_out(int master, const char *path, struct error **err);
 /* shim-monitor.sock of sandbox id (shimv2/monitor.c), for kata-monitor:
  * from its create to its delete. */
 void shimv2_monitor_start(const char *id);
 void shimv2_monitor_stop(const char *id);
 /* A task's stdio (shimv2/stdio.c): containerd's three paths opened for
- * the process (a stdin FIFO relayed, *stop ending the relay), and the
- * relay of a stdin FIFO into target (or into a pipe whose read end it
- * returns). */
-int shimv2_open_stdio(const char io[3][PATH_MAX], int fds[3], int *stop, struct error **err);
+ * the relay of container id's process (a stdin FIFO relayed into a pipe,
+ * *stop ending that relay; a terminal has no stderr: -1; a binary:// URI
+ * starts the logging binary, as containerd's contract has it: its fd 3
+ * and 4 the process's stdout and stderr, fd 5 closed once it is ready,
+ * CONTAINER_ID and CONTAINER_NAMESPACE in its environment). */
+int shimv2_open_stdio(const char *id, const char io[3][PATH_MAX], bool terminal, int fds[3],
+		      int *stop, struct error **err);
 void shimv2_close_stdio(int fds[3]);
-int shimv2_stdin_relay(const char *path, int target, int *stop, struct error **err);
 void shimv2_relay_stop(int *stop);
 /* OOM events of sandbox id (shimv2/oom.c): a watcher until its VM is
  * gone (env and id outlive it: join th), and a last look. */

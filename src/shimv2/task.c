@@ -1,6 +1,7 @@
 /* The Task service: each task (a container, or a process exec'd in one) is
- * the sandbox room's, its stdio containerd's FIFOs given to the process's
- * shim, its exit that shim's (our child: a waiter thread reaps it). */
+ * the sandbox room's, created with no shim of its own (env.inproc): its
+ * stdio is relayed here between containerd's FIFOs and the agent (a relay
+ * thread per process, agent/relay.c), whose end is the task's exit. */
 #include <errno.h>
 #include <pb_decode.h>
 #include <pb_encode.h>
@@ -23,6 +24,7 @@
 #include "runtimeoptions.pb.h"
 #include "shim.pb.h"
 #include "shimv2/shimv2.h"
+#include "agent/relay.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -33,10 +35,13 @@ struct task {
 	struct sb_env env;	  /* the shim's, or with the task's own configuration */
 	struct config *config;	  /* that configuration (the container's task owns it) */
 	struct oci_process *spec; /* an exec's, until started */
-	int relay_stop;		  /* ends the stdin relay: its write end, or -1 */
-	int master;		  /* the terminal's pty master (ResizePty), or -1 */
+	int relay_stop;		  /* ends the stdin FIFO's relay: its write end, or -1 */
+	char eid[SB_EID_SIZE];	  /* the agent's id of an exec */
+	struct agent_relay relay; /* the process's stdio and exit, once relay_open */
+	pthread_t relay_th;	  /* running it, once relaying */
+	int users;		  /* calls using the relay's agent with no lock held */
 	pid_t pid;
-	bool started, exited, rootfs, terminal;
+	bool started, exited, rootfs, terminal, relay_open, relaying;
 	bool is_sandbox; /* its own sandbox (not a pod's container): it has a VM */
 	bool oom_on;	 /* its OOM watcher runs */
 	pthread_t oom;
@@ -101,17 +106,27 @@ static int failed(struct error **err)
 
 /* ------------------------------------------------------------------ exits */
 
-static void *waiter(void *arg)
+/* The process's stdio until its output ends, then its exit: the event
+ * first, for until t is marked exited no Wait answers and no Delete takes
+ * it (so /tasks/exit comes before /tasks/delete). */
+static void *relay_main(void *arg)
 {
 	struct task *t = arg;
-	int st = 0;
+	struct error *err = NULL;
 	struct timespec at;
-	while (waitpid(t->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	int st = 255;
+
+	if (agent_relay_run(&t->relay, &st, &err) < 0) {
+		log_warn("%s: %s", t->id, err->msg);
+		error_free(err);
+		st = 255;
+	}
 	clock_gettime(CLOCK_REALTIME, &at);
-	uint32_t status = WIFEXITED(st) ? (uint32_t)WEXITSTATUS(st) : 128u + (uint32_t)WTERMSIG(st);
-	/* the event first: until t is marked exited, no Wait answers and no
-	 * Delete takes it (so /tasks/exit comes before /tasks/delete) */
+	if (sb_exited(&t->env, t->id, *t->exec_id ? t->eid : NULL, &err) < 0) {
+		log_debug("%s: %s", t->id, err->msg);
+		error_free(err);
+	}
+	uint32_t status = (uint32_t)st & 0xff;
 	containerd_events_TaskExit ev = { t->id, *t->exec_id ? t->exec_id : t->id, (uint32_t)t->pid,
 					  status, true, { at.tv_sec, (int32_t)at.tv_nsec } };
 	shimv2_publish("/tasks/exit", "TaskExit", containerd_events_TaskExit_fields, &ev);
@@ -131,19 +146,39 @@ static void start_oom_watcher(struct task *t)
 	t->oom_on = shimv2_oom_watch(&t->oom, &t->env, t->id) == 0;
 }
 
-static void start_waiter(struct task *t)
+static int start_relay(struct task *t, struct error **err)
 {
-	pthread_t th;
 	pthread_attr_t a;
 	pthread_attr_init(&a);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&a, 64 * 1024);
-	if (pthread_create(&th, &a, waiter, t) != 0)
-		log_error("%s: cannot wait for its exit", t->id);
+	int r = pthread_create(&t->relay_th, &a, relay_main, t);
 	pthread_attr_destroy(&a);
+	if (r != 0)
+		return error_set(err, r, "%s: cannot relay its process", t->id);
+	t->relaying = true;
+	return 0;
+}
+
+/* The relay's thread joined, its connection closed. */
+static void end_relay(struct task *t)
+{
+	if (t->relaying)
+		pthread_join(t->relay_th, NULL);
+	if (t->relay_open)
+		agent_relay_close(&t->relay);
+	t->relaying = t->relay_open = false;
 }
 
 /* ------------------------------------------------------------------ calls */
+
+/* A call is done with t, which it took under the lock (users++). */
+static void task_put(struct task *t)
+{
+	pthread_mutex_lock(&lock);
+	t->users--;
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+}
 
 static struct task *task_new(const char *id, const char *exec_id, const char *bundle,
 			     const char *in, const char *out, const char *errp)
@@ -170,42 +205,34 @@ static int spawn_init(struct task *t, const struct sb_stdio *io, struct error **
 
 static int spawn_exec(struct task *t, const struct sb_stdio *io, struct error **err)
 {
-	return sb_exec(&t->env, t->id, t->spec, io, &t->pid, err);
+	return sb_exec(&t->env, t->id, t->spec, io, &t->pid, t->eid, err);
 }
 
-/* t's process spawned with containerd's stdio: its FIFOs, or for a
- * terminal the pty its shim sends us, relayed to them. */
+/* t's process made, and its relay connected to the agent with
+ * containerd's stdio (a terminal's one stream to stdout). */
 static int spawn_with_io(struct task *t, bool terminal,
 			 int (*spawn)(struct task *, const struct sb_stdio *, struct error **),
 			 struct error **err)
 {
+	struct sb_stdio io = { 0 };
+	struct sb_state s;
 	int fds[3];
-	if (!terminal) {
-		if (shimv2_open_stdio((const char (*)[PATH_MAX])t->io, fds, &t->relay_stop, err) < 0)
-			return -1;
-		struct sb_stdio io = { .fds = fds };
-		int r = spawn(t, &io, err);
+
+	if (shimv2_open_stdio(t->id, (const char (*)[PATH_MAX])t->io, terminal, fds, &t->relay_stop,
+			      err) < 0)
+		return -1;
+	if (spawn(t, &io, err) < 0 || sb_state_peek(t->env.root, t->id, &s, err) < 0) {
 		shimv2_close_stdio(fds);
-		return r;
-	}
-	char path[PATH_MAX];
-	int lfd = shimv2_console_listen(path, sizeof(path), err);
-	if (lfd < 0)
-		return -1;
-	struct sb_stdio io = { .console_socket = path };
-	if (spawn(t, &io, err) < 0) {
-		close(lfd);
-		unlink(path);
 		return -1;
 	}
-	int master = shimv2_console_take(lfd, path, err);
-	if (master < 0)
+	int r = agent_relay_open(&t->relay, s.agent_url, t->id, *t->exec_id ? t->eid : t->id,
+				 terminal, fds, err);
+	sb_state_free(&s);
+	if (r < 0) {
+		shimv2_close_stdio(fds);
 		return -1;
-	t->master = fcntl(master, F_DUPFD_CLOEXEC, 3);
-	int in = *t->io[0] ? fcntl(master, F_DUPFD_CLOEXEC, 3) : -1;
-	if ((in >= 0 && shimv2_stdin_relay(t->io[0], in, &t->relay_stop, err) < 0) ||
-	    shimv2_console_out(master, t->io[1], err) < 0)
-		return -1;
+	}
+	t->relay_open = true;
 	return 0;
 }
 
@@ -289,6 +316,7 @@ fail:
 	if (t->rootfs)
 		shimv2_umount_rootfs(t->bundle);
 	shimv2_relay_stop(&t->relay_stop);
+	end_relay(t);
 	config_free(t->config);
 	free(t);
 	return failed(err);
@@ -323,7 +351,8 @@ static int start(struct rpc_ctx *ctx, const struct rpc_method *m, const void *re
 		shimv2_publish("/tasks/exec-started", "TaskExecStarted",
 			       containerd_events_TaskExecStarted_fields, &ev);
 	}
-	start_waiter(t);
+	if (start_relay(t, err) < 0) /* after the start event: the exit comes after it */
+		return failed(err);
 	r->pid = (uint32_t)t->pid;
 	return 0;
 fail:
@@ -408,18 +437,24 @@ static int kill_task(struct rpc_ctx *ctx, const struct rpc_method *m, const void
 	(void)ctx, (void)m, (void)resp;
 	pthread_mutex_lock(&lock);
 	int rc = task_of(q->id, q->exec_id, &t, err);
-	pid_t pid = rc ? 0 : t->pid;
+	struct agent *a = rc || !t->relay_open ? NULL : &t->relay.agent;
+	const char *eid = rc ? "" : t->eid;
 	bool init = !rc && !*t->exec_id, gone = !rc && t->exited, idle = !rc && !t->started;
 	struct sb_env env = env_of(q->id);
+	if (!rc)
+		t->users++;
 	pthread_mutex_unlock(&lock);
 	if (rc)
 		return rc;
+	int e = 0;
 	if (gone && !q->all)
-		return ERR(GRPC_NOT_FOUND, ESRCH, "%s: process already finished", q->id);
-	if (!init && idle)
-		return 0; /* an exec not started has nothing to signal */
-	int e = init ? sb_kill(&env, q->id, (int)q->signal, q->all, err)
-		     : sb_exec_signal(&env, q->id, pid, (int)q->signal, err);
+		e = error_set(err, ESRCH, "%s: process already finished", q->id);
+	else if (init)
+		e = sb_kill(&env, q->id, (int)q->signal, q->all, err);
+	else if (!idle) /* an exec not started has nothing to signal */
+		e = a ? a->ops->signal_process(a, q->id, eid, (int)q->signal, err)
+		      : error_set(err, ESRCH, "%s: exec %s has no process", q->id, q->exec_id);
+	task_put(t);
 	return e < 0 ? failed(err) : 0;
 }
 
@@ -443,14 +478,18 @@ static void unlink_task(struct task *t)
 	pthread_cond_broadcast(&changed);
 }
 
+/* t, unlinked (no call takes it any more), once no call uses it. */
 static void task_free(struct task *t)
 {
+	pthread_mutex_lock(&lock);
+	while (t->users)
+		pthread_cond_wait(&changed, &lock);
+	pthread_mutex_unlock(&lock);
 	if (t->spec)
 		oci_process_free(t->spec);
 	free(t->spec);
 	shimv2_relay_stop(&t->relay_stop);
-	if (t->master >= 0)
-		close(t->master);
+	end_relay(t);
 	config_free(t->config);
 	free(t);
 }
@@ -502,8 +541,8 @@ static int delete_task(struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 			log_warn("delete %s: %s", t->id, (*err)->msg);
 		error_free(*err);
 		*err = NULL;
-		if (!t->started)
-			waitpid(t->pid, NULL, 0);
+		shimv2_relay_stop(&t->relay_stop);
+		end_relay(t); /* its streams ended with the VM, or its process */
 		if (t->oom_on) /* its VM is gone: the watcher's wait ends */
 			pthread_join(t->oom, NULL);
 		if (t->rootfs)
@@ -676,9 +715,12 @@ static int close_io(struct rpc_ctx *ctx, const struct rpc_method *m, const void 
 	const containerd_task_v2_CloseIORequest *q = req;
 	struct task *t;
 	(void)ctx, (void)m, (void)resp;
-	/* the relay ends stdin when containerd's writer closes the FIFO */
+	/* the stdin FIFO's relay ends (what it holds goes first), and the
+	 * agent is told at the end of the pipe (CloseStdin) */
 	pthread_mutex_lock(&lock);
 	int rc = task_of(q->id, q->exec_id, &t, err);
+	if (!rc && q->close_stdin)
+		shimv2_relay_stop(&t->relay_stop);
 	pthread_mutex_unlock(&lock);
 	return rc;
 }
@@ -728,12 +770,18 @@ static int resize_pty(struct rpc_ctx *ctx, const struct rpc_method *m, const voi
 	(void)ctx, (void)m, (void)resp;
 	pthread_mutex_lock(&lock);
 	int rc = task_of(q->id, q->exec_id, &t, err);
-	struct winsize ws = { (unsigned short)q->height, (unsigned short)q->width, 0, 0 };
-	if (!rc && t->master < 0)
+	if (!rc && (!t->terminal || !t->relay_open))
 		rc = ERR(GRPC_FAILED_PRECONDITION, ENOTTY, "%s: no terminal", q->id);
-	else if (!rc && ioctl(t->master, TIOCSWINSZ, &ws) < 0)
-		rc = ERR(GRPC_UNKNOWN, errno, "%s: resize: %s", q->id, strerror(errno));
+	struct agent *a = rc ? NULL : &t->relay.agent;
+	const char *eid = rc ? "" : t->relay.eid;
+	if (!rc)
+		t->users++;
 	pthread_mutex_unlock(&lock);
+	if (rc)
+		return rc;
+	if (a->ops->tty_resize(a, q->id, eid, q->height, q->width, err) < 0)
+		rc = failed(err);
+	task_put(t);
 	return rc;
 }
 

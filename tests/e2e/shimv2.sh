@@ -278,4 +278,91 @@ test_shim_v2_containerd_restarted() {
 	v2_nothing_left
 }
 
+# The shim holds the pod: its only children are the VM's QEMU and a
+# logging binary (no proxy, no shim per process: it relays every
+# process's stdio itself). CloseIO ends a process's stdin while
+# containerd's FIFO stays open; Update reaches the container's cgroup;
+# file:// and binary:// log URIs (containerd's logging contract).
+test_shim_v2_owns_the_pod_io() {
+	setup
+	run $RUN -d ukata.test/busybox:1 p1 sleep 1000
+	expect_rc 0
+	run $C task exec --detach --exec-id x1 p1 sleep 100
+	expect_rc 0
+	shim=$(pgrep -f "containerd-shim-kata-v2 -namespace default .*-id p1") || fail "no shim"
+	for c in $(pgrep -P "$shim"); do
+		tr '\0' ' ' < /proc/$c/cmdline | grep -q "^/usr/bin/qemu-system" ||
+			fail "a child of the shim that is not QEMU: $(tr '\0' ' ' < /proc/$c/cmdline)"
+	done
+	pgrep -af "$T/" | grep -E " (proxy|shim --agent) " && fail "a proxy or a per-process shim runs"
+	# Update (ctr 1.6 has no command for it: containerd's call, made here)
+	"$B/tests/ttrpc-tool" update "$(cat "$T/cd/state/io.containerd.runtime.v2.task/default/p1/address")" \
+		p1 '{"memory": {"limit": 67108864}, "pids": {"limit": 30}}' || fail "Update"
+	run $C task metrics p1
+	echo "$out" | grep -q "memory.usage_limit *67108864" || fail "metrics after Update: $out"
+	echo "$out" | grep -q "pids.limit *30" || fail "metrics after Update: $out"
+	# CloseIO: sleep holds ctr's stdin (and so the FIFO) open
+	sleep 60 | $RUN --rm ukata.test/busybox:1 c2 sh -c 'cat; echo stdin-closed' > "$T/c2.out" 2>&1 &
+	for _ in $(seq 100); do $C task ls 2> /dev/null | grep -q "^c2 .*RUNNING" && break; sleep 0.1; done
+	addr=$(cat "$T/cd/state/io.containerd.runtime.v2.task/default/c2/address") || fail "no address"
+	"$B/tests/ttrpc-tool" closeio "$addr" c2 || fail "CloseIO"
+	for _ in $(seq 100); do grep -q stdin-closed "$T/c2.out" && break; sleep 0.1; done
+	expect_eq "$(cat "$T/c2.out")" "stdin-closed"
+	pkill -f "^sleep 60$" 2> /dev/null
+	# log URIs
+	run $RUN --rm --log-uri "file://$T/f1.log" ukata.test/busybox:1 f1 sh -c 'echo to-file; echo e >&2'
+	expect_rc 0
+	expect_eq "$(sort "$T/f1.log" | tr '\n' ' ')" "e to-file "
+	cat > "$T/logger" <<'EOT'
+#!/bin/sh
+# containerd's logging binary: fd 3 stdout, 4 stderr, fd 5 closed when ready
+exec 5>&-
+echo "$CONTAINER_NAMESPACE/$CONTAINER_ID $*" > "$2.args"
+cat <&3 > "$2.out" &
+cat <&4 > "$2.err"
+wait
+EOT
+	chmod +x "$T/logger"
+	run $RUN --rm --log-uri "binary://$T/logger?dir=$T/b1&x=a%20b" ukata.test/busybox:1 b1 \
+		sh -c 'echo to-out; echo to-err >&2; exit 5'
+	expect_rc 5
+	for _ in $(seq 50); do [ -s "$T/b1.err" ] && break; sleep 0.1; done
+	expect_eq "$(cat "$T/b1.args")" "default/b1 dir $T/b1 x a b"
+	expect_eq "$(cat "$T/b1.out")" "to-out"
+	expect_eq "$(cat "$T/b1.err")" "to-err"
+	run $RUN --rm --log-uri "binary://$T/no-such-logger" ukata.test/busybox:1 b2 true
+	expect_rc 1
+	expect_in "$err" "$T/no-such-logger"
+	$C container rm b2 > /dev/null 2>&1
+	run $C task kill -s KILL p1
+	for _ in $(seq 50); do $C task ls | grep -q "^p1 .*STOPPED" && break; sleep 0.1; done
+	run $C task delete p1
+	expect_rc 0
+	$C container rm p1
+	v2_nothing_left
+}
+
+# A pod's VM from a VMCache server (containerd's runtime options naming
+# the configuration): no VM is booted for it.
+test_shim_v2_vmcache_pod() {
+	setup
+	{ cat "$T/kata.toml"; printf '[factory]\nvm_cache_number = 1\nvm_cache_endpoint = "%s"\n' \
+		"$T/cache.sock"; } > "$T/cache.toml"
+	K="$B/kata-runtime --root $T/fr --config $T/cache.toml"
+	$K --cache-server > "$T/server.log" 2>&1 &
+	srv=$!
+	for _ in $(seq 600); do $K factory status 2> /dev/null | grep -q "^VM pid" && break; sleep 0.1; done
+	cached=$($K factory status | sed -n 's/^VM pid = \([0-9]*\) .*/\1/p')
+	[ -n "$cached" ] || fail "no VM ready: $(cat "$T/server.log")"
+	run $RUN --rm --runtime-config-path "$T/cache.toml" ukata.test/busybox:1 v1 echo from-cache
+	expect_rc 0
+	expect_eq "$out" "from-cache"
+	# the cached VM was the task's: it went with the task
+	for _ in $(seq 50); do kill -0 "$cached" 2> /dev/null || break; sleep 0.1; done
+	kill -0 "$cached" 2> /dev/null && fail "the cached VM $cached was not used"
+	$K factory destroy > /dev/null
+	wait $srv
+	v2_nothing_left
+}
+
 run_suite shimv2

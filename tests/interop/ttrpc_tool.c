@@ -3,6 +3,11 @@
  *                              against our server; "ttrpc: N passed, N failed"
  *   ttrpc-tool serve SOCKET    serve ukata.test.Echo (for a Go peer)
  *   ttrpc-tool connect SOCKET  the client checks against a ukata.test.Echo
+ *   ttrpc-tool closeio SOCKET ID
+ *                              containerd's CloseIO (stdin) of task ID to
+ *                              the shim v2 at SOCKET (unix:// or a path)
+ *   ttrpc-tool update SOCKET ID JSON
+ *                              Update of task ID with LinuxResources JSON
  * ukata.test.Echo: Echo(KeyValue) answers {"echo:" key, value}; Fail
  * answers NOT_FOUND "no such thing: KEY"; Sleep sleeps KEY ms, then echoes. */
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include "rpc/pbbytes.h"
 #include "rpc/rpc.h"
 #include "transport/transport.h"
+#include "shim.pb.h"
 #include "ttrpc.pb.h"
 #include "ttrpc/ttrpc.h"
 #include "util/error.h"
@@ -230,6 +236,53 @@ static void raw_checks(const char *path)
 	buf_free(&s.log);
 }
 
+#define TASK(name, rq) { "/containerd.task.v2.Task/" name, containerd_task_v2_##rq##_fields, \
+			  google_protobuf_Empty_fields, sizeof(containerd_task_v2_##rq), \
+			  sizeof(google_protobuf_Empty) }
+
+/* One call of the shim v2's Task service, as containerd makes it; 0 when
+ * the shim answered OK. */
+static int task_call(const char *sock, const struct rpc_method *m, const void *q)
+{
+	google_protobuf_Empty r;
+	struct ttrpc_client c;
+	struct error *err = NULL;
+	if (!strncmp(sock, "unix://", 7))
+		sock += 7;
+	if (ttrpc_client_connect_unix(&c, sock, &err) < 0 || ttrpc_call(&c, m, q, &r, 10000, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", m->path, err ? err->msg : "failed");
+		return 1;
+	}
+	ttrpc_client_close(&c);
+	return 0;
+}
+
+static int close_io(const char *sock, const char *id)
+{
+	static const struct rpc_method m = TASK("CloseIO", CloseIORequest);
+	containerd_task_v2_CloseIORequest q = { (char *)id, (char *)"", true };
+	return task_call(sock, &m, &q);
+}
+
+/* LinuxResources as containerd's typeurl has them: JSON in the Any. */
+static int update(const char *sock, const char *id, const char *json)
+{
+	static const struct rpc_method m = TASK("Update", UpdateTaskRequest);
+	size_t n = strlen(json);
+	pb_bytes_array_t *v = malloc(PB_BYTES_ARRAY_T_ALLOCSIZE(n));
+	if (!v)
+		return 1;
+	v->size = (pb_size_t)n;
+	memcpy(v->bytes, json, n);
+	containerd_task_v2_UpdateTaskRequest q = {
+		(char *)id, true,
+		{ (char *)"types.containerd.io/opencontainers/runtime-spec/1/LinuxResources", v }
+	};
+	int r = task_call(sock, &m, &q);
+	free(v);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -247,6 +300,10 @@ int main(int argc, char **argv)
 		rpc_server_stop(s);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "closeio"))
+		return close_io(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "update"))
+		return update(argv[2], argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "connect")) {
 		client_checks(argv[2]);
 	} else if (argc == 1) {
@@ -259,7 +316,7 @@ int main(int argc, char **argv)
 		raw_checks(path);
 		rpc_server_stop(s);
 	} else {
-		fprintf(stderr, "usage: ttrpc-tool [serve SOCKET | connect SOCKET]\n");
+		fprintf(stderr, "usage: ttrpc-tool [serve SOCKET | connect SOCKET | closeio SOCKET ID | update SOCKET ID JSON]\n");
 		return 2;
 	}
 	printf("ttrpc: %d passed, %d failed\n", passed, failed);
