@@ -101,6 +101,20 @@ void mux_proxy_stop_at(const char *sock);
 /* A stream of the one listening at sock; -2 when this process has none. */
 int mux_proxy_dial(const char *sock, struct error **err);
 #else
+int transport_yamux_missing(struct error **err);
+static inline struct mux_proxy *mux_proxy_start(const char *chan, const char *sock,
+						struct error **err)
+{
+	transport_yamux_missing(err);
+	return NULL;
+}
+static inline bool mux_proxy_alive(struct mux_proxy *p)
+{
+	return false;
+}
+static inline void mux_proxy_stop(struct mux_proxy *p)
+{
+}
 static inline void mux_proxy_stop_at(const char *sock)
 {
 }
