@@ -120,6 +120,10 @@ struct agent_ops {
 	 * NULL for an agent without them. */
 	int (*oom_event)(struct agent *a, char *cid, size_t size, int timeout_ms,
 			 struct error **err);
+	/* GetMetrics (Kata 2.x's): the guest's figures, Prometheus text,
+	 * appended to out within timeout_ms; ENOTSUP from an agent that has
+	 * no such call (Kata 1.x's). NULL for an agent without them. */
+	int (*metrics)(struct agent *a, struct buf *out, int timeout_ms, struct error **err);
 	/* ps: "json" (an array of pids) or "table" (with args), into out. */
 	int (*ps)(struct agent *a, const char *cid, const char *format, char *const *args,
 		  size_t nargs, struct buf *out, struct error **err);

@@ -305,6 +305,21 @@ static int kata_oom_event(struct agent *a, char *cid, size_t size, int timeout_m
 	return 0;
 }
 
+static int kata_metrics(struct agent *a, struct buf *out, int timeout_ms, struct error **err)
+{
+	grpc_GetMetricsRequest req = { 0 };
+	grpc_Metrics resp = { 0 };
+	int status = 0;
+	if (agent_kata_call(a, RPC_AGENT(GetMetrics), &req, &resp, timeout_ms, &status, err) < 0) {
+		if (status == GRPC_UNIMPLEMENTED && err && *err)
+			(*err)->code = ENOTSUP;
+		return -1;
+	}
+	int r = resp.metrics ? buf_puts(out, resp.metrics) : 0;
+	pb_release(RPC_AGENT(GetMetrics)->resp, &resp);
+	return r < 0 ? error_set(err, ENOMEM, "metrics: out of memory") : 0;
+}
+
 static int kata_ps(struct agent *a, const char *cid, const char *format, char *const *args,
 		   size_t nargs, struct buf *out, struct error **err)
 {
@@ -376,6 +391,7 @@ const struct agent_ops kata_agent_ops = {
 	.update = kata_update,
 	.stats = kata_stats,
 	.oom_event = kata_oom_event,
+	.metrics = kata_metrics,
 	.ps = kata_ps,
 	.reseed = kata_reseed,
 	.set_time = kata_set_time,

@@ -31,6 +31,7 @@ int guest_handlers(const struct rpc_handler **h, size_t *n, struct error **err)
 		{ guest_vm_handlers, guest_nvm_handlers },
 		{ guest_net_handlers, guest_nnet_handlers },
 		{ guest_route_handlers, guest_nroute_handlers },
+		{ guest_metrics_handlers, guest_nmetrics_handlers },
 		IF_TRACE({ guest_trace_handlers, guest_ntrace_handlers },)
 	};
 	size_t total = 0;

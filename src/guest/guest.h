@@ -46,18 +46,19 @@ int guest_serve_vsock(const struct rpc_handler *h, size_t n, struct error **err)
 /* Every handler, in one table (built once by guest/agent.c). */
 int guest_handlers(const struct rpc_handler **h, size_t *n, struct error **err);
 /* The tables: health.c, container.c, process.c, stdio.c, cgroup.c, vmops.c,
- * network.c, routes.c. */
+ * network.c, routes.c, metrics.c. */
 extern const struct rpc_handler *const guest_health_handlers;
 extern const size_t guest_nhealth_handlers;
 extern const struct rpc_handler guest_sandbox_handlers[], guest_process_handlers[],
 	guest_stdio_handlers[], guest_cgroup_handlers[], guest_vm_handlers[], guest_net_handlers[],
-	guest_route_handlers[];
+	guest_route_handlers[], guest_metrics_handlers[];
 extern const struct rpc_handler *const guest_trace_handlers;
 extern const size_t guest_ntrace_handlers;
 /* agent.trace on the kernel command line: tracing on from boot. */
 int guest_trace_static(struct error **err);
 extern const size_t guest_nsandbox_handlers, guest_nprocess_handlers, guest_nstdio_handlers,
-	guest_ncgroup_handlers, guest_nvm_handlers, guest_nnet_handlers, guest_nroute_handlers;
+	guest_ncgroup_handlers, guest_nvm_handlers, guest_nnet_handlers, guest_nroute_handlers,
+	guest_nmetrics_handlers;
 
 struct buf;
 /* ListProcesses' output: "json" (an array of pids) or "table". */

@@ -11,6 +11,7 @@
 #include "agent/agent.h"
 #include "config/config.h"
 #include "oci/spec.h"
+#include "prom/prom.h"
 #include "sandbox/state.h"
 #include "util/buf.h"
 
@@ -97,6 +98,16 @@ int sb_update(const struct sb_env *env, const char *id, const struct oci_resourc
 	      struct error **err);
 int sb_stats(const struct sb_env *env, const char *id, struct agent_stats *st,
 	     struct error **err);
+
+/* Metrics (sandbox/metrics.c), for kata-monitor and shim-monitor.sock:
+ * process pid's figures from /proc as FAMILY_* (fds, threads, resident
+ * memory, CPU, proc_status, io_stat), Prometheus text; and sandbox id's:
+ * its QEMU's (kata_hypervisor_*) and its guest's (the agent's GetMetrics,
+ * each call within timeout_ms), into set with a sandbox_id label. An
+ * agent with no GetMetrics (Kata 1.x's) is said once in the log. */
+void sb_proc_metrics(struct buf *b, const char *family, pid_t pid);
+int sb_metrics(const struct sb_env *env, const char *id, struct prom_set *set, int timeout_ms,
+	       struct error **err);
 
 /* The share (sandbox/share.c). setup bind-mounts spec's rootfs and host
  * bind mounts under dir/shared, rewriting their sources to the guest's
