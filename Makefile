@@ -221,6 +221,7 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/usr/share/defaults/kata-containers
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/kata-runtime
 	$(if $(CONFIG_SHIM_V2),ln -sf kata-runtime $(DESTDIR)$(PREFIX)/bin/containerd-shim-kata-v2)
+	$(if $(CONFIG_KATA_MONITOR),ln -sf kata-runtime $(DESTDIR)$(PREFIX)/bin/kata-monitor)
 	ln -sf kata-runtime $(DESTDIR)$(PREFIX)/bin/kata-agent
 	install -m 0644 configs/configuration.toml \
 	  $(DESTDIR)/usr/share/defaults/kata-containers/configuration.toml

@@ -11,7 +11,7 @@ python3 python3-grpcio python3-grpc-tools python3-protobuf protobuf-compiler
 libnghttp2-dev util-linux iproute2
 golang-go golang-github-hashicorp-yamux-dev golang-github-containerd-ttrpc-dev
 libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev g++
-containerd runc strace containernetworking-plugins"
+containerd runc strace containernetworking-plugins prometheus"
 
 missing=""
 for p in $PKGS; do

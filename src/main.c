@@ -9,6 +9,9 @@
 #if ENABLE_SHIM_V2
 #include "shimv2/shimv2.h"
 #endif
+#if ENABLE_KATA_MONITOR
+#include "monitor/monitor.h"
+#endif
 
 static const char *base(const char *p)
 {
@@ -27,6 +30,10 @@ int main(int argc, char **argv)
 #if ENABLE_SHIM_V2
 	if (argc > 0 && !strcmp(base(argv[0]), "containerd-shim-kata-v2"))
 		return shimv2_main(argc, argv);
+#endif
+#if ENABLE_KATA_MONITOR
+	if (argc > 0 && !strcmp(base(argv[0]), "kata-monitor"))
+		return monitor_main(argc, argv);
 #endif
 	return cli_main(argc, argv);
 }
