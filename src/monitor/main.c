@@ -1,6 +1,7 @@
 /* kata-monitor: one per host, as Kata's. HTTP on --listen-address
  * (127.0.0.1:8090): /metrics (every sandbox's figures, a sandbox_id label
- * on each, with the monitor's own kata_monitor_*), /sandboxes (their ids,
+ * on each, and cri_uid, cri_name and cri_namespace when the CRI at
+ * --runtime-endpoint knows the pod; with the monitor's own kata_monitor_*), /sandboxes (their ids,
  * a line each) and /agent-url?sandbox=ID. A shim v2's sandbox is scraped
  * over its shim-monitor.sock, another is read from its QEMU and its agent;
  * each on a thread of its own within a deadline, a failure counted, never
@@ -28,6 +29,8 @@
 
 #define SANDBOX_MS 1500 /* each sandbox's deadline */
 #define MAX_CLIENTS 16
+
+static const char *cri_endpoint = "/run/containerd/containerd.sock";
 
 static struct {
 	unsigned long long scrapes, failures;
@@ -74,7 +77,7 @@ static int scrape(const struct mon_sandbox *sb, struct prom_set *set, struct err
 		struct buf body = BUF_INIT(8 << 20);
 		int r = scrape_shim(sock, &body, err);
 		if (r == 0)
-			r = prom_add(set, body.data ? body.data : "", body.len, "sandbox_id", sb->id, err);
+			r = prom_add(set, body.data ? body.data : "", body.len, NULL, NULL, err);
 		buf_free(&body);
 		return r;
 	}
@@ -131,8 +134,17 @@ static void metrics(struct buf *out)
 	struct buf own = BUF_INIT(1 << 20);
 	unsigned long long failed = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	size_t n = mon_sandboxes(&v);
+	size_t n = mon_sandboxes(&v), npods = 0;
 	struct job *jobs = n ? calloc(n, sizeof(*jobs)) : NULL;
+	struct mon_pod *pods = NULL;
+	static bool told;
+	struct error *cerr = NULL;
+	if (n && cri_endpoint && mon_cri_pods(cri_endpoint, 1000, &pods, &npods, &cerr) < 0) {
+		if (!told) /* no CRI (the CLI alone, ctr): no cri_* labels */
+			log_info("kata-monitor: %s: no cri_* labels", cerr->msg);
+		told = true;
+	}
+	error_free(cerr);
 	prom_init(&set, 64 << 20);
 	for (size_t i = 0; i < n && jobs; i++) {
 		jobs[i] = (struct job){ &v[i], BUF_INIT(8 << 20), false, 0 };
@@ -142,13 +154,17 @@ static void metrics(struct buf *out)
 	for (size_t i = 0; i < n && jobs; i++) {
 		if (jobs[i].th)
 			pthread_join(jobs[i].th, NULL);
+		const char *cri = NULL;
+		for (size_t k = 0; k < npods && !cri; k++)
+			cri = !strcmp(pods[k].id, v[i].id) ? pods[k].labels.data : NULL;
 		if (!jobs[i].ok || prom_add(&set, jobs[i].text.data ? jobs[i].text.data : "",
-					    jobs[i].text.len, NULL, NULL, NULL) < 0)
+					    jobs[i].text.len, cri ? "cri_uid" : NULL, cri, NULL) < 0)
 			failed++;
 		buf_free(&jobs[i].text);
 	}
 	failed += n && !jobs ? n : 0;
 	free(jobs);
+	mon_cri_free(pods, npods);
 	own_figures(&own, n, failed);
 	prom_add(&set, own.data, own.len, NULL, NULL, NULL);
 	prom_write(&set, out);
@@ -279,7 +295,7 @@ int monitor_main(int argc, char **argv)
 		else if (k == 6 && !strncmp(a, "--root", k) && nroots < MON_MAX_ROOTS)
 			roots[nroots++] = (char *)v;
 		else if (k == 18 && !strncmp(a, "--runtime-endpoint", k))
-			log_info("kata-monitor: --runtime-endpoint %s: CRI labels are not read yet", v);
+			cri_endpoint = *v ? v : NULL;
 		else if (k == 11 && !strncmp(a, "--log-level", k))
 			log_set_level(!strcmp(v, "debug") ? LOGL_DEBUG : LOGL_INFO);
 		else

@@ -7,6 +7,9 @@
 #include <stddef.h>
 
 #include "hypervisor/hypervisor.h"
+#include "util/buf.h"
+
+struct error;
 
 #define MON_MAX_ROOTS 8
 
@@ -24,5 +27,16 @@ int monitor_main(int argc, char **argv);
 int mon_discover_start(char *const *roots, size_t n);
 /* The sandboxes now (a copy, the caller frees it). */
 size_t mon_sandboxes(struct mon_sandbox **out);
+
+/* A pod as the CRI knows it (monitor/cri.c): its sandbox id and its
+ * labels, `cri_uid="...",cri_name="...",cri_namespace="..."`. */
+struct mon_pod {
+	char id[VM_ID_MAX + 1];
+	struct buf labels;
+};
+/* ListPodSandbox of the CRI at endpoint (unix:// or a path). */
+int mon_cri_pods(const char *endpoint, int timeout_ms, struct mon_pod **out, size_t *n,
+		 struct error **err);
+void mon_cri_free(struct mon_pod *p, size_t n);
 
 #endif

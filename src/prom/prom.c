@@ -102,7 +102,7 @@ static int comment(struct prom_set *s, const char *l, size_t n)
 
 /* A sample: NAME[{LABELS}] VALUE [TIMESTAMP], the label added. */
 static int sample(struct prom_set *s, const char *l, size_t n, const char *label,
-		  const char *value)
+		  const char *labels)
 {
 	size_t k = name_len(l, n), end = k;
 	if (!k)
@@ -132,19 +132,19 @@ static int sample(struct prom_set *s, const char *l, size_t n, const char *label
 		has = !memcmp(l + i, want, wn);
 	int r = buf_append(b, l, k);
 	if (!has && k < n && l[k] == '{')
-		r |= buf_printf(b, "{%s=\"%s\"%s", label, value, l[k + 1] == '}' ? "" : ",") |
+		r |= buf_printf(b, "{%s%s", labels, l[k + 1] == '}' ? "" : ",") |
 		     buf_append(b, l + k + 1, n - k - 1);
 	else if (!has)
-		r |= buf_printf(b, "{%s=\"%s\"}", label, value) | buf_append(b, l + k, n - k);
+		r |= buf_printf(b, "{%s}", labels) | buf_append(b, l + k, n - k);
 	else
 		r |= buf_append(b, l + k, n - k);
 	r |= buf_append(b, "\n", 1);
-	s->bytes += n + (has ? 0 : wn + strlen(value) + 4);
+	s->bytes += n + (has ? 0 : strlen(labels) + 3);
 	return r < 0 ? -2 : 0;
 }
 
 int prom_add(struct prom_set *s, const char *text, size_t n, const char *label,
-	     const char *value, struct error **err)
+	     const char *labels, struct error **err)
 {
 	size_t line = 0;
 	for (size_t off = 0; off < n;) {
@@ -158,7 +158,7 @@ int prom_add(struct prom_set *s, const char *text, size_t n, const char *label,
 			return error_set(err, E2BIG, "line %zu: longer than %d bytes", line, PROM_MAX_LINE);
 		if (memchr(l, 0, len))
 			return error_set(err, EPROTO, "line %zu: a NUL", line);
-		int r = !len ? 0 : l[0] == '#' ? comment(s, l, len) : sample(s, l, len, label, value);
+		int r = !len ? 0 : l[0] == '#' ? comment(s, l, len) : sample(s, l, len, label, labels);
 		if (r == -1)
 			return error_set(err, EPROTO, "line %zu: not a sample or a comment", line);
 		if (r == -2 || s->bytes > s->max)
@@ -166,6 +166,17 @@ int prom_add(struct prom_set *s, const char *text, size_t n, const char *label,
 					 s->max, PROM_MAX_FAMILIES);
 	}
 	return 0;
+}
+
+int prom_quote(struct buf *out, const char *v)
+{
+	int r = 0;
+	for (; *v && r == 0; v++)
+		r = *v == '\\' ? buf_puts(out, "\\\\")
+		    : *v == '"'  ? buf_puts(out, "\\\"")
+		    : *v == '\n' ? buf_puts(out, "\\n")
+				 : buf_append(out, v, 1);
+	return r;
 }
 
 int prom_write(const struct prom_set *s, struct buf *out)

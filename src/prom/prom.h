@@ -22,12 +22,14 @@ struct prom_set {
 };
 
 void prom_init(struct prom_set *s, size_t max_bytes);
-/* The n bytes of text, each sample with label="value" (when label is not
- * NULL and the sample has none of that name). EPROTO for a malformed
- * line (naming its number), E2BIG past a bound; the lines before it are
- * kept. */
-int prom_add(struct prom_set *s, const char *text, size_t n, const char *label,
-	     const char *value, struct error **err);
+/* The n bytes of text, each sample with labels (`k="v",...`, quoted as
+ * the format has it) added when key is not NULL and the sample has no
+ * label key. EPROTO for a malformed line (naming its number), E2BIG past
+ * a bound; the lines before it are kept. */
+int prom_add(struct prom_set *s, const char *text, size_t n, const char *key,
+	     const char *labels, struct error **err);
+/* v as a label value (\\, \" and \n escaped), appended to out. */
+int prom_quote(struct buf *out, const char *v);
 int prom_write(const struct prom_set *s, struct buf *out);
 void prom_free(struct prom_set *s);
 

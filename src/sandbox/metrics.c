@@ -104,12 +104,14 @@ int sb_metrics(const struct sb_env *env, const char *id, struct prom_set *set, i
 	struct sb_state s;
 	struct agent a;
 	struct buf b = BUF_INIT(4 << 20);
+	char label[VM_ID_MAX + 16]; /* an id needs no quoting */
+	snprintf(label, sizeof(label), "sandbox_id=\"%s\"", id);
 	if (sb_state_peek(env->root, id, &s, err) < 0)
 		return -1;
 	pid_t qemu = sb_vm_pid(&s);
 	if (qemu > 0)
 		sb_proc_metrics(&b, "kata_hypervisor", qemu);
-	int r = prom_add(set, b.data ? b.data : "", b.len, "sandbox_id", id, err);
+	int r = prom_add(set, b.data ? b.data : "", b.len, "sandbox_id", label, err);
 	buf_free(&b);
 	if (r == 0 && agent_connect(&a, s.agent_url, err) == 0) {
 		a.timeout_ms = timeout_ms;
@@ -117,7 +119,7 @@ int sb_metrics(const struct sb_env *env, const char *id, struct prom_set *set, i
 				   : error_set(err, ENOTSUP, "no GetMetrics");
 		a.ops->close(&a);
 		if (r == 0)
-			r = prom_add(set, b.data ? b.data : "", b.len, "sandbox_id", id, err);
+			r = prom_add(set, b.data ? b.data : "", b.len, "sandbox_id", label, err);
 		else if (err && *err && (*err)->code == ENOTSUP) {
 			if (!told)
 				log_info("sandbox %s: its agent has no GetMetrics (Kata 1.x's): no guest "

@@ -41,7 +41,9 @@ static void serve_one(int fd)
 		struct buf own = BUF_INIT(1 << 20);
 		prom_init(&set, 4 << 20);
 		sb_proc_metrics(&own, "kata_shim", getpid());
-		if (prom_add(&set, own.data, own.len, "sandbox_id", mon.id, &err) < 0 ||
+		char label[VM_ID_MAX + 16];
+		snprintf(label, sizeof(label), "sandbox_id=\"%s\"", mon.id);
+		if (prom_add(&set, own.data, own.len, "sandbox_id", label, &err) < 0 ||
 		    sb_metrics(&shimv2.env, mon.id, &set, 1000, &err) < 0)
 			log_debug("shim-monitor.sock: %s", err->msg);
 		prom_write(&set, &b);

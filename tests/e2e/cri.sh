@@ -69,6 +69,29 @@ test_cri_pod_through_the_shim_v2() {
 	pod_of_two kata-v2
 }
 
+# kata-monitor over both handlers' roots, asking this containerd's CRI:
+# the pod's samples carry its sandbox id and its CRI metadata.
+monitor_labels() { # POD-ID
+	$B/kata-runtime version | grep -q kata-monitor || return 0
+	ln -sf "$B/kata-runtime" "$T/kata-monitor"
+	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$T/kata-monitor" --listen-address "127.0.0.1:$port" --root "$T/kroot" --root "$T/cd/ukata-v2" \
+		--runtime-endpoint "$T/cd/c.sock" > "$T/monitor.log" 2>&1 &
+	mon=$!
+	want="cri_uid=\"pod1-uid\",cri_name=\"pod1\",cri_namespace=\"default\",sandbox_id=\"$1\""
+	for _ in $(seq 100); do
+		m=$(/usr/bin/python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' "$port" 2> /dev/null)
+		echo "$m" | grep -q "^kata_hypervisor_threads{$want} [1-9]" && break
+		sleep 0.1
+	done
+	kill $mon
+	echo "$m" | grep -q "^kata_hypervisor_threads{$want} [1-9]" ||
+		fail "kata-monitor: no $want: $(echo "$m" | grep threads) $(cat "$T/monitor.log")"
+	echo "$m" | grep -q "^kata_guest_meminfo{$want,item=\"MemTotal\"} [1-9]" ||
+		fail "kata-monitor: no guest metrics with the CRI labels"
+}
+
 # pod_of_two HANDLER: the pod test of the runtime handler.
 pod_of_two() {
 	run $CRI runp pod1 --hostname pod-one --logdir "$T/logs" --handler "$1"
@@ -88,6 +111,7 @@ pod_of_two() {
 	run $CRI start "$c2"
 	expect_rc 0
 	expect_eq "$(qemus)" 1 "QEMU processes for the pod"
+	monitor_labels "$pod"
 	if [ "$1" = kata-v2 ]; then
 		expect_eq "$(pgrep -f "containerd-shim-kata-v2 .*$T/cd/c.sock" | wc -l)" 1 "shims v2"
 		pgrep -f "containerd-shim-runc-v2 .*$T/" > /dev/null && fail "a runc shim runs"

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prom_init(&s, 1 << 20);
 	for (int i = 0; i < 2; i++) {
 		struct error *err = NULL;
-		prom_add(&s, (const char *)data, size, i ? "sandbox_id" : NULL, "s1", &err);
+		prom_add(&s, (const char *)data, size, i ? "sandbox_id" : NULL, "sandbox_id=\"s1\"", &err);
 		error_free(err);
 	}
 	FUZZ_CHECK(s.n <= PROM_MAX_FAMILIES);

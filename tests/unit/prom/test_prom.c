@@ -8,7 +8,9 @@
 static int add(struct prom_set *s, const char *text, const char *id, int *code)
 {
 	struct error *err = NULL;
-	int r = prom_add(s, text, strlen(text), id ? "sandbox_id" : NULL, id, &err);
+	char label[64];
+	snprintf(label, sizeof(label), "sandbox_id=\"%s\"", id ? id : "");
+	int r = prom_add(s, text, strlen(text), id ? "sandbox_id" : NULL, label, &err);
 	*code = err ? err->code : 0;
 	error_free(err);
 	return r;
@@ -32,6 +34,14 @@ TEST(prom_merges_families_and_labels_samples)
 			    "c{sandbox_id=\"mine\",x=\"a}b\\\"c\"} 7 1234\n");
 	buf_free(&out);
 	prom_free(&s);
+}
+
+TEST(prom_quotes_label_values)
+{
+	struct buf b = BUF_INIT(0);
+	CHECK(prom_quote(&b, "a\\b\"c\nd") == 0);
+	CHECK_STR(b.data, "a\\\\b\\\"c\\nd");
+	buf_free(&b);
 }
 
 TEST(prom_keeps_a_histogram_together)
