@@ -137,3 +137,29 @@ run_suite() {
 	echo "$suite: $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"
 	[ "$TESTS_FAILED" -eq 0 ]
 }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# kata-monitor (a link to $B/kata-runtime) on a free port with ARG..., its
+# /metrics scraped until a line matches the regex PATTERN (10 s at most),
+# then stopped; the last scrape in $MON_OUT, its log in $T/monitor.log.
+monitor_scrape() { # PATTERN ARG...
+	pat=$1
+	shift
+	ln -sf "$B/kata-runtime" "$T/kata-monitor"
+	mport=$(free_port)
+	"$T/kata-monitor" --listen-address "127.0.0.1:$mport" "$@" > "$T/monitor.log" 2>&1 &
+	mpid=$!
+	for _ in $(seq 100); do
+		MON_OUT=$(/usr/bin/python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' "$mport" 2> /dev/null)
+		echo "$MON_OUT" | grep -q "$pat" && break
+		sleep 0.1
+	done
+	kill $mpid
+	wait $mpid 2> /dev/null
+	true
+}

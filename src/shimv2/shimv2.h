@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "rpc/rpc.h"
+#include "shim.pb.h"
 #include "sandbox/sandbox.h"
 
 struct shim {
@@ -59,6 +60,16 @@ void shimv2_relay_stop(int *stop);
  * gone (env and id outlive it: join th), and a last look. */
 int shimv2_oom_watch(pthread_t *th, const struct sb_env *env, const char *id);
 void shimv2_oom_drain(const struct sb_env *env, const char *id);
+/* Task facts in containerd's formats (shimv2/taskinfo.c): the
+ * configuration container id names, as Kata's shim finds it (the runtime
+ * options' ConfigPath, else the spec's io.katacontainers.config_path;
+ * *out NULL: neither, the shim's own applies), and cgroup figures as a
+ * containerd cgroup v2 Metrics Any. */
+int shimv2_task_config(const char *id, const char *bundle,
+		       const containerd_task_v2_CreateTaskRequest *q, struct config **out,
+		       struct error **err);
+int shimv2_stats_any(const struct agent_stats *st, google_protobuf_Any *out);
+
 /* bundle/rootfs: containerd's mounts (shimv2/rootfs.c). */
 int shimv2_mount_rootfs(const char *bundle, const void *mounts, size_t n, struct error **err);
 void shimv2_umount_rootfs(const char *bundle);

@@ -20,8 +20,6 @@
 
 #include "events.pb.h"
 #include "grpc/grpc.h"
-#include "cgroups_v2.pb.h"
-#include "runtimeoptions.pb.h"
 #include "shim.pb.h"
 #include "shimv2/shimv2.h"
 #include "agent/relay.h"
@@ -236,40 +234,14 @@ static int spawn_with_io(struct task *t, bool terminal,
 	return 0;
 }
 
-/* The configuration a container names, as Kata's shim finds it: the
- * runtime options' ConfigPath (containerd's [...runtimes.NAME.options]),
- * else the spec's io.katacontainers.config_path annotation; else the
- * shim's (KATA_CONF_FILE, the default paths). */
+/* The configuration the container names (shimv2/taskinfo.c): t's own
+ * then, owned by it. */
 static int task_config(struct task *t, const containerd_task_v2_CreateTaskRequest *q,
 		       struct error **err)
 {
-	runtimeoptions_v1_Options o = runtimeoptions_v1_Options_init_zero;
-	struct oci_spec spec;
-	char *path = NULL;
-	if (q->has_options && q->options.value && q->options.type_url &&
-	    strstr(q->options.type_url, "runtimeoptions.v1.Options")) {
-		pb_istream_t is = pb_istream_from_buffer(q->options.value->bytes,
-							 q->options.value->size);
-		if (!pb_decode(&is, runtimeoptions_v1_Options_fields, &o))
-			return error_set(err, EINVAL, "create %s: the runtime options do not decode",
-					 t->id);
-		if (o.config_path && *o.config_path)
-			path = strdup(o.config_path);
-		pb_release(runtimeoptions_v1_Options_fields, &o);
-	}
-	if (!path && oci_spec_load(t->bundle, &spec, NULL) == 0) {
-		const char *a = oci_annotation(&spec, "io.katacontainers.config_path");
-		path = a && *a ? strdup(a) : NULL;
-		oci_spec_free(&spec);
-	}
-	if (!path)
-		return 0;
-	int r = config_load(path, &t->config, err);
-	if (r < 0)
-		error_wrap(err, "create %s: its configuration", t->id);
-	else
+	int r = shimv2_task_config(t->id, t->bundle, q, &t->config, err);
+	if (r == 0 && t->config)
 		t->env.config = t->config;
-	free(path);
 	return r;
 }
 
@@ -733,7 +705,6 @@ static int stats(struct rpc_ctx *ctx, const struct rpc_method *m, const void *re
 	containerd_task_v2_StatsResponse *r = resp;
 	struct agent_stats st;
 	struct task *t;
-	size_t size = 0;
 	(void)ctx, (void)m;
 	pthread_mutex_lock(&lock);
 	int rc = task_of(q->id, NULL, &t, err);
@@ -744,21 +715,9 @@ static int stats(struct rpc_ctx *ctx, const struct rpc_method *m, const void *re
 	memset(&st, 0, sizeof(st));
 	if (sb_stats(&env, q->id, &st, err) < 0)
 		return failed(err);
-	io_containerd_cgroups_v2_Metrics mt = {
-		true, { st.pids_current, st.pids_limit },
-		true, { st.cpu_total_ns / 1000, st.cpu_user_ns / 1000, st.cpu_kernel_ns / 1000 },
-		true, { st.mem_cache, st.mem_usage, st.mem_limit },
-	};
-	pb_get_encoded_size(&size, io_containerd_cgroups_v2_Metrics_fields, &mt);
-	pb_bytes_array_t *v = malloc(PB_BYTES_ARRAY_T_ALLOCSIZE(size));
-	if (!v)
+	if (shimv2_stats_any(&st, &r->stats) < 0)
 		return ERR(GRPC_RESOURCE_EXHAUSTED, ENOMEM, "out of memory");
-	pb_ostream_t os = pb_ostream_from_buffer(v->bytes, size);
-	pb_encode(&os, io_containerd_cgroups_v2_Metrics_fields, &mt);
-	v->size = (pb_size_t)size;
 	r->has_stats = true;
-	r->stats.type_url = strdup("io.containerd.cgroups.v2.Metrics");
-	r->stats.value = v; /* pb_release frees both */
 	return 0;
 }
 

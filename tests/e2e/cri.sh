@@ -73,19 +73,10 @@ test_cri_pod_through_the_shim_v2() {
 # the pod's samples carry its sandbox id and its CRI metadata.
 monitor_labels() { # POD-ID
 	$B/kata-runtime version | grep -q kata-monitor || return 0
-	ln -sf "$B/kata-runtime" "$T/kata-monitor"
-	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	"$T/kata-monitor" --listen-address "127.0.0.1:$port" --root "$T/kroot" --root "$T/cd/ukata-v2" \
-		--runtime-endpoint "$T/cd/c.sock" > "$T/monitor.log" 2>&1 &
-	mon=$!
 	want="cri_uid=\"pod1-uid\",cri_name=\"pod1\",cri_namespace=\"default\",sandbox_id=\"$1\""
-	for _ in $(seq 100); do
-		m=$(/usr/bin/python3 -c 'import sys, urllib.request
-print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' "$port" 2> /dev/null)
-		echo "$m" | grep -q "^kata_hypervisor_threads{$want} [1-9]" && break
-		sleep 0.1
-	done
-	kill $mon
+	monitor_scrape "^kata_hypervisor_threads{$want} [1-9]" --root "$T/kroot" --root "$T/cd/ukata-v2" \
+		--runtime-endpoint "$T/cd/c.sock"
+	m=$MON_OUT
 	echo "$m" | grep -q "^kata_hypervisor_threads{$want} [1-9]" ||
 		fail "kata-monitor: no $want: $(echo "$m" | grep threads) $(cat "$T/monitor.log")"
 	echo "$m" | grep -q "^kata_guest_meminfo{$want,item=\"MemTotal\"} [1-9]" ||

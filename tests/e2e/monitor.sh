@@ -22,10 +22,6 @@ setup() {
 	get /sandboxes > /dev/null || fail "kata-monitor did not start: $(cat "$T/monitor.log")"
 }
 
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 get() { # PATH: the body; the status line in $T/status
 	/usr/bin/python3 - "$PORT" "$1" "$T/status" <<'PYEOF'
 import http.client, sys

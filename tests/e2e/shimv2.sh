@@ -178,18 +178,8 @@ test_shim_v2_monitor_socket() {
 	[ "$(echo "$out" | grep -c '^# TYPE kata_shim_threads ')" = 1 ] || fail "a family twice: $out"
 	# kata-monitor finds the shim's sandbox under the namespaces' root
 	if $B/kata-runtime version | grep -q kata-monitor; then
-		ln -s "$B/kata-runtime" "$T/bin/kata-monitor"
-		port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		"$T/bin/kata-monitor" --listen-address "127.0.0.1:$port" --root "$T/cd/ukata-v2" \
-			> "$T/monitor.log" 2>&1 &
-		mon=$!
-		for _ in $(seq 100); do
-			curl_out=$(/usr/bin/python3 -c 'import sys, urllib.request
-print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' "$port" 2> /dev/null)
-			echo "$curl_out" | grep -q 'kata_shim_threads{sandbox_id="m1"}' && break
-			sleep 0.1
-		done
-		kill $mon
+		monitor_scrape '^kata_shim_threads{sandbox_id="m1"} [1-9]' --root "$T/cd/ukata-v2"
+		curl_out=$MON_OUT
 		echo "$curl_out" | grep -q '^kata_shim_threads{sandbox_id="m1"} [1-9]' ||
 			fail "kata-monitor: $curl_out $(cat "$T/monitor.log")"
 		echo "$curl_out" | grep -q '^kata_guest_meminfo{sandbox_id="m1",item="MemTotal"} [1-9]' ||
