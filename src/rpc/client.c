@@ -389,10 +389,23 @@ out:
 	return r;
 }
 
+void (*rpc_observer)(const struct rpc_method *m, bool server, uint64_t us);
+
+/* call, timed for rpc_observer */
+static int timed(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
+		 int timeout_ms, const char *traceparent, struct error **err)
+{
+	uint64_t t0 = rpc_observer ? io_now_us() : 0;
+	int r = call(c, m, req, resp, timeout_ms, traceparent, err);
+	if (rpc_observer)
+		rpc_observer(m, false, io_now_us() - t0);
+	return r;
+}
+
 int rpc_call(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,
 	     int timeout_ms, struct error **err)
 {
-	return call(c, m, req, resp, timeout_ms, NULL, err);
+	return timed(c, m, req, resp, timeout_ms, NULL, err);
 }
 
 #if ENABLE_TRACE
@@ -404,14 +417,14 @@ int rpc_call_traced(struct rpc_client *c, const struct rpc_method *m, const void
 	struct error *e = NULL;
 
 	if (!parent)
-		return call(c, m, req, resp, timeout_ms, NULL, err);
+		return timed(c, m, req, resp, timeout_ms, NULL, err);
 	trace_begin(&s, parent, m->path + 1);
 	if (!s.live)
-		return call(c, m, req, resp, timeout_ms, NULL, err);
+		return timed(c, m, req, resp, timeout_ms, NULL, err);
 	trace_attr(&s, "rpc.system", "grpc");
 	trace_attr(&s, "rpc.method", strrchr(m->path, '/') + 1);
 	trace_parent_format(&s.ctx, tp);
-	int r = call(c, m, req, resp, timeout_ms, tp, err ? err : &e);
+	int r = timed(c, m, req, resp, timeout_ms, tp, err ? err : &e);
 	trace_end_err(&s, r ? -1 : 0, err ? err : &e);
 	error_free(e);
 	return r;

@@ -80,6 +80,12 @@ static inline int rpc_call_traced(struct rpc_client *c, const struct rpc_method 
 }
 #endif
 
+/* An observer of call durations, for metrics (the shim v2's): when set,
+ * called with the method and the time it took in microseconds after each
+ * call of rpc_call and rpc_call_traced (server false) and each call a
+ * server handled (server true). Set it before the first call. */
+extern void (*rpc_observer)(const struct rpc_method *m, bool server, uint64_t us);
+
 /* A ttrpc client (containerd's wire): calls take turns on the connection.
  * A method's path "/SERVICE/METHOD" names the request's service and
  * method; md_key and md_value, when set, go with every call as metadata

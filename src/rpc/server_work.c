@@ -101,7 +101,10 @@ void srv_run_handler(struct job *j, struct result *r)
 	trace_attr(&span, "rpc.system", "grpc");
 	trace_attr(&span, "rpc.method", strrchr(m->path, '/') + 1);
 	j->ctx.trace = trace_ctx_of(&span);
+	uint64_t t0 = rpc_observer ? io_now_us() : 0;
 	r->status = j->h->fn(&j->ctx, m, req, resp, &err);
+	if (rpc_observer)
+		rpc_observer(m, true, io_now_us() - t0);
 	r->done = j->ctx.done;
 	r->user = j->ctx.user;
 	r->token = j->ctx.token;

@@ -46,8 +46,8 @@ static unsigned long long count_fds(pid_t pid)
 	return n;
 }
 
-/* utime and stime (clock ticks) from /proc/PID/stat. */
-static double cpu_seconds(pid_t pid)
+/* utime and stime from /proc/PID/stat, in nanoseconds. */
+static uint64_t cpu_ns(pid_t pid)
 {
 	char path[64], *text = NULL;
 	unsigned long long ut = 0, st = 0;
@@ -64,7 +64,22 @@ static double cpu_seconds(pid_t pid)
 	}
 	free(text);
 	long hz = sysconf(_SC_CLK_TCK);
-	return hz > 0 ? (double)(ut + st) / (double)hz : 0.0;
+	return hz > 0 ? (ut + st) * (1000000000ull / (uint64_t)hz) : 0;
+}
+
+/* The resident set from /proc/PID/statm, in bytes. */
+static uint64_t rss_bytes(pid_t pid)
+{
+	char path[64], *text = NULL;
+	unsigned long long pages = 0;
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	if (fs_read_file(path, 4096, &text, NULL, NULL) == 0) {
+		const char *p = strchr(text, ' ');
+		pages = p ? strtoull(p + 1, NULL, 10) : 0;
+	}
+	free(text);
+	long page = sysconf(_SC_PAGESIZE);
+	return pages * (uint64_t)(page > 0 ? page : 4096);
 }
 
 void sb_proc_metrics(struct buf *b, const char *family, pid_t pid)
@@ -88,7 +103,8 @@ void sb_proc_metrics(struct buf *b, const char *family, pid_t pid)
 	buf_printf(b, "%s_fds %llu\n", family, count_fds(pid));
 	buf_printf(b, "# HELP %s_process_cpu_seconds_total CPU time, user and system.\n"
 		      "# TYPE %s_process_cpu_seconds_total counter\n"
-		      "%s_process_cpu_seconds_total %.2f\n", family, family, family, cpu_seconds(pid));
+		      "%s_process_cpu_seconds_total %.2f\n", family, family, family,
+		   (double)cpu_ns(pid) / 1e9);
 	gauge(b, family, "proc_status", "Memory figures of /proc/PID/status (bytes).");
 	items(b, family, "proc_status", st, status, sizeof(status) / sizeof(status[0]), true);
 	gauge(b, family, "io_stat", "I/O figures of /proc/PID/io.");
@@ -135,4 +151,40 @@ int sb_metrics(const struct sb_env *env, const char *id, struct prom_set *set, i
 	}
 	sb_state_free(&s);
 	return r < 0 ? error_wrap(err, "sandbox %s", id) : 0;
+}
+
+int sb_overhead(const struct sb_env *env, const char *pod, pid_t shim, int timeout_ms,
+		struct sb_overhead *o, struct error **err)
+{
+	struct sb_state s;
+	struct agent a;
+	struct strv ids = { 0 };
+	*o = (struct sb_overhead){ 0 };
+	if (sb_state_peek(env->root, pod, &s, err) < 0)
+		return -1;
+	pid_t qemu = sb_vm_pid(&s);
+	int r = qemu > 0 ? 0 : error_set(err, ESRCH, "its VM is not running");
+	if (r == 0) {
+		o->host_mem = rss_bytes(qemu) + (shim > 0 ? rss_bytes(shim) : 0);
+		o->host_cpu_ns = cpu_ns(qemu) + (shim > 0 ? cpu_ns(shim) : 0);
+		r = sb_pod_members(env->root, pod, &ids, err);
+	}
+	if (r == 0) {
+		strv_push(&ids, pod);
+		r = agent_connect(&a, s.agent_url, err);
+	}
+	if (r == 0) {
+		a.timeout_ms = timeout_ms;
+		for (size_t i = 0; i < ids.n; i++) {
+			struct agent_stats st;
+			if (a.ops->stats(&a, ids.v[i], &st, NULL) == 0) { /* a stopped one has none */
+				o->guest_mem += st.mem_usage;
+				o->guest_cpu_ns += st.cpu_total_ns;
+			}
+		}
+		a.ops->close(&a);
+	}
+	strv_free(&ids);
+	sb_state_free(&s);
+	return r < 0 ? error_wrap(err, "sandbox %s", pod) : 0;
 }

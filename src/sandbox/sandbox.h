@@ -108,6 +108,16 @@ int sb_stats(const struct sb_env *env, const char *id, struct agent_stats *st,
 void sb_proc_metrics(struct buf *b, const char *family, pid_t pid);
 int sb_metrics(const struct sb_env *env, const char *id, struct prom_set *set, int timeout_ms,
 	       struct error **err);
+/* What pod's VM costs beyond its containers, as Kata's shim figures it:
+ * on the host, its QEMU's and shim's resident memory and CPU time; in the
+ * guest, its containers' cgroups' (the agent's StatsContainer, each call
+ * within timeout_ms; a container with none counts nothing). */
+struct sb_overhead {
+	uint64_t host_mem, guest_mem;
+	uint64_t host_cpu_ns, guest_cpu_ns;
+};
+int sb_overhead(const struct sb_env *env, const char *pod, pid_t shim, int timeout_ms,
+		struct sb_overhead *o, struct error **err);
 
 /* The share (sandbox/share.c). setup bind-mounts spec's rootfs and host
  * bind mounts under dir/shared, rewriting their sources to the guest's

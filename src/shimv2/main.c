@@ -140,6 +140,7 @@ static int serve(struct shim *s, int ready)
 	signal(SIGPIPE, SIG_IGN);
 	if (env_of(s, &err) < 0)
 		goto fail;
+	shimv2_figures_start();
 	struct rpc_server *srv = rpc_server_new(shimv2_task_handlers, shimv2_ntask_handlers, s, &err);
 	if (!srv)
 		goto fail;

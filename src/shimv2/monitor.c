@@ -40,7 +40,7 @@ static void serve_one(int fd)
 		struct prom_set set;
 		struct buf own = BUF_INIT(1 << 20);
 		prom_init(&set, 4 << 20);
-		sb_proc_metrics(&own, "kata_shim", getpid());
+		shimv2_figures(&own, mon.id);
 		char label[VM_ID_MAX + 16];
 		snprintf(label, sizeof(label), "sandbox_id=\"%s\"", mon.id);
 		if (prom_add(&set, own.data, own.len, "sandbox_id", label, &err) < 0 ||

@@ -46,6 +46,11 @@ void shimv2_publish(const char *topic, const char *type, const pb_msgdesc_t *fie
  * from its create to its delete. */
 void shimv2_monitor_start(const char *id);
 void shimv2_monitor_stop(const char *id);
+/* The shim's own figures (shimv2/figures.c): from start, the durations of
+ * the calls it serves and makes to agents; into b, those, its process's
+ * and sandbox id's pod overhead, as Prometheus text. */
+void shimv2_figures_start(void);
+void shimv2_figures(struct buf *b, const char *id);
 /* A task's stdio (shimv2/stdio.c): containerd's three paths opened for
  * the relay of container id's process (a stdin FIFO relayed into a pipe,
  * *stop ending that relay; a terminal has no stderr: -1; a binary:// URI

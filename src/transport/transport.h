@@ -64,6 +64,7 @@ int io_write_all(int fd, const void *buf, size_t len, long deadline_ms, struct e
  * deadline). */
 ssize_t io_read_some(int fd, void *buf, size_t len, long deadline_ms, struct error **err);
 long io_now_ms(void);
+uint64_t io_now_us(void);
 
 /* yamux (Kata 1.x's agent channel) over a connected byte stream. The mux
  * owns fd and runs the session on a thread of its own; each stream is a

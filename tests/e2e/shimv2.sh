@@ -176,6 +176,28 @@ test_shim_v2_monitor_socket() {
 	echo "$out" | grep -q '^kata_guest_meminfo{sandbox_id="m1",item="MemTotal"} [1-9]' ||
 		fail "no guest metrics: $out"
 	[ "$(echo "$out" | grep -c '^# TYPE kata_shim_threads ')" = 1 ] || fail "a family twice: $out"
+	# the durations of the Task calls served and of the agent calls made,
+	# Kata's histograms (buckets 1 to 512 ms), and the pod's overhead
+	h=kata_shim_rpc_durations_histogram_milliseconds
+	echo "$out" | grep -q "^${h}_count{sandbox_id=\"m1\",action=\"create\"} 1\$" ||
+		fail "no create duration: $out"
+	echo "$out" | grep -q "^${h}_bucket{sandbox_id=\"m1\",action=\"start\",le=\"+Inf\"} 1\$" ||
+		fail "no start duration: $out"
+	echo "$out" | grep -q "^${h}_bucket{sandbox_id=\"m1\",action=\"create\",le=\"512\"} [01]\$" ||
+		fail "no 512 ms bucket: $out"
+	h=kata_shim_agent_rpc_durations_histogram_milliseconds
+	echo "$out" | grep -q "^${h}_count{sandbox_id=\"m1\",action=\"grpc.CreateContainerRequest\"} 1\$" ||
+		fail "no agent call durations: $out"
+	echo "$out" | grep -q '^kata_shim_pod_overhead_memory_in_bytes{sandbox_id="m1"} [1-9]' ||
+		fail "no memory overhead: $out"
+	echo "$out" | sed '1,/^\r*$/d' | tr -d '\r' > "$T/shim-metrics.txt"
+	promtool_clean "$T/shim-metrics.txt"
+	# the CPU overhead is over the time since the scrape before
+	run http_get "$sock" "GET /metrics HTTP/1.1\r\n\r\n"
+	echo "$out" | grep -Eq '^kata_shim_pod_overhead_cpu\{sandbox_id="m1"\} -?[0-9]+\.[0-9]+' ||
+		fail "no CPU overhead: $out"
+	echo "$out" | grep -q "^kata_shim_rpc_durations_histogram_milliseconds_count{sandbox_id=\"m1\",action=\"state\"} [1-9]" ||
+		fail "no state duration: $out"
 	# kata-monitor finds the shim's sandbox under the namespaces' root
 	if $B/kata-runtime version | grep -q kata-monitor; then
 		monitor_scrape '^kata_shim_threads{sandbox_id="m1"} [1-9]' --root "$T/cd/ukata-v2"

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "prom/hist.h"
 #include "prom/prom.h"
 #include "util/error.h"
 
@@ -82,4 +83,41 @@ TEST(prom_refuses_what_is_not_exposition)
 	CHECK(add(&s, line, NULL, &code) < 0 && code == E2BIG);
 	free(line);
 	prom_free(&s);
+}
+
+TEST(prom_hist_buckets_durations_by_label)
+{
+	static struct prom_hist h = PROM_HIST_INIT("x_ms", "Durations.", "action");
+	struct buf out = BUF_INIT(0);
+	CHECK(prom_hist_write(&h, &out) == 0);
+	CHECK(out.len == 0); /* nothing observed: no family */
+	prom_hist_observe(&h, "create", 1000);	 /* le 1 */
+	prom_hist_observe(&h, "create", 1001);	 /* le 2 */
+	prom_hist_observe(&h, "create", 600000); /* past 512: +Inf alone */
+	prom_hist_observe(&h, "a\"b", 3500);	 /* le 4, its label quoted */
+	CHECK(prom_hist_write(&h, &out) == 0);
+	CHECK_STR(out.data,
+		  "# HELP x_ms Durations.\n# TYPE x_ms histogram\n"
+		  "x_ms_bucket{action=\"create\",le=\"1\"} 1\nx_ms_bucket{action=\"create\",le=\"2\"} 2\n"
+		  "x_ms_bucket{action=\"create\",le=\"4\"} 2\nx_ms_bucket{action=\"create\",le=\"8\"} 2\n"
+		  "x_ms_bucket{action=\"create\",le=\"16\"} 2\nx_ms_bucket{action=\"create\",le=\"32\"} 2\n"
+		  "x_ms_bucket{action=\"create\",le=\"64\"} 2\nx_ms_bucket{action=\"create\",le=\"128\"} 2\n"
+		  "x_ms_bucket{action=\"create\",le=\"256\"} 2\nx_ms_bucket{action=\"create\",le=\"512\"} 2\n"
+		  "x_ms_bucket{action=\"create\",le=\"+Inf\"} 3\nx_ms_sum{action=\"create\"} 602.001\n"
+		  "x_ms_count{action=\"create\"} 3\n"
+		  "x_ms_bucket{action=\"a\\\"b\",le=\"1\"} 0\nx_ms_bucket{action=\"a\\\"b\",le=\"2\"} 0\n"
+		  "x_ms_bucket{action=\"a\\\"b\",le=\"4\"} 1\nx_ms_bucket{action=\"a\\\"b\",le=\"8\"} 1\n"
+		  "x_ms_bucket{action=\"a\\\"b\",le=\"16\"} 1\nx_ms_bucket{action=\"a\\\"b\",le=\"32\"} 1\n"
+		  "x_ms_bucket{action=\"a\\\"b\",le=\"64\"} 1\nx_ms_bucket{action=\"a\\\"b\",le=\"128\"} 1\n"
+		  "x_ms_bucket{action=\"a\\\"b\",le=\"256\"} 1\nx_ms_bucket{action=\"a\\\"b\",le=\"512\"} 1\n"
+		  "x_ms_bucket{action=\"a\\\"b\",le=\"+Inf\"} 1\nx_ms_sum{action=\"a\\\"b\"} 3.500\n"
+		  "x_ms_count{action=\"a\\\"b\"} 1\n");
+	buf_free(&out);
+	/* past PROM_HIST_ROWS values, new ones are not counted */
+	for (int i = 0; i < PROM_HIST_ROWS + 4; i++) {
+		char v[16];
+		snprintf(v, sizeof(v), "v%d", i);
+		prom_hist_observe(&h, v, 1);
+	}
+	CHECK(h.n == PROM_HIST_ROWS);
 }
