@@ -32,6 +32,32 @@ static const char *clean(char *s)
 	return s;
 }
 
+/* name{k1="v1"[,k2="v2"]} n, appended piece by piece: vfprintf would be
+ * most of a scrape's time in a guest under TCG. */
+static void sample(struct buf *b, const char *name, const char *k1, const char *v1,
+		   const char *k2, const char *v2, unsigned long long n)
+{
+	char num[24], *p = num + sizeof(num);
+	*--p = 0;
+	*--p = '\n';
+	do
+		*--p = (char)('0' + n % 10);
+	while (n /= 10);
+	buf_puts(b, name);
+	buf_putc(b, '{');
+	buf_puts(b, k1);
+	buf_puts(b, "=\"");
+	buf_puts(b, v1);
+	if (k2) {
+		buf_puts(b, "\",");
+		buf_puts(b, k2);
+		buf_puts(b, "=\"");
+		buf_puts(b, v2);
+	}
+	buf_puts(b, "\"} ");
+	buf_puts(b, p);
+}
+
 static char *slurp(const char *path)
 {
 	char *t = NULL;
@@ -49,7 +75,7 @@ static void keyed(struct buf *b, const char *path, const char *name, const char 
 			continue;
 		*v++ = 0;
 		unsigned long long n = strtoull(v + strspn(v, ": "), NULL, 10);
-		buf_printf(b, "%s{item=\"%s\"} %llu\n", name, clean(k), kb ? n * 1024 : n);
+		sample(b, name, "item", clean(k), NULL, NULL, kb ? n * 1024 : n);
 	}
 	free(t);
 }
@@ -127,8 +153,7 @@ static void table(struct buf *b, const char *path, const char *name, const char 
 			continue;
 		*p++ = 0;
 		for (size_t i = 0; i < nitems; i++)
-			buf_printf(b, "%s{%s=\"%s\",item=\"%s\"} %llu\n", name, label, clean(dev),
-				   items[i], strtoull(p, &p, 10));
+			sample(b, name, label, clean(dev), "item", items[i], strtoull(p, &p, 10));
 	}
 	free(t);
 }
@@ -175,12 +200,12 @@ static int get_metrics(struct rpc_ctx *ctx, const struct rpc_method *m, const vo
 	grpc_Metrics *out = resp;
 	struct buf b = BUF_INIT(1 << 20);
 	(void)ctx, (void)m, (void)rq;
-	if (metrics_text(&b) < 0 || !(out->metrics = strdup(b.data))) {
+	buf_reserve(&b, 32 << 10); /* about what it takes: no copy as it grows */
+	if (metrics_text(&b) < 0 || !(out->metrics = buf_steal(&b))) {
 		buf_free(&b);
 		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "metrics: out of memory"),
 		       GRPC_RESOURCE_EXHAUSTED;
 	}
-	buf_free(&b);
 	return 0;
 }
 

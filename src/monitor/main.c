@@ -5,7 +5,7 @@
  * a line each) and /agent-url?sandbox=ID. A shim v2's sandbox is scraped
  * over its shim-monitor.sock, another is read from its QEMU and its agent;
  * each on a thread of its own within a deadline, a failure counted, never
- * stalling the rest. */
+ * stalling the rest; an agent connection kept from scrape to scrape. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -69,6 +69,67 @@ out:
 	return r;
 }
 
+/* Agent connections kept from scrape to scrape, one per sandbox read from
+ * its agent (a stream set up costs the guest more than a call): taken by
+ * a scrape's job, given back after; closed once its sandbox is gone. */
+struct conn {
+	struct mon_sandbox sb;
+	struct sb_agent_cache c;
+	bool busy;
+};
+static struct conn **conns;
+static size_t nconns;
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* sb's connection, or NULL when another job has it (one that hung). */
+static struct conn *conn_take(const struct mon_sandbox *sb)
+{
+	struct conn *c = NULL, **grown;
+	pthread_mutex_lock(&conns_lock);
+	for (size_t i = 0; i < nconns && !c; i++)
+		if (!strcmp(conns[i]->sb.id, sb->id) && !strcmp(conns[i]->sb.root, sb->root))
+			c = conns[i];
+	if (!c && (grown = realloc(conns, (nconns + 1) * sizeof(*conns)))) {
+		conns = grown;
+		if ((c = calloc(1, sizeof(*c)))) {
+			c->sb = *sb;
+			conns[nconns++] = c;
+		}
+	}
+	if (c && c->busy)
+		c = NULL;
+	if (c)
+		c->busy = true;
+	pthread_mutex_unlock(&conns_lock);
+	return c;
+}
+
+static void conn_give(struct conn *c)
+{
+	pthread_mutex_lock(&conns_lock);
+	c->busy = false;
+	pthread_mutex_unlock(&conns_lock);
+}
+
+/* Close the connections of sandboxes no longer among the n of v. */
+static void conn_prune(const struct mon_sandbox *v, size_t n)
+{
+	pthread_mutex_lock(&conns_lock);
+	for (size_t i = 0; i < nconns;) {
+		bool live = conns[i]->busy;
+		for (size_t k = 0; k < n && !live; k++)
+			live = !strcmp(conns[i]->sb.id, v[k].id) && !strcmp(conns[i]->sb.root, v[k].root);
+		if (live) {
+			i++;
+			continue;
+		}
+		sb_agent_cache_close(&conns[i]->c);
+		free(conns[i]);
+		conns[i] = conns[--nconns];
+	}
+	pthread_mutex_unlock(&conns_lock);
+}
+
 static int scrape(const struct mon_sandbox *sb, struct prom_set *set, struct error **err)
 {
 	char sock[PATH_MAX * 2];
@@ -82,7 +143,11 @@ static int scrape(const struct mon_sandbox *sb, struct prom_set *set, struct err
 		return r;
 	}
 	struct sb_env env = { .root = sb->root }; /* all that reading it needs */
-	return sb_metrics(&env, sb->id, set, SANDBOX_MS, err);
+	struct conn *c = conn_take(sb);
+	int r = sb_metrics(&env, sb->id, set, SANDBOX_MS, c ? &c->c : NULL, err);
+	if (c)
+		conn_give(c);
+	return r;
 }
 
 static void own_figures(struct buf *b, size_t running, unsigned long long failed)
@@ -139,18 +204,20 @@ static void metrics(struct buf *out)
 	struct mon_pod *pods = NULL;
 	static bool told;
 	struct error *cerr = NULL;
-	if (n && cri_endpoint && mon_cri_pods(cri_endpoint, 1000, &pods, &npods, &cerr) < 0) {
-		if (!told) /* no CRI (the CLI alone, ctr): no cri_* labels */
-			log_info("kata-monitor: %s: no cri_* labels", cerr->msg);
-		told = true;
-	}
-	error_free(cerr);
+	conn_prune(v, n);
 	prom_init(&set, 64 << 20);
 	for (size_t i = 0; i < n && jobs; i++) {
 		jobs[i] = (struct job){ &v[i], BUF_INIT(8 << 20), false, 0 };
 		if (pthread_create(&jobs[i].th, NULL, scrape_job, &jobs[i]) != 0)
 			scrape_job(&jobs[i]), jobs[i].th = 0;
 	}
+	/* the CRI is asked while the sandboxes are scraped */
+	if (n && cri_endpoint && mon_cri_pods(cri_endpoint, 1000, &pods, &npods, &cerr) < 0) {
+		if (!told) /* no CRI (the CLI alone, ctr): no cri_* labels */
+			log_info("kata-monitor: %s: no cri_* labels", cerr->msg);
+		told = true;
+	}
+	error_free(cerr);
 	for (size_t i = 0; i < n && jobs; i++) {
 		if (jobs[i].th)
 			pthread_join(jobs[i].th, NULL);

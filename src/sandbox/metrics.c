@@ -113,15 +113,59 @@ void sb_proc_metrics(struct buf *b, const char *family, pid_t pid)
 	free(iot);
 }
 
+void sb_agent_cache_close(struct sb_agent_cache *c)
+{
+	if (c && c->open)
+		c->a.ops->close(&c->a);
+	if (c)
+		c->open = false;
+}
+
+/* The guest's text from the agent at url, over c's connection when it is
+ * one to url (once more on a fresh one when that fails: the VM may have
+ * been another), kept in c after. */
+static int guest_text(struct sb_agent_cache *c, const char *url, struct buf *b, int timeout_ms,
+		      struct error **err)
+{
+	struct sb_agent_cache own = { .open = false };
+	if (!c)
+		c = &own;
+	if (c->open && strcmp(c->url, url))
+		sb_agent_cache_close(c);
+	bool reused = c->open;
+	int r;
+	for (;;) {
+		if (!c->open && agent_connect(&c->a, url, err) < 0)
+			return -1;
+		c->open = true;
+		snprintf(c->url, sizeof(c->url), "%s", url);
+		c->a.timeout_ms = timeout_ms;
+		r = c->a.ops->metrics ? c->a.ops->metrics(&c->a, b, timeout_ms, err)
+				      : error_set(err, ENOTSUP, "no GetMetrics");
+		if (r == 0 || !reused || (*err && (*err)->code == ENOTSUP))
+			break;
+		sb_agent_cache_close(c); /* a connection kept from before that broke */
+		error_free(*err);
+		*err = NULL;
+		b->len = 0;
+		reused = false;
+	}
+	if (r != 0 || c == &own)
+		sb_agent_cache_close(c);
+	return r;
+}
+
 int sb_metrics(const struct sb_env *env, const char *id, struct prom_set *set, int timeout_ms,
-	       struct error **err)
+	       struct sb_agent_cache *cache, struct error **err)
 {
 	static bool told;
 	struct sb_state s;
-	struct agent a;
 	struct buf b = BUF_INIT(4 << 20);
+	struct error *own = NULL;
 	char label[VM_ID_MAX + 16]; /* an id needs no quoting */
 	snprintf(label, sizeof(label), "sandbox_id=\"%s\"", id);
+	if (!err)
+		err = &own;
 	if (sb_state_peek(env->root, id, &s, err) < 0)
 		return -1;
 	pid_t qemu = sb_vm_pid(&s);
@@ -129,28 +173,21 @@ int sb_metrics(const struct sb_env *env, const char *id, struct prom_set *set, i
 		sb_proc_metrics(&b, "kata_hypervisor", qemu);
 	int r = prom_add(set, b.data ? b.data : "", b.len, "sandbox_id", label, err);
 	buf_free(&b);
-	if (r == 0 && agent_connect(&a, s.agent_url, err) == 0) {
-		a.timeout_ms = timeout_ms;
-		r = a.ops->metrics ? a.ops->metrics(&a, &b, timeout_ms, err)
-				   : error_set(err, ENOTSUP, "no GetMetrics");
-		a.ops->close(&a);
-		if (r == 0)
-			r = prom_add(set, b.data ? b.data : "", b.len, "sandbox_id", label, err);
-		else if (err && *err && (*err)->code == ENOTSUP) {
-			if (!told)
-				log_info("sandbox %s: its agent has no GetMetrics (Kata 1.x's): no guest "
-					 "metrics", id);
-			told = true;
-			error_free(*err);
-			*err = NULL;
-			r = 0;
-		}
-		buf_free(&b);
-	} else if (r == 0) {
-		r = -1;
+	if (r == 0 && (r = guest_text(cache, s.agent_url, &b, timeout_ms, err)) == 0) {
+		r = prom_add(set, b.data ? b.data : "", b.len, "sandbox_id", label, err);
+	} else if (r != 0 && *err && (*err)->code == ENOTSUP) {
+		if (!told)
+			log_info("sandbox %s: its agent has no GetMetrics (Kata 1.x's): no guest "
+				 "metrics", id);
+		told = true;
+		error_free(*err);
+		*err = NULL;
+		r = 0;
 	}
+	buf_free(&b);
 	sb_state_free(&s);
-	return r < 0 ? error_wrap(err, "sandbox %s", id) : 0;
+	error_free(own);
+	return r < 0 || r > 0 ? error_wrap(err, "sandbox %s", id) : 0;
 }
 
 int sb_overhead(const struct sb_env *env, const char *pod, pid_t shim, int timeout_ms,

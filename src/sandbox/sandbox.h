@@ -106,8 +106,17 @@ int sb_stats(const struct sb_env *env, const char *id, struct agent_stats *st,
  * each call within timeout_ms), into set with a sandbox_id label. An
  * agent with no GetMetrics (Kata 1.x's) is said once in the log. */
 void sb_proc_metrics(struct buf *b, const char *family, pid_t pid);
+/* cache: a connection to the agent kept from call to call (NULL: none),
+ * opened when first needed, again when the agent's URL changed or a call
+ * over it failed; one user at a time. */
+struct sb_agent_cache {
+	struct agent a;
+	bool open;
+	char url[PATH_MAX];
+};
 int sb_metrics(const struct sb_env *env, const char *id, struct prom_set *set, int timeout_ms,
-	       struct error **err);
+	       struct sb_agent_cache *cache, struct error **err);
+void sb_agent_cache_close(struct sb_agent_cache *c);
 /* What pod's VM costs beyond its containers, as Kata's shim figures it:
  * on the host, its QEMU's and shim's resident memory and CPU time; in the
  * guest, its containers' cgroups' (the agent's StatsContainer, each call

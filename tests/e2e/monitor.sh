@@ -62,6 +62,14 @@ test_monitor_scrapes_sandboxes_as_they_come_and_go() {
 	echo "$out" | grep -q '^kata_guest_load{sandbox_id="s1",item="load1"}' || fail "no load: $out"
 	expect_in "$out" "kata_monitor_running_shims 1"
 	[ "$(echo "$out" | grep -c '^# TYPE kata_guest_meminfo ')" = 1 ] || fail "a family twice"
+	# the agent connection is kept from scrape to scrape: the sockets of
+	# this scrape are those of the last one (the listener's and s1's)
+	s_before=$(sockets)
+	run get /metrics
+	echo "$out" | grep -q '^kata_guest_meminfo{sandbox_id="s1",item="MemTotal"} [1-9]' ||
+		fail "no guest meminfo the second time: $out"
+	expect_eq "$(sockets)" "$s_before"
+	[ "$(echo "$s_before" | wc -w)" -ge 2 ] || fail "no agent connection kept: $s_before"
 	run get "/agent-url?sandbox=s1"
 	expect_eq "$out" "$T/root/s1/proxy.sock"
 	run get "/agent-url?sandbox=nosuch"
@@ -88,6 +96,13 @@ test_monitor_scrapes_sandboxes_as_they_come_and_go() {
 	wait_listed -n s2
 	run get /metrics
 	expect_in "$out" "kata_monitor_running_shims 0"
+	# and closed once its sandbox is gone: the listener's socket alone
+	[ "$(sockets | wc -w)" = 1 ] || fail "a connection left: $(sockets)"
+}
+
+# The monitor's sockets (their inodes), sorted, a line each.
+sockets() {
+	for f in /proc/$MON/fd/*; do readlink "$f"; done | grep '^socket:' | sort
 }
 
 raw() { # REQUEST-TEXT (with \r\n escapes): the whole answer
