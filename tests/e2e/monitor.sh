@@ -2,7 +2,8 @@
 # kata-monitor (a link to kata-runtime) on a port of its own, watching the
 # test's roots: a sandbox of the CLI path and one of the shim v2 (under
 # containerd) found, scraped and labelled; sandboxes that come and go; a
-# VM killed under it; bad requests; a real Prometheus scraping it.
+# VM killed under it; an agent with no GetMetrics (a grpcio fake); bad
+# requests; a real Prometheus scraping it.
 # Usage: tests/e2e/monitor.sh BUILD_DIR
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
@@ -128,6 +129,46 @@ test_monitor_refuses_bad_requests() {
 	run get /sandboxes
 	expect_rc 0
 	kill -0 $MON || fail "the monitor died"
+}
+
+# Fault injection for an agent with no GetMetrics (Kata's 1.x agent has
+# none): a sandbox whose agent is a grpcio server that implements no
+# method. Its own figures are there, its guest's are not, and that is said
+# once in the log, however many scrapes.
+test_monitor_agent_without_get_metrics() {
+	setup
+	mkdir -p "$T/root/old"
+	/usr/bin/python3 -c 'import grpc, sys, time
+from concurrent import futures
+s = grpc.server(futures.ThreadPoolExecutor(2))
+s.add_insecure_port("unix:" + sys.argv[1])
+s.start()
+time.sleep(600)' "$T/root/old/agent.sock" &
+	FAKE=$!
+	trap 'kill $MON $FAKE 2> /dev/null' EXIT
+	for _ in $(seq 50); do [ -S "$T/root/old/agent.sock" ] && break; sleep 0.1; done
+	echo $FAKE > "$T/root/old/pid"
+	cat > "$T/root/old/state.json" <<EOT
+{ "id": "old", "status": "running", "bundle": "$T", "rootfs": "$T",
+  "created": "2026-12-04T00:00:00Z", "agent": "$T/root/old/agent.sock",
+  "shim_pid": $FAKE, "shim_start": 0, "proxy_pid": 0, "proxy_start": 0,
+  "vsock_cid": 0, "terminal": 0, "annotations": {} }
+EOT
+	wait_listed old
+	for _ in 1 2 3; do
+		run get /metrics
+		expect_rc 0
+	done
+	echo "$out" | grep -q '^kata_hypervisor_threads{sandbox_id="old"} [1-9]' ||
+		fail "no figures of its own: $out"
+	echo "$out" | grep -q 'kata_guest_.*sandbox_id="old"' && fail "guest figures: $out"
+	echo "$out" | grep -q '^kata_monitor_scrape_failures_total 0$' ||
+		fail "counted as failed: $(echo "$out" | grep kata_monitor_scrape)"
+	[ "$(grep -c 'sandbox old: its agent has no GetMetrics' "$T/monitor.log")" = 1 ] ||
+		fail "not said once: $(cat "$T/monitor.log")"
+	kill $FAKE
+	wait $FAKE 2> /dev/null
+	rm -rf "$T/root/old"
 }
 
 # A real Prometheus scraping the monitor: its query API returns the guest's
