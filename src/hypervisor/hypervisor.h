@@ -63,7 +63,8 @@ struct vm_device {
 	const char *image;	  /* disk: a raw image or block device */
 	const struct vm_nic *nic; /* NIC (unplug: its tap names it) */
 	char id[64];		  /* set by hotplug; given to unplug */
-	char pci_path[16];	  /* NIC: Kata's "bridge/slot" (hex), "" for a root port */
+	char pci_path[16];	  /* NIC: Kata's "bridge/slot" (hex), "" for a root port;
+				   * disk: "rootport/00", its root port's slot then its own */
 };
 
 struct hypervisor_ops;

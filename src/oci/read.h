@@ -35,5 +35,7 @@ int oci_get_map(const struct json_doc *d, int obj, const char *prefix, const cha
 /* The member's token, checked to be of type t; 0 when absent (*tok = -1). */
 int oci_get(const struct json_doc *d, int obj, const char *prefix, const char *key,
 	    enum json_type t, int *tok, struct error **err);
+/* linux.devices (oci/devices.c) of the linux object. */
+int oci_devices(const struct json_doc *d, int linux_, struct oci_spec *s, struct error **err);
 
 #endif

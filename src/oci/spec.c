@@ -214,7 +214,7 @@ static int linux_section(const struct json_doc *d, int root, struct oci_spec *s,
 		return -1;
 	if (l < 0)
 		return 0;
-	if (namespaces(d, l, s, err) < 0 ||
+	if (namespaces(d, l, s, err) < 0 || oci_devices(d, l, s, err) < 0 ||
 	    oci_get_str(d, l, "linux", "cgroupsPath", &s->cgroups_path, err) < 0 ||
 	    oci_get_map(d, l, "linux", "sysctl", &s->sysctl_keys, &s->sysctl_values, err) < 0 ||
 	    oci_get_strs(d, l, "linux", "maskedPaths", &s->masked_paths, err) < 0 ||
@@ -369,6 +369,9 @@ void oci_spec_free(struct oci_spec *s)
 	strv_free(&s->masked_paths);
 	strv_free(&s->readonly_paths);
 	oci_resources_free(&s->resources);
+	for (size_t i = 0; i < s->ndevices; i++)
+		free(s->devices[i].path);
+	free(s->devices);
 	memset(s, 0, sizeof(*s));
 }
 

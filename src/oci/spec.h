@@ -61,6 +61,13 @@ struct oci_resources {
 	uint16_t blkio_weight;
 };
 
+/* linux.devices[]: type 'c', 'b' or 'p' ("u" is read as 'c'). */
+struct oci_device {
+	char *path;
+	char type;
+	int64_t major, minor;
+	uint32_t file_mode, uid, gid;
+};
 struct oci_spec {
 	char *version; /* ociVersion */
 	char *root_path;
@@ -77,6 +84,8 @@ struct oci_spec {
 	struct strv sysctl_keys, sysctl_values;
 	struct strv masked_paths, readonly_paths;
 	struct oci_resources resources;
+	struct oci_device *devices;
+	size_t ndevices;
 };
 
 /* Parse config.json text. Returns 0, or -1 with *err naming the field. */

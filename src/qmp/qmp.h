@@ -73,7 +73,8 @@ int qmp_query_parse(enum qmp_query kind, const char *text, size_t len, void **ou
  * are followed down to 8 levels; at most QMP_QUERY_MAX_ENTRIES. */
 struct qmp_pci_bridge {
 	char id[64];
-	uint32_t slots;
+	uint32_t slots; /* bit i: a device in its slot i */
+	int bus, slot;	/* where the bridge itself is; -1 when not said */
 };
 int qmp_pci_bridges_parse(const char *text, size_t len, struct qmp_pci_bridge **out, size_t *n,
 			  struct error **err);

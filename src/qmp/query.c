@@ -152,9 +152,16 @@ static int pci_walk(const struct json_doc *d, int devs, int depth, struct qmp_pc
 		if (json_type(d, br) != JSON_OBJECT || *n == QMP_QUERY_MAX_ENTRIES)
 			return -1;
 		struct qmp_pci_bridge *b = &v[(*n)++];
+		long long own = -1, bus = -1;
 		memset(b, 0, sizeof(*b));
 		if (json_get(d, i, "qdev_id") >= 0 && field(d, i, "qdev_id", b->id, sizeof(b->id)) < 0)
 			return -1;
+		if ((json_get(d, i, "slot") >= 0 && number(d, i, "slot", &own) < 0) ||
+		    (json_get(d, i, "bus") >= 0 && number(d, i, "bus", &bus) < 0) || own > 31 ||
+		    bus > 255)
+			return -1;
+		b->slot = (int)own;
+		b->bus = (int)bus;
 		if ((sub = json_get(d, br, "devices")) < 0)
 			continue;
 		items = json_size(d, sub);

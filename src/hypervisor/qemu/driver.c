@@ -156,8 +156,7 @@ static int record_start(struct vm *vm, struct error **err)
 static int qemu_stop(struct vm *vm, struct error **err);
 
 /* The monitor at DIR/qmp.sock, as vm->drv; its calls are spans under trace. */
-static int monitor_open(struct vm *vm, const struct config_qemu *c, const struct trace_ctx *trace,
-			struct error **err)
+static int monitor_open(struct vm *vm, const struct trace_ctx *trace, struct error **err)
 {
 	char qmp[PATH_MAX + 16];
 	struct vm_driver *d = xcalloc(1, sizeof(*d));
@@ -168,10 +167,6 @@ static int monitor_open(struct vm *vm, const struct config_qemu *c, const struct
 		return error_wrap(err, "VM %s", vm->id);
 	}
 	d->qmp.trace = trace;
-	if (c) {
-		d->iothreads = ENABLE_IOTHREADS && c->enable_iothreads ? c->indep_iothreads : 0;
-		d->root_ports = c->pcie_root_port;
-	}
 	vm->drv = d;
 	return 0;
 }
@@ -200,7 +195,7 @@ static int qemu_start(struct vm *vm, const struct config *cfg, const struct vm_l
 	}
 	trace_end(&sp, 0, NULL);
 	trace_begin(&sp, l->trace, "qmp.connect");
-	r = monitor_open(vm, c, l->trace, err);
+	r = monitor_open(vm, l->trace, err);
 	trace_end_err(&sp, r, err);
 	if (r < 0)
 		goto fail;
@@ -294,7 +289,7 @@ static int qemu_attach(struct vm *vm, bool monitor, struct error **err)
 		vm->pid = 0;
 		return error_set(err, ESRCH, "VM %s: QEMU is gone", vm->id);
 	}
-	return monitor ? monitor_open(vm, NULL, vm->trace, err) : 0;
+	return monitor ? monitor_open(vm, vm->trace, err) : 0;
 }
 
 static const char *const run_files[] = { "console.log", "qemu.log", "qmp.sock", "started", "pid",

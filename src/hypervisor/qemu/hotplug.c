@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "autoconf.h"
 #include "hypervisor/qemu/qemu.h"
@@ -113,11 +114,17 @@ static int del_memory(struct vm *vm, const char *id, struct error **err)
 	return 0;
 }
 
+/* A raw image, or a block device (QEMU's host_device driver). */
 static int blockdev_add(struct vm *vm, const char *node, const char *image, struct error **err)
 {
 	struct buf args = BUF_INIT(512);
 	struct json_writer w;
+	struct stat st;
 
+	if (stat(image, &st) < 0)
+		return error_set_errno(err, errno, "%s", image);
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
+		return error_set(err, EINVAL, "%s: not a block device or a file", image);
 	json_begin(&w, &args, false); /* the path is quoted by the writer */
 	json_obj_begin(&w);
 	json_key(&w, "driver");
@@ -127,7 +134,7 @@ static int blockdev_add(struct vm *vm, const char *node, const char *image, stru
 	json_key(&w, "file");
 	json_obj_begin(&w);
 	json_key(&w, "driver");
-	json_str(&w, "file");
+	json_str(&w, S_ISBLK(st.st_mode) ? "host_device" : "file");
 	json_key(&w, "filename");
 	json_str(&w, image);
 	json_obj_end(&w);
@@ -137,13 +144,35 @@ static int blockdev_add(struct vm *vm, const char *node, const char *image, stru
 	return r;
 }
 
+/* The independent IOThreads the VM was started with (indep_iothread_<i>,
+ * there with enable_iothreads and indep_iothreads > 0), as QEMU has them. */
+static int indep_iothreads(struct vm *vm, unsigned *n, struct error **err)
+{
+	struct qmp_iothread *t;
+	size_t nt;
+	*n = 0;
+	if (!ENABLE_IOTHREADS)
+		return 0;
+	if (qmp_query_iothreads(&vm->drv->qmp, HOTPLUG_TIMEOUT_MS, &t, &nt, err) < 0)
+		return -1;
+	for (size_t i = 0; i < nt; i++)
+		*n += !strncmp(t[i].id, "indep_iothread_", 15);
+	free(t);
+	return 0;
+}
+
+/* A disk on root port rp<port>; with IOThreads, on indep_iothread_<port
+ * mod their number>: the disks take them in turn, as they take ports. */
 static int blk_device_add(struct vm *vm, const char *id, const char *node, unsigned port,
 			  struct error **err)
 {
 	struct buf args = BUF_INIT(512);
 	struct json_writer w;
 	char bus[32], iothread[48];
+	unsigned n;
 
+	if (indep_iothreads(vm, &n, err) < 0)
+		return -1;
 	snprintf(bus, sizeof(bus), "rp%u", port);
 	json_begin(&w, &args, false);
 	json_obj_begin(&w);
@@ -155,9 +184,8 @@ static int blk_device_add(struct vm *vm, const char *id, const char *node, unsig
 	json_str(&w, node);
 	json_key(&w, "bus");
 	json_str(&w, bus);
-	if (ENABLE_IOTHREADS && vm->drv->iothreads) { /* round-robin over indep_iothread_<i> */
-		snprintf(iothread, sizeof(iothread), "indep_iothread_%u",
-			 vm->drv->next_iothread++ % vm->drv->iothreads);
+	if (n) {
+		snprintf(iothread, sizeof(iothread), "indep_iothread_%u", port % n);
 		json_key(&w, "iothread");
 		json_str(&w, iothread);
 	}
@@ -167,42 +195,82 @@ static int blk_device_add(struct vm *vm, const char *id, const char *node, unsig
 	return r;
 }
 
+/* Whether virtio-disk<port> is plugged: a disk just added is not in
+ * query-pci until the guest has powered its slot on. */
+static bool disk_there(struct vm *vm, unsigned port)
+{
+	char args[160];
+	snprintf(args, sizeof(args), "{\"path\":\"/machine/peripheral/virtio-disk%u\","
+		 "\"property\":\"type\"}", port);
+	return qmp_execute(&vm->drv->qmp, "qom-get", args, HOTPLUG_TIMEOUT_MS, NULL, NULL) == 0;
+}
+
+/* The first empty root port rp<N> as QEMU has it now (another process may
+ * have plugged some), and its PCI path for the guest: "SS/00", its slot on
+ * the root bus then the disk's on its own. */
+static int free_root_port(struct vm *vm, unsigned *port, char *pci_path, size_t size,
+			  struct error **err)
+{
+	struct qmp_pci_bridge *v;
+	size_t n;
+	int r = -1;
+	if (qmp_query_pci_bridges(&vm->drv->qmp, HOTPLUG_TIMEOUT_MS, &v, &n, err) < 0)
+		return -1;
+	unsigned best = 32, ports = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *end;
+		unsigned long k = strncmp(v[i].id, "rp", 2) ? 32 : strtoul(v[i].id + 2, &end, 10);
+		ports += k < 32;
+		if (k < best && end != v[i].id + 2 && !*end && !v[i].slots && v[i].bus == 0 &&
+		    v[i].slot >= 0 && !disk_there(vm, (unsigned)k)) {
+			best = (unsigned)k;
+			snprintf(pci_path, size, "%02x/00", (unsigned)v[i].slot);
+			r = 0;
+		}
+	}
+	free(v);
+	*port = best;
+	if (r < 0)
+		error_set(err, ENOSPC, "VM %s: no free PCIe root port for a disk (hypervisor.qemu."
+			  "pcie_root_port = %u)", vm->id, ports);
+	return r;
+}
+
 /* The disk on root port rp<N> is virtio-disk<N>, its node drive-virtio-disk<N>. */
-static int add_disk(struct vm *vm, const char *image, char *id, size_t size,
-		      struct error **err)
+static int add_disk(struct vm *vm, struct vm_device *d, struct error **err)
 {
 	char node[80];
-	unsigned port = 0;
+	unsigned port;
 
-	while (port < vm->drv->root_ports && (vm->drv->ports_used & (1u << port)))
-		port++;
-	if (port >= vm->drv->root_ports)
-		return error_set(err, ENOSPC, "VM %s: no free PCIe root port for a disk "
-				 "(hypervisor.qemu.pcie_root_port = %u)", vm->id, vm->drv->root_ports);
-	snprintf(id, size, "virtio-disk%u", port);
-	snprintf(node, sizeof(node), "drive-%s", id);
-	if (blockdev_add(vm, node, image, err) < 0)
-		return error_wrap(err, "hot-adding disk %s", image);
-	if (blk_device_add(vm, id, node, port, err) < 0) {
+	if (free_root_port(vm, &port, d->pci_path, sizeof(d->pci_path), err) < 0)
+		return error_wrap(err, "hot-adding disk %s", d->image);
+	snprintf(d->id, sizeof(d->id), "virtio-disk%u", port);
+	snprintf(node, sizeof(node), "drive-%s", d->id);
+	if (blockdev_add(vm, node, d->image, err) < 0)
+		return error_wrap(err, "hot-adding disk %s", d->image);
+	if (blk_device_add(vm, d->id, node, port, err) < 0) {
 		qmp_blockdev_del(&vm->drv->qmp, node, HOTPLUG_TIMEOUT_MS, NULL);
-		return error_wrap(err, "hot-adding disk %s", image);
+		return error_wrap(err, "hot-adding disk %s", d->image);
 	}
-	vm->drv->ports_used |= 1u << port;
 	return 0;
 }
 
 static int del_disk(struct vm *vm, const char *id, struct error **err)
 {
 	char node[80];
-	char *end;
-	unsigned long port = strncmp(id, "virtio-disk", 11) ? 32 : strtoul(id + 11, &end, 10);
 
-	if (port >= 32 || end == id + 11 || *end || !(vm->drv->ports_used & (1u << port)))
+	size_t digits = strncmp(id, "virtio-disk", 11) ? 0 : strspn(id + 11, "0123456789");
+	if (!digits || digits > 2 || id[11 + digits])
 		return error_set(err, ENOENT, "VM %s: no disk %s", vm->id, id);
 	snprintf(node, sizeof(node), "drive-%s", id);
-	if (qmp_device_del(&vm->drv->qmp, id, UNPLUG_TIMEOUT_MS, err) < 0)
+	if (qmp_device_del(&vm->drv->qmp, id, UNPLUG_TIMEOUT_MS, err) < 0) {
+		if (err && *err && strstr((*err)->msg, "DeviceNotFound")) {
+			error_free(*err);
+			*err = NULL;
+			return error_set(err, ENOENT, "VM %s: no disk %s", vm->id, id);
+		}
 		return error_wrap(err, "unplugging disk %s", id);
-	vm->drv->ports_used &= ~(1u << port);
+	}
 	if (qmp_blockdev_del(&vm->drv->qmp, node, HOTPLUG_TIMEOUT_MS, err) < 0)
 		return error_wrap(err, "unplugging disk %s", id);
 	return 0;
@@ -218,7 +286,7 @@ static int plug(struct vm *vm, struct vm_device *d, bool add, struct error **err
 		return add ? add_memory(vm, d->size_mib, d->id, sizeof(d->id), err)
 			   : del_memory(vm, d->id, err);
 	case VM_DEV_DISK:
-		return add ? add_disk(vm, d->image, d->id, sizeof(d->id), err) : del_disk(vm, d->id, err);
+		return add ? add_disk(vm, d, err) : del_disk(vm, d->id, err);
 	case VM_DEV_NIC: return add ? qemu_hotplug_nic(vm, d, err) : qemu_unplug_nic(vm, d, err);
 	}
 	return error_set(err, EINVAL, "VM %s: unknown device kind %d", vm->id, (int)d->kind);

@@ -14,9 +14,7 @@
 /* vm->drv for QEMU: the open monitor and what hot-plug has used. */
 struct vm_driver {
 	struct qmp qmp;
-	uint32_t iothreads, root_ports; /* as the VM was started */
-	uint32_t ports_used;		 /* bit i: a disk on root port rp<i> */
-	uint32_t next_iothread, next_dimm, next_cpu;
+	uint32_t next_dimm, next_cpu;
 };
 
 extern const struct hypervisor_ops qemu_ops;

@@ -135,3 +135,43 @@ TEST(oci_process_and_resources_alone)
 	CHECK_STR(err ? err->msg : NULL, "resources.cpu: expected an object");
 	error_free(err);
 }
+
+#define DEVS(json)                                                                        \
+	"{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"x\"]},"   \
+	"\"linux\":{\"devices\":" json "}}"
+
+TEST(oci_linux_devices)
+{
+	static const char ok[] =
+		DEVS("["
+		"{\"path\":\"/dev/test1\",\"type\":\"c\",\"major\":1,\"minor\":3,\"fileMode\":8630,"
+		"\"uid\":7,\"gid\":8},"
+		"{\"path\":\"/dev/xvda\",\"type\":\"b\",\"major\":7,\"minor\":0},"
+		"{\"path\":\"/dev/tty9\",\"type\":\"u\",\"major\":4,\"minor\":9,\"fileMode\":384},"
+		"{\"path\":\"/dev/fifo\",\"type\":\"p\"}]");
+	struct oci_spec s;
+	struct error *err = NULL;
+	CHECK(oci_spec_parse(ok, strlen(ok), &s, &err) == 0);
+	CHECK(s.ndevices == 4);
+	CHECK_STR(s.devices[0].path, "/dev/test1");
+	CHECK(s.devices[0].type == 'c' && s.devices[0].major == 1 && s.devices[0].minor == 3);
+	CHECK(s.devices[0].file_mode == 0666 && s.devices[0].uid == 7 && s.devices[0].gid == 8);
+	CHECK(s.devices[1].type == 'b' && s.devices[1].file_mode == 0666 && s.devices[1].uid == 0);
+	CHECK(s.devices[2].type == 'c' && s.devices[2].file_mode == 0600);
+	CHECK(s.devices[3].type == 'p');
+	oci_spec_free(&s);
+	CHECK_STR(parse_err(DEVS("[{\"path\":"
+			    "\"dev/x\",\"type\":\"c\",\"major\":1,\"minor\":3}]")),
+		  "linux.devices[0].path: missing or not absolute");
+	CHECK_STR(parse_err(DEVS("[{\"path\":"
+			    "\"/dev/x\",\"type\":\"x\",\"major\":1,\"minor\":3}]")),
+		  "linux.devices[0].type: missing or not c, u, b or p");
+	CHECK_STR(parse_err(DEVS("[{\"path\":"
+			    "\"/dev/x\",\"type\":\"b\",\"minor\":3}]")),
+		  "linux.devices[0]: /dev/x needs a major (0-4095) and a minor (0-1048575)");
+	CHECK_STR(parse_err(DEVS("[{\"path\":"
+			    "\"/dev/x\",\"type\":\"c\",\"major\":5000,\"minor\":3}]")),
+		  "linux.devices[0]: /dev/x needs a major (0-4095) and a minor (0-1048575)");
+	CHECK_STR(parse_err(DEVS("{}")),
+		  "linux.devices: expected an array");
+}

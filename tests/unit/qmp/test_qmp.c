@@ -110,8 +110,10 @@ TEST(qmp_query_pci_bridges)
 	if (n == 2) {
 		CHECK_STR(v[0].id, "pci-bridge-0");
 		CHECK(v[0].slots == ((1u << 1) | (1u << 3)));
+		CHECK(v[0].bus == 0 && v[0].slot == 2);
 		CHECK_STR(v[1].id, "rp0");
 		CHECK(v[1].slots == 0);
+		CHECK(v[1].bus == 0 && v[1].slot == 3);
 	}
 	free(v);
 	CHECK(qmp_pci_bridges_parse("{}", 2, &v, &n, NULL) < 0);
