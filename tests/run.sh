@@ -58,6 +58,7 @@ suite proto-python /usr/bin/python3 "$top/tests/interop/proto_python.py" "$B/tes
 suite cli sh "$top/tests/e2e/cli.sh" "$B"
 suite lifecycle sh "$top/tests/e2e/lifecycle.sh" "$B"
 suite pods sh "$top/tests/e2e/pods.sh" "$B"
+suite devices sh "$top/tests/e2e/devices.sh" "$B"
 suite containerd sh "$top/tests/e2e/containerd.sh" "$B"
 suite cri sh "$top/tests/e2e/cri.sh" "$B"
 suite shimv2 sh "$top/tests/e2e/shimv2.sh" "$B"

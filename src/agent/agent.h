@@ -39,6 +39,19 @@ struct agent_sandbox {
 	bool pidns; /* sandbox_pidns: a PID namespace the containers may join */
 };
 
+/* Devices hot-plugged for a container (CreateContainer's Device): Kata's
+ * type "blk" (virtio-blk), id its PCI path, at container_path in it. */
+#define AGENT_MAX_DEVICES 32
+struct agent_device {
+	char type[8];
+	char id[16];
+	char container_path[256];
+};
+struct agent_devices {
+	struct agent_device v[AGENT_MAX_DEVICES];
+	size_t n;
+};
+
 /* Container statistics (from the agent's cgroup). */
 struct agent_stats {
 	uint64_t cpu_total_ns, cpu_user_ns, cpu_kernel_ns;
@@ -83,7 +96,8 @@ struct agent_ops {
 	 * namespace with a path (a host one) asks for the sandbox's
 	 * (sandbox_pidns, as Kata's handlePidNamespace). */
 	int (*create_container)(struct agent *a, const char *cid, const struct oci_spec *spec,
-				const char *rootfs, struct error **err);
+				const char *rootfs, const struct agent_devices *devs,
+				struct error **err);
 	int (*start_container)(struct agent *a, const char *cid, struct error **err);
 	/* Waits up to timeout_s for the processes to end (0: for ever). */
 	int (*remove_container)(struct agent *a, const char *cid, uint32_t timeout_s,

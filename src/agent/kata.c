@@ -122,12 +122,20 @@ static int kata_destroy_sandbox(struct agent *a, struct error **err)
 }
 
 static int kata_create_container(struct agent *a, const char *cid, const struct oci_spec *spec,
-				 const char *rootfs, struct error **err)
+				 const char *rootfs, const struct agent_devices *devs,
+				 struct error **err)
 {
 	const struct oci_namespace *pid = oci_namespace(spec, "pid");
 	grpc_CreateContainerRequest req = { .container_id = (char *)cid, .exec_id = (char *)cid,
 					    .has_OCI = true,
 					    .sandbox_pidns = pid && pid->path && *pid->path };
+	grpc_Device d[AGENT_MAX_DEVICES];
+	for (size_t i = 0; devs && i < devs->n && i < AGENT_MAX_DEVICES; i++)
+		d[req.devices_count++] = (grpc_Device){ .id = (char *)devs->v[i].id,
+							 .type = (char *)devs->v[i].type,
+							 .vm_path = "",
+							 .container_path = (char *)devs->v[i].container_path };
+	req.devices = d;
 	if (agent_spec_to_pb(&req.OCI, spec, rootfs, err) < 0)
 		return -1;
 	int r = empty(a, RPC_AGENT(CreateContainer), &req, err);

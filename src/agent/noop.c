@@ -101,7 +101,7 @@ static int noop_check(struct agent *a, struct error **err)
 NOOP(create_sandbox, const struct agent_sandbox *sb, struct error **err)
 NOOP(destroy_sandbox, struct error **err)
 NOOP(create_container, const char *cid, const struct oci_spec *spec, const char *rootfs,
-     struct error **err)
+     const struct agent_devices *devs, struct error **err)
 NOOP(write_stdin, const char *cid, const char *eid, const void *data, size_t len,
      struct error **err)
 NOOP(close_stdin, const char *cid, const char *eid, struct error **err)

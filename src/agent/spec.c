@@ -89,6 +89,7 @@ int agent_spec_to_pb(grpc_Spec *out, const struct oci_spec *s, const char *rootf
 	out->Annotations = array(s->ann_keys.n, sizeof(grpc_Spec_AnnotationsEntry));
 	out->Linux.Sysctl = array(s->sysctl_keys.n, sizeof(grpc_Linux_SysctlEntry));
 	out->Linux.Namespaces = array(s->nnamespaces, sizeof(grpc_LinuxNamespace));
+	out->Linux.Devices = array(s->ndevices, sizeof(grpc_LinuxDevice));
 	out->has_Process = true;
 	agent_process_to_pb(&out->Process, &s->process, rl);
 	for (size_t i = 0; i < s->nmounts; i++) {
@@ -112,6 +113,12 @@ int agent_spec_to_pb(grpc_Spec *out, const struct oci_spec *s, const char *rootf
 		if (strcmp(s->namespaces[i].type, "network") && strcmp(s->namespaces[i].type, "cgroup"))
 			out->Linux.Namespaces[out->Linux.Namespaces_count++] =
 				(grpc_LinuxNamespace){ s->namespaces[i].type, "" };
+	for (size_t i = 0; i < s->ndevices; i++) {
+		const struct oci_device *d = &s->devices[i];
+		out->Linux.Devices[out->Linux.Devices_count++] = (grpc_LinuxDevice){
+			d->path, d->type == 'b' ? "b" : d->type == 'p' ? "p" : "c", d->major, d->minor,
+			d->file_mode, d->uid, d->gid };
+	}
 	out->Linux.has_Resources = agent_resources_to_pb(&out->Linux.Resources, &s->resources);
 	out->Linux.CgroupsPath = s->cgroups_path;
 	out->Linux.MaskedPaths_count = (pb_size_t)s->masked_paths.n;
@@ -128,5 +135,6 @@ void agent_spec_release(grpc_Spec *s)
 	free(s->Annotations);
 	free(s->Linux.Sysctl);
 	free(s->Linux.Namespaces);
+	free(s->Linux.Devices);
 	memset(s, 0, sizeof(*s));
 }

@@ -209,6 +209,7 @@ void guest_plan_free(struct spawn_plan *p)
 	guest_strv_free(p->sysctl_keys);
 	guest_strv_free(p->sysctl_values);
 	free(p->mounts);
+	free(p->devices);
 	free(p->groups);
 	free(p->rlimits);
 	memset(p, 0, sizeof(*p));

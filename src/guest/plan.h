@@ -11,6 +11,15 @@ int guest_plan_container(struct spawn_plan *p, const grpc_Spec *spec, struct err
 /* The process part (args, env, cwd, user, rlimits, capabilities, tty). */
 int guest_plan_process(struct spawn_plan *p, const grpc_Process *proc, struct error **err);
 void guest_plan_free(struct spawn_plan *p);
+/* linux.devices as nodes to make (guest/devices.c): a block device must be
+ * named by one of the n devs (type "blk", id its PCI path), found in the
+ * guest (waiting for it to appear) and made with the guest's numbers. */
+int guest_plan_devices(struct spawn_plan *p, const grpc_Linux *l, const grpc_Device *devs,
+		       size_t n, struct error **err);
+/* The block device at PCI path "SS/DD" once the guest has it: its name
+ * (vda) and numbers; ETIMEDOUT after 10 s. */
+int guest_block_by_pci(const char *pci_path, char *name, size_t size, dev_t *rdev,
+		       struct error **err);
 /* A storage of CreateSandbox/CreateContainer as the mount to make (source,
  * target, type, flags, data): "9p" (the shared directory), "ephemeral"
  * (tmpfs), or anything mount(2) takes as it is. No system call. */

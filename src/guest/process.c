@@ -131,7 +131,8 @@ static int create_container(struct rpc_ctx *ctx, const struct rpc_method *m, con
 	if (!req->has_OCI)
 		return error_set(err, GRPC_INVALID_ARGUMENT, "container %s: no OCI spec",
 				 req->container_id), GRPC_INVALID_ARGUMENT;
-	if (guest_plan_container(&plan, &req->OCI, err) < 0) {
+	if (guest_plan_container(&plan, &req->OCI, err) < 0 ||
+	    guest_plan_devices(&plan, &req->OCI.Linux, req->devices, req->devices_count, err) < 0) {
 		guest_plan_free(&plan);
 		error_wrap(err, "container %s", req->container_id);
 		return GRPC_INVALID_ARGUMENT;

@@ -107,6 +107,23 @@ static void default_devices(void)
 			continue;
 }
 
+/* The spec's device nodes (paths under the rootfs, the working
+ * directory); one there already is kept, as runc keeps it. */
+static void spec_devices(int fd, const struct spawn_plan *p)
+{
+	for (size_t i = 0; i < p->ndevices; i++) {
+		const struct spawn_device *d = &p->devices[i];
+		fs_mkdir_p(d->path, 0755, true);
+		if (mknod(d->path, d->mode, d->rdev) < 0) {
+			if (errno == EEXIST)
+				continue;
+			die(fd, d->path, errno);
+		}
+		if (chmod(d->path, d->mode & 07777) < 0 || chown(d->path, d->uid, d->gid) < 0)
+			die(fd, d->path, errno);
+	}
+}
+
 static void rootfs(int fd, struct spawn_plan *p)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -120,6 +137,7 @@ static void rootfs(int fd, struct spawn_plan *p)
 	if (chdir(p->rootfs) < 0)
 		die(fd, p->rootfs, errno);
 	default_devices();
+	spec_devices(fd, p);
 	if (syscall(SYS_pivot_root, ".", ".") == 0) {
 		if (umount2(".", MNT_DETACH) < 0)
 			die(fd, "detaching the old root", errno);

@@ -21,6 +21,15 @@ struct spawn_mount {
 	bool bind;
 };
 
+/* A device node to make, its path under the rootfs. */
+struct spawn_device {
+	char path[PATH_MAX];
+	mode_t mode; /* type and permissions */
+	dev_t rdev;
+	uid_t uid;
+	gid_t gid;
+};
+
 struct spawn_rlimit {
 	int resource;
 	uint64_t soft, hard;
@@ -44,6 +53,8 @@ struct spawn_plan {
 	size_t nmasked, nreadonly;
 	char **sysctl_keys, **sysctl_values; /* keys as /proc/sys paths */
 	size_t nsysctls;
+	struct spawn_device *devices;
+	size_t ndevices;
 	char hostname[65];
 	/* The process. */
 	char **argv, **envp; /* NULL-terminated */

@@ -18,7 +18,18 @@ void sb_agent_release(struct sb_state *s, int lock);
 /* CreateContainer, then UpdateContainer with the spec's resources (the
  * agent applies linux.resources on update only). */
 int sb_agent_create_container(struct agent *a, const char *id, const struct oci_spec *spec,
-			      const char *rootfs, struct error **err);
+			      const char *rootfs, const struct agent_devices *devs,
+			      struct error **err);
+/* Block devices (sandbox/devices.c): spec's linux.devices of type b
+ * hot-plugged into the VM vm_id in vm_dir for container cid (its directory
+ * dir records them), described for CreateContainer in out; on failure none
+ * is left plugged. Unplug takes out what dir records (best effort: a VM
+ * that is gone has none). */
+int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_dir,
+		    const char *dir, const char *cid, const struct oci_spec *spec,
+		    struct agent_devices *out, struct error **err);
+int sb_devices_unplug(const struct sb_env *env, const char *vm_id, const char *vm_dir,
+		      const char *dir, const char *cid);
 /* What the agent is told before container s (status st) goes: SIGKILL to
  * its processes when created or forced, RemoveContainer, and with destroy
  * (the VM goes too) the agent's spans and DestroySandbox. */

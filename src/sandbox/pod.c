@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sandbox/internal.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -88,8 +89,10 @@ static void agent_remove(const struct sb_env *env, const struct sb_state *s, boo
 int sb_member_teardown(const struct sb_env *env, const struct sb_state *pod,
 		       const struct sb_state *s, bool pod_lives, bool force, struct error **err)
 {
-	if (pod_lives && sb_proc_alive(&pod->shim))
+	if (pod_lives && sb_proc_alive(&pod->shim)) {
 		agent_remove(env, s, force);
+		sb_devices_unplug(env, pod->id, pod->dir, s->dir, s->id);
+	}
 	sb_kill_proc(&s->shim);
 	sb_exec_kill_all(s->dir);
 	sb_kill_strays(s->dir);
@@ -102,14 +105,15 @@ int sb_member_teardown(const struct sb_env *env, const struct sb_state *pod,
 
 /* CreateContainer in the pod's VM (after onlining what was added). */
 static int agent_join(const struct sb_env *env, const struct sb_state *s, struct oci_spec *spec,
-		      const char *rootfs, uint32_t cpus, bool mem, struct error **err)
+		      const char *rootfs, const struct agent_devices *devs, uint32_t cpus, bool mem,
+		      struct error **err)
 {
 	struct agent a;
 
 	if (sb_connect_agent(env, s, &a, err) < 0)
 		return -1;
 	int r = ((cpus || mem) && a.ops->online_cpu_mem(&a, cpus, err) < 0) ||
-			sb_agent_create_container(&a, s->id, spec, rootfs, err) < 0 ? -1 : 0;
+			sb_agent_create_container(&a, s->id, spec, rootfs, devs, err) < 0 ? -1 : 0;
 	a.ops->close(&a);
 	return r;
 }
@@ -119,6 +123,7 @@ static int join_steps(const struct sb_env *env, const struct sb_state *pod, stru
 		      struct error **err)
 {
 	char rootfs[PATH_MAX], netns[64];
+	cleanup_free struct agent_devices *devs = xcalloc(1, sizeof(*devs));
 	uint32_t cpus = 0;
 	bool mem = false;
 	pid_t pid;
@@ -128,10 +133,14 @@ static int join_steps(const struct sb_env *env, const struct sb_state *pod, stru
 	    SB_STEP(env->trace, "share.setup", err,
 		    sb_share_setup(pod->dir, s->id, spec, rootfs, sizeof(rootfs), err)) < 0 ||
 	    SB_STEP(env->trace, "vm.grow", err,
-		    grow(env, pod, s->id, &spec->resources, &cpus, &mem, err)) < 0)
+		    grow(env, pod, s->id, &spec->resources, &cpus, &mem, err)) < 0 ||
+	    SB_STEP(env->trace, "devices.plug", err,
+		    sb_devices_plug(env, pod->id, pod->dir, s->dir, s->id, spec, devs, err)) < 0)
 		return -1;
-	if (agent_join(env, s, spec, rootfs, cpus, mem, err) < 0)
+	if (agent_join(env, s, spec, rootfs, devs, cpus, mem, err) < 0) {
+		sb_devices_unplug(env, pod->id, pod->dir, s->dir, s->id);
 		return error_wrap(err, "container %s", s->id);
+	}
 	/* The pod's network namespace is where its sandbox's shim lives. */
 	snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)pod->shim.pid);
 	io.netns = netns;

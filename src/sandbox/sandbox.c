@@ -164,11 +164,12 @@ static void guest_not_started(const struct sb_state *s, struct error **err)
 }
 
 int sb_agent_create_container(struct agent *a, const char *id, const struct oci_spec *spec,
-			      const char *rootfs, struct error **err)
+			      const char *rootfs, const struct agent_devices *devs,
+			      struct error **err)
 {
 	struct oci_resources none = { 0 };
 
-	if (a->ops->create_container(a, id, spec, rootfs, err) < 0)
+	if (a->ops->create_container(a, id, spec, rootfs, devs, err) < 0)
 		return -1;
 	/* The agent applies linux.resources on update only. */
 	if (memcmp(&spec->resources, &none, sizeof(none)))
@@ -178,9 +179,9 @@ int sb_agent_create_container(struct agent *a, const char *id, const struct oci_
 
 /* CreateSandbox and CreateContainer (and its resources). */
 static int agent_create(const struct sb_env *env, const struct sb_state *s,
-			struct oci_spec *spec, const char *rootfs, const struct vm *vm,
-			const struct sb_net *net, uint32_t hot_cpus, bool hot_mem,
-			struct error **err)
+			struct oci_spec *spec, const char *rootfs, const struct agent_devices *devs,
+			const struct vm *vm, const struct sb_net *net, uint32_t hot_cpus,
+			bool hot_mem, struct error **err)
 {
 	struct agent a;
 	struct agent_sandbox sb = { s->id, spec->hostname ? spec->hostname : s->id,
@@ -211,7 +212,7 @@ static int agent_create(const struct sb_env *env, const struct sb_state *s,
 	error_free(e);
 	if (vm_ready(&a, vm, hot_cpus, hot_mem, err) < 0 || sb_net_agent(&a, net, err) < 0 ||
 	    a.ops->create_sandbox(&a, &sb, err) < 0 ||
-	    sb_agent_create_container(&a, s->id, spec, rootfs, err) < 0)
+	    sb_agent_create_container(&a, s->id, spec, rootfs, devs, err) < 0)
 		goto out;
 	r = 0;
 out:
@@ -228,6 +229,7 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	uint32_t hot_cpus = 0;
 	bool hot_mem = false;
 	cleanup_free struct sb_net *net = xcalloc(1, sizeof(*net));
+	cleanup_free struct agent_devices *devs = xcalloc(1, sizeof(*devs));
 
 	/* The network, then the VM with its NICs (one made ahead brings its
 	 * share directory along). */
@@ -235,7 +237,9 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	    SB_STEP(env->trace, "network.setup", err, sb_net_setup(env, s->dir, spec, net, err)) < 0 ||
 	    get_vm(env, s, net, &vm, &hot_cpus, &hot_mem, err) < 0 || sb_state_write(s, err) < 0 ||
 	    SB_STEP(env->trace, "share.setup", err,
-		    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err)) < 0) {
+		    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err)) < 0 ||
+	    SB_STEP(env->trace, "devices.plug", err,
+		    sb_devices_plug(env, s->id, s->dir, s->dir, s->id, spec, devs, err)) < 0) {
 		sb_net_close(net);
 		return -1;
 	}
@@ -251,7 +255,7 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	 * network namespace, which a pod's containers find through it. */
 	struct sb_stdio io = o->io;
 	io.netns = net->netns;
-	if (sb_state_write(s, err) < 0 || agent_create(env, s, spec, rootfs, &vm, net, hot_cpus, hot_mem, err) < 0 ||
+	if (sb_state_write(s, err) < 0 || agent_create(env, s, spec, rootfs, devs, &vm, net, hot_cpus, hot_mem, err) < 0 ||
 	    sb_spawn_shim(env, s->agent_url, s->id, s->id, s->terminal, &io, &pid, err) < 0)
 		return -1;
 	sb_proc_set(&s->shim, pid);

@@ -1,15 +1,16 @@
-// fuzz-srcs: @GEN@/agent.pb.c @GEN@/oci.pb.c @GEN@/types.pb.c @GEN@/google/protobuf/empty.pb.c @NANOPB@ src/guest/plan.c src/guest/mounts.c src/util/error.c
+// fuzz-srcs: @GEN@/agent.pb.c @GEN@/oci.pb.c @GEN@/types.pb.c @GEN@/google/protobuf/empty.pb.c @NANOPB@ src/guest/plan.c src/guest/mounts.c src/guest/devices.c src/util/fs.c src/util/log.c src/util/buf.c src/util/alloc.c src/json/writer.c src/util/error.c
 /* libFuzzer target: the agent's handling of what it is asked, without a
  * VM. The first byte picks the request; the rest is its protobuf, decoded
  * by nanopb built with the fuzzer's instrumentation, then planned as the
  * handlers plan it: CreateContainer's OCI spec (rootfs, mounts, masked and
  * read-only paths, sysctls, the process: args, env, user, rlimits,
- * capabilities) and its storages, ExecProcess's process, CreateSandbox's
+ * capabilities; linux.devices) and its storages, ExecProcess's process, CreateSandbox's
  * storages. Nothing is mounted or started: the plans are what the child of
  * the clone would act on, and every bound there is checked here. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pb_decode.h>
 
@@ -44,6 +45,15 @@ static void plan(int init, const void *spec_or_proc)
 		     : guest_plan_process(&p, spec_or_proc, &err);
 	if (r == 0 && (!p.argv || !p.argv[0] || !p.envp))
 		abort(); /* a plan the child would exec with nothing */
+	/* linux.devices, none hot-plugged (a blk Device would wait for its
+	 * disk): the nodes to make are relative, bounded and typed */
+	const grpc_Spec *spec = spec_or_proc;
+	if (r == 0 && init && guest_plan_devices(&p, &spec->Linux, NULL, 0, &err) == 0)
+		for (size_t i = 0; i < p.ndevices; i++)
+			if (p.devices[i].path[0] == '/' ||
+			    strnlen(p.devices[i].path, sizeof(p.devices[i].path)) == sizeof(p.devices[i].path) ||
+			    !(S_ISCHR(p.devices[i].mode) || S_ISFIFO(p.devices[i].mode)))
+				abort();
 	guest_plan_free(&p);
 	error_free(err);
 }

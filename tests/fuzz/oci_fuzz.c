@@ -1,4 +1,4 @@
-// fuzz-srcs: src/oci/spec.c src/oci/read.c src/oci/default.c src/json/read.c src/util/buf.c src/util/error.c src/util/fs.c src/util/strv.c src/util/alloc.c
+// fuzz-srcs: src/oci/spec.c src/oci/read.c src/oci/default.c src/oci/devices.c src/json/read.c src/util/buf.c src/util/error.c src/util/fs.c src/util/strv.c src/util/alloc.c
 /* libFuzzer target: config.json text (and a process and a resources object)
  * through the OCI spec reader. Nothing may crash, overread or leak. */
 #include <stddef.h>
