@@ -1,5 +1,6 @@
 /* Duration histograms in Prometheus text (see hist.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "prom/hist.h"
@@ -11,6 +12,10 @@ void prom_hist_observe(struct prom_hist *h, const char *value, uint64_t us)
 	while (b < PROM_HIST_BUCKETS && us > (1000ull << b))
 		b++; /* le="2^b" holds durations up to 2^b ms */
 	pthread_mutex_lock(&h->mu);
+	if (!h->row && !(h->row = calloc(PROM_HIST_ROWS, sizeof(*h->row)))) {
+		pthread_mutex_unlock(&h->mu);
+		return; /* not counted: no memory */
+	}
 	size_t i = 0;
 	while (i < h->n && strncmp(h->row[i].value, value, PROM_HIST_VALUE - 1))
 		i++;

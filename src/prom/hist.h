@@ -25,7 +25,7 @@ struct prom_hist {
 	const char *name, *help, *label;
 	pthread_mutex_t mu;
 	size_t n;
-	struct prom_hist_row row[PROM_HIST_ROWS];
+	struct prom_hist_row *row; /* PROM_HIST_ROWS, made at the first observation */
 };
 
 #define PROM_HIST_INIT(n_, h_, l_) { .name = (n_), .help = (h_), .label = (l_), .mu = PTHREAD_MUTEX_INITIALIZER }

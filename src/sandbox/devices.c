@@ -99,6 +99,7 @@ int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_
 		n += spec->devices[i].type == 'b';
 	if (!n)
 		return 0;
+
 	if (vm_open(&vm, hypervisor_of(env->config), vm_id, vm_dir, true, err) < 0)
 		return error_wrap(err, "container %s", cid);
 	vm.trace = env->trace;

@@ -2,7 +2,11 @@
 #ifndef SANDBOX_INTERNAL_H
 #define SANDBOX_INTERNAL_H
 
+#include <errno.h>
+
+#include "autoconf.h"
 #include "sandbox/sandbox.h"
+#include "util/error.h"
 
 #define SB_MASK(st) (1u << (st))
 #define SB_LIVE (SB_MASK(SB_CREATED) | SB_MASK(SB_RUNNING) | SB_MASK(SB_PAUSED))
@@ -25,11 +29,34 @@ int sb_agent_create_container(struct agent *a, const char *id, const struct oci_
  * dir records them), described for CreateContainer in out; on failure none
  * is left plugged. Unplug takes out what dir records (best effort: a VM
  * that is gone has none). */
+#if ENABLE_BLOCK_DEVICES
 int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_dir,
 		    const char *dir, const char *cid, const struct oci_spec *spec,
 		    struct agent_devices *out, struct error **err);
 int sb_devices_unplug(const struct sb_env *env, const char *vm_id, const char *vm_dir,
 		      const char *dir, const char *cid);
+#else
+static inline int sb_devices_plug(const struct sb_env *env, const char *vm_id,
+				  const char *vm_dir, const char *dir, const char *cid,
+				  const struct oci_spec *spec, struct agent_devices *out,
+				  struct error **err)
+{
+	(void)env, (void)vm_id, (void)vm_dir, (void)dir;
+	out->n = 0;
+	for (size_t i = 0; i < spec->ndevices; i++)
+		if (spec->devices[i].type == 'b')
+			return error_set(err, ENOTSUP, "container %s: linux.devices: %s: block "
+					 "devices are not built in (CONFIG_BLOCK_DEVICES)", cid,
+					 spec->devices[i].path);
+	return 0;
+}
+static inline int sb_devices_unplug(const struct sb_env *env, const char *vm_id,
+				    const char *vm_dir, const char *dir, const char *cid)
+{
+	(void)env, (void)vm_id, (void)vm_dir, (void)dir, (void)cid;
+	return 0;
+}
+#endif
 /* What the agent is told before container s (status st) goes: SIGKILL to
  * its processes when created or forced, RemoveContainer, and with destroy
  * (the VM goes too) the agent's spans and DestroySandbox. */

@@ -14,6 +14,7 @@ LOOPS=""
 setup() {
 	vm_setup
 	command -v losetup > /dev/null || skip "losetup missing"
+	$K version | grep -q block-devices || skip "block devices not built in"
 	trap 'for l in $LOOPS; do losetup -d "$l" 2> /dev/null; done' EXIT
 	printf 'pcie_root_port = 2\n' >> "$T/c.toml"
 }

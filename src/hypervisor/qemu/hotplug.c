@@ -286,6 +286,9 @@ static int plug(struct vm *vm, struct vm_device *d, bool add, struct error **err
 		return add ? add_memory(vm, d->size_mib, d->id, sizeof(d->id), err)
 			   : del_memory(vm, d->id, err);
 	case VM_DEV_DISK:
+		if (!ENABLE_BLOCK_DEVICES)
+			return error_set(err, ENOTSUP, "VM %s: disks are not built in "
+					 "(CONFIG_BLOCK_DEVICES)", vm->id);
 		return add ? add_disk(vm, d, err) : del_disk(vm, d->id, err);
 	case VM_DEV_NIC: return add ? qemu_hotplug_nic(vm, d, err) : qemu_unplug_nic(vm, d, err);
 	}
