@@ -389,7 +389,8 @@ out:
 	return r;
 }
 
-void (*rpc_observer)(const struct rpc_method *m, bool server, uint64_t us);
+/* Weak here and in server_work.c: a program with either half has it. */
+__attribute__((weak)) void (*rpc_observer)(const struct rpc_method *m, bool server, uint64_t us);
 
 /* call, timed for rpc_observer */
 static int timed(struct rpc_client *c, const struct rpc_method *m, const void *req, void *resp,

@@ -74,6 +74,9 @@ void srv_scratch_release(void)
 	buf_free(&cached_scratch);
 }
 
+/* Weak here and in client.c: a program with either half has it. */
+__attribute__((weak)) void (*rpc_observer)(const struct rpc_method *m, bool server, uint64_t us);
+
 void srv_run_handler(struct job *j, struct result *r)
 {
 	const struct rpc_method *m = j->h->method;
