@@ -19,7 +19,7 @@ mkdir -p "$r/usr/bin" "$r/lib/modules" "$r/proc" "$r/sys" "$r/dev" "$r/run" "$r/
 cp "$bin" "$r/usr/bin/kata-agent"
 strip "$r/usr/bin/kata-agent" 2> /dev/null || true
 ln -s usr/bin/kata-agent "$r/init"
-cp "$out"/modules/*.ko "$out/modules/load" "$r/lib/modules/"
+cp "$out"/modules/*.ko "$out/modules/load" "$out/modules/fs.load" "$r/lib/modules/"
 find "$r" -exec touch -h -d @0 {} +
 chmod -R go-w "$r"
 (cd "$r" && find . -print | LC_ALL=C sort | cpio -o -H newc --reproducible -R 0:0 --quiet) |

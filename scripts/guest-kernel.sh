@@ -3,7 +3,8 @@
 # Makes OUTDIR/vmlinux (uncompressed: it boots through PVH, about twice as
 # fast under TCG as the bzImage) and OUTDIR/modules/: the named modules and
 # everything they depend on (from each module's .modinfo), with
-# OUTDIR/modules/load listing them in an order insmod accepts.
+# OUTDIR/modules/load listing them in an order insmod accepts; the disks'
+# file systems (ext4) in OUTDIR/modules/fs.load, loaded on demand.
 # Usage: scripts/guest-kernel.sh OUTDIR [MODULE...]
 # Without modules named: those the guest image needs (console, block, net,
 # 9p and vsock, over virtio PCI; vsock's loopback for in-guest tests).
@@ -13,7 +14,11 @@ shift
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 want=${*:-virtio_pci virtio_console virtio_blk virtio_net 9pnet_virtio 9p vmw_vsock_virtio_transport vsock_loopback}
-have() { [ -s "$out/vmlinux" ] && [ -f "$out/modules/load" ] && [ "$(cat "$out/modules/wanted" 2> /dev/null)" = "$want" ]; }
+# File systems of disks (a rootfs on a block device): not loaded at boot,
+# but by the agent when it first mounts one (modules/fs.load).
+fs_mods="ext4 crc32c_generic"
+have() { [ -s "$out/vmlinux" ] && [ -f "$out/modules/load" ] && [ -f "$out/modules/fs.load" ] &&
+	[ "$(cat "$out/modules/wanted" 2> /dev/null)" = "$want + $fs_mods" ]; }
 have && exit 0
 work=$(mktemp -d /tmp/ukata-kernel.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -44,8 +49,9 @@ deps_of() { # extracted .ko -> its dependencies, space separated
 }
 mkdir -p mods
 : > pairs
-todo=$want
 done_=" "
+closure() { # the modules named and what they depend on, into pairs
+todo=$*
 while [ -n "$todo" ]; do # breadth first, one pass over the package a level
 	paths=
 	for m in $todo; do
@@ -65,7 +71,11 @@ while [ -n "$todo" ]; do # breadth first, one pass over the package a level
 	done
 	todo=$next
 done
+}
+closure $want
 tsort pairs > order
+closure $fs_mods
+tsort pairs | grep -vxF -f order > fs_order || true
 
 rm -rf "$out/modules"
 mkdir -p "$out/modules"
@@ -73,5 +83,10 @@ while read -r m; do
 	cp "mods/$(path_of "$m")" "$out/modules/$m.ko"
 	echo "$m.ko" >> "$out/modules/load"
 done < order
-echo "$want" > "$out/modules/wanted"
+: > "$out/modules/fs.load"
+while read -r m; do
+	cp "mods/$(path_of "$m")" "$out/modules/$m.ko"
+	echo "$m.ko" >> "$out/modules/fs.load"
+done < fs_order
+echo "$want + $fs_mods" > "$out/modules/wanted"
 mv vmlinux "$out/vmlinux"

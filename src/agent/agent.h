@@ -50,6 +50,9 @@ struct agent_device {
 struct agent_devices {
 	struct agent_device v[AGENT_MAX_DEVICES];
 	size_t n;
+	/* The rootfs on a disk (Kata's Storage{driver "blk"}): its PCI path,
+	 * file system and mount options; rootfs_id "" when it is shared. */
+	char rootfs_id[16], rootfs_fstype[32], rootfs_options[256];
 };
 
 /* Container statistics (from the agent's cgroup). */

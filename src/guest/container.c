@@ -1,6 +1,7 @@
 /* grpc.AgentService: the sandbox, containers and their processes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,22 +47,70 @@ int guest_not_found(const char *cid, const char *eid, struct error **err)
 	return GRPC_NOT_FOUND;
 }
 
-/* Storages: "9p" (the shared directory) and "ephemeral" (tmpfs) and
- * anything mount(2) takes as it is. */
-static int mount_storage(const grpc_Storage *s, struct error **err)
+/* The disks' file systems (ext4), not loaded at boot: the modules of
+ * /lib/modules/fs.load, once, in its order. */
+static void load_fs_modules(void)
+{
+	static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+	static bool done;
+	char *text = NULL, *save = NULL, path[300];
+	pthread_mutex_lock(&once);
+	if (!done && fs_read_file("/lib/modules/fs.load", 65536, &text, NULL, NULL) == 0) {
+		for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			snprintf(path, sizeof(path), "/lib/modules/%s", l);
+			int fd = strchr(l, '/') ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0 && syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+				log_warn("module %s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+		}
+		free(text);
+	}
+	done = true;
+	pthread_mutex_unlock(&once);
+}
+
+int guest_storage_mount(const grpc_Storage *s, char **path, struct error **err)
 {
 	struct spawn_mount m;
+	*path = NULL;
 	if (guest_plan_storage(s, &m, err) < 0)
 		return GRPC_INVALID_ARGUMENT;
-	const char *path = m.target;
-	if (fs_mkdir_p(path, 0755, false) < 0)
-		return error_set_errno(err, errno, "storage mount point %s", path), GRPC_INTERNAL;
-	if (mount(m.source, path, m.type, m.flags, m.data[0] ? m.data : NULL) < 0)
-		return error_set_errno(err, errno, "mount %s (%s) on %s", m.source, m.type, path),
+	if (s->driver && !strcmp(s->driver, "blk")) { /* source: the disk's PCI path */
+		char name[64];
+		dev_t rdev;
+		if (guest_block_by_pci(s->source, name, sizeof(name), &rdev, err) < 0)
+			return error_wrap(err, "storage %s", m.target), GRPC_NOT_FOUND;
+		snprintf(m.source, sizeof(m.source), "/dev/%s", name);
+	}
+	if (fs_mkdir_p(m.target, 0755, false) < 0)
+		return error_set_errno(err, errno, "storage mount point %s", m.target), GRPC_INTERNAL;
+	int r = mount(m.source, m.target, m.type, m.flags, m.data[0] ? m.data : NULL);
+	if (r < 0 && errno == ENODEV) { /* a file system whose module is not loaded yet */
+		load_fs_modules();
+		r = mount(m.source, m.target, m.type, m.flags, m.data[0] ? m.data : NULL);
+	}
+	if (r < 0)
+		return error_set_errno(err, errno, "mount %s (%s) on %s", m.source, m.type, m.target),
 		       GRPC_INTERNAL;
-	if (nmounted < sizeof(mounted) / sizeof(mounted[0]))
-		mounted[nmounted++] = strdup(path);
+	if (!(*path = strdup(m.target))) {
+		umount2(m.target, MNT_DETACH);
+		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "out of memory"), GRPC_RESOURCE_EXHAUSTED;
+	}
 	return 0;
+}
+
+/* Storages: "9p" (the shared directory), "ephemeral" (tmpfs), "blk" (a
+ * disk by its PCI path) and anything mount(2) takes as it is. */
+static int mount_storage(const grpc_Storage *s, struct error **err)
+{
+	char *path;
+	int r = guest_storage_mount(s, &path, err);
+	if (r == 0 && nmounted < sizeof(mounted) / sizeof(mounted[0]))
+		mounted[nmounted++] = path;
+	else
+		free(path);
+	return r;
 }
 
 static int load_module(const grpc_KernelModule *k, struct error **err)
@@ -148,6 +197,15 @@ int guest_stop_container(struct guest_container *c, unsigned timeout_s)
 	}
 }
 
+void guest_storages_unmount(struct guest_container *c)
+{
+	while (c->nstorages) {
+		char *p = c->storages[--c->nstorages];
+		umount2(p, MNT_DETACH);
+		free(p);
+	}
+}
+
 void guest_unlink_container(struct guest_container *c)
 {
 	for (struct guest_container **pp = &guest_containers; *pp; pp = &(*pp)->next)
@@ -157,6 +215,7 @@ void guest_unlink_container(struct guest_container *c)
 		}
 	if (c->cgroup[0])
 		rmdir(c->cgroup);
+	guest_storages_unmount(c); /* its rootfs disk: the disk may go next */
 	guest_container_free(c);
 }
 

@@ -24,6 +24,10 @@ int guest_block_by_pci(const char *pci_path, char *name, size_t size, dev_t *rde
  * target, type, flags, data): "9p" (the shared directory), "ephemeral"
  * (tmpfs), or anything mount(2) takes as it is. No system call. */
 int guest_plan_storage(const grpc_Storage *s, struct spawn_mount *m, struct error **err);
+/* Mount storage s (guest/container.c; "blk": its source the disk's PCI
+ * path, waited for), its mount point into *path (malloc'ed); 0 or a gRPC
+ * status with *err. */
+int guest_storage_mount(const grpc_Storage *s, char **path, struct error **err);
 void guest_strv_free(char **v);
 /* "CAP_SYS_ADMIN" -> 21; "RLIMIT_NOFILE" -> 7; -1 when unknown. */
 int guest_cap_number(const char *name);

@@ -20,6 +20,7 @@ struct guest_proc {
 	struct guest_proc *next;
 };
 
+#define GUEST_MAX_STORAGES 8
 struct guest_container {
 	char *id;
 	char rootfs[4096];
@@ -28,6 +29,8 @@ struct guest_container {
 	struct guest_proc *procs; /* init first */
 	bool started;
 	bool paused; /* frozen: an exec would not get to run */
+	char *storages[GUEST_MAX_STORAGES]; /* mounted for it, unmounted with it */
+	size_t nstorages;
 	struct guest_container *next;
 };
 
@@ -45,6 +48,8 @@ struct guest_container *guest_container_find(const char *id);
 struct guest_proc *guest_proc_find(struct guest_container *c, const char *exec_id);
 void guest_proc_free(struct guest_proc *p);
 void guest_container_free(struct guest_container *c);
+/* Unmount what was mounted for c (guest/container.c). */
+void guest_storages_unmount(struct guest_container *c);
 
 /* Status codes with *err (gRPC codes): an id that is empty, too long or
  * has a '/'; an unknown container or process. */

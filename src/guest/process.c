@@ -118,6 +118,13 @@ static void cgroup_join(struct guest_container *c, pid_t pid)
 	cgroup_add(c, pid);
 }
 
+/* A container never linked (its create failed): its storages unmounted. */
+static void discard(struct guest_container *c)
+{
+	guest_storages_unmount(c);
+	guest_container_free(c);
+}
+
 static int create_container(struct rpc_ctx *ctx, const struct rpc_method *m, const void *rq,
 			    void *resp, struct error **err)
 {
@@ -143,11 +150,25 @@ static int create_container(struct rpc_ctx *ctx, const struct rpc_method *m, con
 		guest_plan_free(&plan);
 		return error_set(err, GRPC_RESOURCE_EXHAUSTED, "out of memory"), GRPC_RESOURCE_EXHAUSTED;
 	}
+	/* Its storages (a rootfs on a disk) before it starts, its own */
+	for (size_t i = 0; i < req->storages_count; i++) {
+		r = i < GUEST_MAX_STORAGES ? guest_storage_mount(&req->storages[i],
+								 &c->storages[c->nstorages], err)
+					   : (error_set(err, GRPC_INVALID_ARGUMENT, "more than %d storages",
+							GUEST_MAX_STORAGES), GRPC_INVALID_ARGUMENT);
+		if (r) {
+			discard(c);
+			guest_plan_free(&plan);
+			error_wrap(err, "container %s", req->container_id);
+			return r;
+		}
+		c->nstorages++;
+	}
 	snprintf(c->rootfs, sizeof(c->rootfs), "%s", plan.rootfs);
 	pthread_mutex_lock(&guest_lock);
 	if (guest_container_find(req->container_id)) {
 		pthread_mutex_unlock(&guest_lock);
-		guest_container_free(c);
+		discard(c);
 		guest_plan_free(&plan);
 		return error_set(err, GRPC_ALREADY_EXISTS, "container %s exists already",
 				 req->container_id), GRPC_ALREADY_EXISTS;
@@ -160,7 +181,7 @@ static int create_container(struct rpc_ctx *ctx, const struct rpc_method *m, con
 	guest_plan_free(&plan);
 	if (!p) {
 		pthread_mutex_unlock(&guest_lock);
-		guest_container_free(c);
+		discard(c);
 		error_wrap(err, "container %s", req->container_id);
 		return GRPC_FAILED_PRECONDITION;
 	}

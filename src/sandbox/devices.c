@@ -1,9 +1,13 @@
-/* A container's block devices (linux.devices of type b): each found on
- * the host by its major:minor (/sys/dev/block/M:m, as Kata's runtime
- * finds it), hot-plugged into its VM as a virtio-blk disk, named to the
- * agent by its PCI path, and recorded in the container's directory
- * (disks: a disk id a line) for its unplug when the container goes. */
+/* A container's block devices (linux.devices of type b) and its rootfs
+ * when that is a block device's file system mounted at root.path (a
+ * loop device, containerd's devmapper snapshot): each found on the host
+ * by its major:minor (/sys/dev/block/M:m, as Kata's runtime finds it),
+ * hot-plugged into its VM as a virtio-blk disk, named to the agent by its
+ * PCI path (a Device, or the rootfs's Storage{driver "blk"}), and recorded
+ * in the container's directory (disks: a disk id a line) for its unplug
+ * when the container goes. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,23 +91,112 @@ static int plug_one(struct vm *vm, const struct oci_device *od, struct strv *ids
 	return 0;
 }
 
+/* mountinfo's \040-style escapes undone in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* The rootfs is a whole block device's file system mounted at root
+ * (the last mount there, from its root "/"): that device as linux.devices
+ * would name it, its type and whether it is read-only. */
+static bool rootfs_block(const char *root, struct oci_device *d, char *fstype, size_t size,
+			 bool *ro)
+{
+	char real[PATH_MAX], *text = NULL, *save = NULL;
+	bool found = false;
+	if (!realpath(root, real) || fs_read_file("/proc/self/mountinfo", 4 << 20, &text, NULL, NULL) < 0)
+		return false;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *f[6], *fs = strstr(l, " - "), *save2 = NULL;
+		int k = 0;
+		if (!fs)
+			continue;
+		*fs = 0;
+		for (char *t = strtok_r(l, " ", &save2); t && k < 6; t = strtok_r(NULL, " ", &save2))
+			f[k++] = t;
+		if (k < 6)
+			continue;
+		unescape(f[4]);
+		if (strcmp(f[4], real))
+			continue;
+		unsigned maj, min;
+		char *colon = strchr(f[2], ':'), *type = fs + 3, *end = type + strcspn(type, " ");
+		found = false; /* a later mount there hides this one */
+		if (!colon || strcmp(f[3], "/"))
+			continue;
+		maj = (unsigned)strtoul(f[2], NULL, 10);
+		min = (unsigned)strtoul(colon + 1, NULL, 10);
+		char sys[64];
+		snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", maj, min);
+		if (access(sys, F_OK) < 0 || (size_t)(end - type) >= size)
+			continue;
+		snprintf(fstype, size, "%.*s", (int)(end - type), type);
+		d->major = maj;
+		d->minor = min;
+		d->type = 'b';
+		*ro = !strncmp(f[5], "ro", 2) && (f[5][2] == ',' || !f[5][2]);
+		found = true;
+	}
+	free(text);
+	return found;
+}
+
+/* The rootfs's disk, when it is on one (and disable_block_device_use is
+ * not set): plugged, and told to the agent as a Storage. */
+static int plug_rootfs(const struct sb_env *env, struct vm *vm, const struct oci_spec *spec,
+		       struct strv *ids, struct agent_devices *out, struct error **err)
+{
+	struct oci_device d = { .path = "rootfs" };
+	char fstype[32], host[PATH_MAX];
+	bool ro;
+	if (env->config->qemu.disable_block_device_use ||
+	    !rootfs_block(spec->root_path, &d, fstype, sizeof(fstype), &ro))
+		return 0;
+	struct vm_device disk = { .kind = VM_DEV_DISK, .image = host };
+	if (host_path(&d, host, sizeof(host), err) < 0 || vm->hv->hotplug(vm, &disk, err) < 0)
+		return error_wrap(err, "root.path %s (on %s)", spec->root_path, host);
+	strv_push(ids, disk.id);
+	snprintf(out->rootfs_id, sizeof(out->rootfs_id), "%s", disk.pci_path);
+	snprintf(out->rootfs_fstype, sizeof(out->rootfs_fstype), "%s", fstype);
+	snprintf(out->rootfs_options, sizeof(out->rootfs_options), "%s", ro ? "ro" : "");
+	log_debug("root.path %s: %s (%s) is disk %s at PCI %s", spec->root_path, host, fstype,
+		  disk.id, disk.pci_path);
+	return 0;
+}
+
 int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_dir,
 		    const char *dir, const char *cid, const struct oci_spec *spec,
 		    struct agent_devices *out, struct error **err)
 {
 	struct vm vm;
 	struct strv ids = { 0 };
+	struct oci_device probe = { .path = "rootfs" };
+	char fstype[32];
+	bool ro;
 	size_t n = 0;
 	out->n = 0;
+	out->rootfs_id[0] = 0;
 	for (size_t i = 0; i < spec->ndevices; i++)
 		n += spec->devices[i].type == 'b';
-	if (!n)
+	if (!n && (env->config->qemu.disable_block_device_use ||
+		   !rootfs_block(spec->root_path, &probe, fstype, sizeof(fstype), &ro)))
 		return 0;
 
 	if (vm_open(&vm, hypervisor_of(env->config), vm_id, vm_dir, true, err) < 0)
 		return error_wrap(err, "container %s", cid);
 	vm.trace = env->trace;
-	int r = 0;
+	int r = plug_rootfs(env, &vm, spec, &ids, out, err);
 	for (size_t i = 0; r == 0 && i < spec->ndevices; i++)
 		if (spec->devices[i].type == 'b')
 			r = plug_one(&vm, &spec->devices[i], &ids, out, err);
@@ -112,6 +205,7 @@ int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_
 	if (r < 0) { /* nothing half-plugged is left */
 		unplug_all(&vm, &ids, cid);
 		out->n = 0;
+		out->rootfs_id[0] = 0;
 	}
 	vm.hv->detach(&vm);
 	strv_free(&ids);

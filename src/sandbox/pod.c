@@ -130,13 +130,17 @@ static int join_steps(const struct sb_env *env, const struct sb_state *pod, stru
 	struct sb_stdio io = o->io;
 
 	if (sb_state_write(s, err) < 0 ||
-	    SB_STEP(env->trace, "share.setup", err,
-		    sb_share_setup(pod->dir, s->id, spec, rootfs, sizeof(rootfs), err)) < 0 ||
 	    SB_STEP(env->trace, "vm.grow", err,
 		    grow(env, pod, s->id, &spec->resources, &cpus, &mem, err)) < 0 ||
 	    SB_STEP(env->trace, "devices.plug", err,
 		    sb_devices_plug(env, pod->id, pod->dir, s->dir, s->id, spec, devs, err)) < 0)
 		return -1;
+	if (SB_STEP(env->trace, "share.setup", err,
+		    sb_share_setup(pod->dir, s->id, spec, devs->rootfs_id[0], rootfs, sizeof(rootfs),
+				   err)) < 0) {
+		sb_devices_unplug(env, pod->id, pod->dir, s->dir, s->id);
+		return -1;
+	}
 	if (agent_join(env, s, spec, rootfs, devs, cpus, mem, err) < 0) {
 		sb_devices_unplug(env, pod->id, pod->dir, s->dir, s->id);
 		return error_wrap(err, "container %s", s->id);

@@ -236,10 +236,11 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	if (sb_state_write(s, err) < 0 ||
 	    SB_STEP(env->trace, "network.setup", err, sb_net_setup(env, s->dir, spec, net, err)) < 0 ||
 	    get_vm(env, s, net, &vm, &hot_cpus, &hot_mem, err) < 0 || sb_state_write(s, err) < 0 ||
-	    SB_STEP(env->trace, "share.setup", err,
-		    sb_share_setup(s->dir, s->id, spec, rootfs, sizeof(rootfs), err)) < 0 ||
 	    SB_STEP(env->trace, "devices.plug", err,
-		    sb_devices_plug(env, s->id, s->dir, s->dir, s->id, spec, devs, err)) < 0) {
+		    sb_devices_plug(env, s->id, s->dir, s->dir, s->id, spec, devs, err)) < 0 ||
+	    SB_STEP(env->trace, "share.setup", err,
+		    sb_share_setup(s->dir, s->id, spec, devs->rootfs_id[0], rootfs, sizeof(rootfs),
+				   err)) < 0) {
 		sb_net_close(net);
 		return -1;
 	}

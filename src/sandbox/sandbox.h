@@ -128,11 +128,12 @@ struct sb_overhead {
 int sb_overhead(const struct sb_env *env, const char *pod, pid_t shim, int timeout_ms,
 		struct sb_overhead *o, struct error **err);
 
-/* The share (sandbox/share.c). setup bind-mounts spec's rootfs and host
- * bind mounts under dir/shared, rewriting their sources to the guest's
- * paths, and puts the guest's rootfs path in rootfs. */
-int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, char *rootfs,
-		   size_t size, struct error **err);
+/* The share (sandbox/share.c). setup bind-mounts spec's rootfs (or with
+ * rootfs_by_block makes its directory, where the guest mounts the disk)
+ * and host bind mounts under dir/shared, rewriting their sources to the
+ * guest's paths, and puts the guest's rootfs path in rootfs. */
+int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, bool rootfs_by_block,
+		   char *rootfs, size_t size, struct error **err);
 /* The mount points under dir/shared, innermost last. */
 int sb_share_mounts(const char *dir, char ***out, size_t *n, struct error **err);
 int sb_share_teardown(const char *dir, struct error **err);

@@ -40,8 +40,8 @@ static bool has_option(const struct oci_mount *m, const char *opt)
 	return false;
 }
 
-int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, char *rootfs,
-		   size_t size, struct error **err)
+int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, bool rootfs_by_block,
+		   char *rootfs, size_t size, struct error **err)
 {
 	char p[PATH_MAX + 64];
 	struct stat st;
@@ -60,8 +60,12 @@ int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, char 
 	if (!S_ISDIR(st.st_mode))
 		return error_set(err, ENOTDIR, "root.path %s: not a directory", spec->root_path);
 	snprintf(p, sizeof(p), "%s/shared/%s/rootfs", dir, id);
-	if (bind(spec->root_path, p, true, false, err) < 0)
+	if (rootfs_by_block) { /* the guest mounts its disk there */
+		if (fs_mkdir_p(p, 0755, false) < 0)
+			return error_set_errno(err, errno, "%s", p);
+	} else if (bind(spec->root_path, p, true, false, err) < 0) {
 		return -1;
+	}
 	snprintf(rootfs, size, "%s/%s/rootfs", AGENT_SHARED_DIR, id);
 	/* Host bind mounts (volumes, /etc/hosts and the like) go through the
 	 * share; the guest's own file systems (proc, tmpfs, ...) stay. */

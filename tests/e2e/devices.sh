@@ -4,8 +4,9 @@
 # hot-plugged as virtio-blk, found by the agent by their PCI path and made
 # at their path with the guest's numbers; reads and writes reach the host
 # device; the disks on the independent IOThreads in turn, read back from
-# QEMU; unplugged when a pod's container goes; bad devices refused with
-# nothing left. Usage: tests/e2e/devices.sh BUILD_DIR
+# QEMU; unplugged when a pod's container goes; a rootfs that is a block
+# device's file system mounted in the guest from its disk; bad devices
+# refused with nothing left. Usage: tests/e2e/devices.sh BUILD_DIR
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 . "$top/tests/lib.sh"
@@ -139,6 +140,42 @@ test_a_pod_container_takes_its_disk_away() {
 	expect_eq "$out" "pod-disk"
 	run $K delete --force c2
 	run $K delete --force pod1
+	nothing_left_here
+}
+
+# A bundle whose rootfs is an ext4 file system on a loop device, mounted
+# at DIR/rootfs (as a devmapper snapshot is): the image in $T/DIR.img.
+block_rootfs() { # DIR ARG...
+	d=$1
+	bundle "$@"
+	mv "$T/$d/rootfs" "$T/$d/rootfs.dir"
+	truncate -s 64M "$T/$d.img"
+	mkfs.ext4 -q -d "$T/$d/rootfs.dir" "$T/$d.img" || fail "mkfs.ext4"
+	mkdir "$T/$d/rootfs"
+	LOOP=$(losetup -f --show "$T/$d.img") || skip "no loop device"
+	LOOPS="$LOOPS $LOOP"
+	mount "$LOOP" "$T/$d/rootfs" || fail "mount $LOOP"
+}
+
+test_a_rootfs_on_a_block_device_is_the_vms_disk() {
+	setup
+	command -v mkfs.ext4 > /dev/null || skip "mkfs.ext4 missing"
+	block_rootfs b sh -c 'grep " / " /proc/mounts; echo from-the-vm > /written; sync'
+	run $K run -b "$T/b" c1
+	expect_rc 0
+	expect_in "$out" "/dev/vda / ext4"
+	umount "$T/b/rootfs"
+	# the write reached the device, not a share
+	run debugfs -R "cat /written" "$T/b.img"
+	expect_in "$out" "from-the-vm"
+	nothing_left_here
+	# with disable_block_device_use it is shared as a directory, as before
+	mount "$LOOP" "$T/b/rootfs"
+	printf 'disable_block_device_use = true\n' >> "$T/c.toml"
+	run $K run -b "$T/b" c2
+	expect_rc 0
+	expect_not_in "$out" "/dev/vda"
+	umount "$T/b/rootfs"
 	nothing_left_here
 }
 
