@@ -158,6 +158,31 @@ while True:
 sys.stdout.write(b.decode())' "$1" "$2"
 }
 
+# A rootfs on a block device through the shim v2 (ctr run --rootfs: an
+# ext4 image on a loop device, mounted, as a devmapper snapshot would be):
+# the guest mounts the disk, and the write is in the image.
+test_shim_v2_block_rootfs() {
+	setup
+	command -v losetup > /dev/null && command -v mkfs.ext4 > /dev/null || skip "no losetup, mkfs.ext4"
+	$B/kata-runtime version | grep -q block-devices || skip "block devices not built in"
+	printf 'pcie_root_port = 1\n' >> "$T/kata.toml"
+	sh "$top/scripts/bundle.sh" "$T/img" "$B/kata-runtime" true > /dev/null || fail "bundle"
+	truncate -s 64M "$T/r.img"
+	mkfs.ext4 -q -d "$T/img/rootfs" "$T/r.img" || fail "mkfs.ext4"
+	l=$(losetup -f --show "$T/r.img") || skip "no loop device"
+	trap 'kill "$(cat "$T/cd/pid")" 2> /dev/null; umount "$T/broot" 2> /dev/null; losetup -d "$l"' EXIT
+	mkdir "$T/broot"
+	mount "$l" "$T/broot" || fail "mount $l"
+	run $C run --rm --runtime io.containerd.kata.v2 --rootfs "$T/broot" b1 \
+		sh -c 'grep " / " /proc/mounts; echo from-the-v2-vm > /written; sync'
+	expect_rc 0
+	expect_in "$out" "/dev/vda / ext4"
+	umount "$T/broot"
+	run debugfs -R "cat /written" "$T/r.img"
+	expect_in "$out" "from-the-v2-vm"
+	v2_nothing_left
+}
+
 # shim-monitor.sock in the sandbox's directory, for kata-monitor: the
 # shim's and QEMU's figures as Prometheus text, the agent's URL, and
 # errors for what is not a GET of those.
