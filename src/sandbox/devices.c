@@ -164,8 +164,21 @@ static int plug_rootfs(const struct sb_env *env, struct vm *vm, const struct oci
 	    !rootfs_block(spec->root_path, &d, fstype, sizeof(fstype), &ro))
 		return 0;
 	struct vm_device disk = { .kind = VM_DEV_DISK, .image = host };
-	if (host_path(&d, host, sizeof(host), err) < 0 || vm->hv->hotplug(vm, &disk, err) < 0)
-		return error_wrap(err, "root.path %s (on %s)", spec->root_path, host);
+	struct error *e = NULL;
+	if (host_path(&d, host, sizeof(host), err) < 0)
+		return error_wrap(err, "root.path %s", spec->root_path);
+	if (vm->hv->hotplug(vm, &disk, &e) < 0) {
+		if (e->code != ENOSPC) {
+			error_set(err, e->code, "root.path %s (on %s): %s", spec->root_path, host, e->msg);
+			error_free(e);
+			return -1;
+		}
+		/* no root port (pcie_root_port = 0, as by default): the share, as before */
+		log_warn("root.path %s is on %s: shared over 9p, not plugged as a disk (%s)",
+			 spec->root_path, host, e->msg);
+		error_free(e);
+		return 0;
+	}
 	strv_push(ids, disk.id);
 	snprintf(out->rootfs_id, sizeof(out->rootfs_id), "%s", disk.pci_path);
 	snprintf(out->rootfs_fstype, sizeof(out->rootfs_fstype), "%s", fstype);

@@ -169,8 +169,16 @@ test_a_rootfs_on_a_block_device_is_the_vms_disk() {
 	run debugfs -R "cat /written" "$T/b.img"
 	expect_in "$out" "from-the-vm"
 	nothing_left_here
-	# with disable_block_device_use it is shared as a directory, as before
+	# with no root port free (pcie_root_port = 0, the default), it is
+	# shared as a directory, as before, said in a warning
 	mount "$LOOP" "$T/b/rootfs"
+	sed -i 's/^pcie_root_port = 2$/pcie_root_port = 0/' "$T/c.toml"
+	run $K run -b "$T/b" c3
+	expect_rc 0
+	expect_not_in "$out" "/dev/vda"
+	expect_in "$err" "shared over 9p, not plugged as a disk"
+	sed -i 's/^pcie_root_port = 0$/pcie_root_port = 2/' "$T/c.toml"
+	# with disable_block_device_use it is shared as a directory, as before
 	printf 'disable_block_device_use = true\n' >> "$T/c.toml"
 	run $K run -b "$T/b" c2
 	expect_rc 0
