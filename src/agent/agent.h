@@ -47,12 +47,19 @@ struct agent_device {
 	char id[16];
 	char container_path[256];
 };
+/* A file system on a disk for the agent to mount (Kata's Storage{driver
+ * "blk"}): the disk's PCI path, its type, options (comma-separated) and
+ * mount point in the guest ("": the container's rootfs). */
+#define AGENT_MAX_STORAGES 8
+struct agent_storage {
+	char id[16], fstype[32], options[256], mount_point[256];
+};
 struct agent_devices {
 	struct agent_device v[AGENT_MAX_DEVICES];
 	size_t n;
-	/* The rootfs on a disk (Kata's Storage{driver "blk"}): its PCI path,
-	 * file system and mount options; rootfs_id "" when it is shared. */
-	char rootfs_id[16], rootfs_fstype[32], rootfs_options[256];
+	struct agent_storage st[AGENT_MAX_STORAGES];
+	size_t nst;
+	bool rootfs_on_disk; /* one of st is the rootfs: the share only makes its directory */
 };
 
 /* Container statistics (from the agent's cgroup). */

@@ -136,22 +136,22 @@ static int kata_create_container(struct agent *a, const char *cid, const struct 
 							 .vm_path = "",
 							 .container_path = (char *)devs->v[i].container_path };
 	req.devices = d;
-	/* A rootfs on a disk: mounted by the agent where the spec's root is */
-	char opts[256], *optv[16];
-	grpc_Storage st = { .driver = "blk" };
-	if (devs && devs->rootfs_id[0]) {
+	/* File systems on disks (a rootfs: where the spec's root is) */
+	char opts[AGENT_MAX_STORAGES][256], *optv[AGENT_MAX_STORAGES][16];
+	grpc_Storage st[AGENT_MAX_STORAGES];
+	for (size_t i = 0; devs && i < devs->nst && i < AGENT_MAX_STORAGES; i++) {
+		const struct agent_storage *g = &devs->st[i];
 		char *save = NULL;
-		snprintf(opts, sizeof(opts), "%s", devs->rootfs_options);
-		for (char *o = strtok_r(opts, ",", &save); o && st.options_count < 16;
+		st[i] = (grpc_Storage){ .driver = "blk", .source = (char *)g->id,
+					.fstype = (char *)g->fstype, .options = optv[i],
+					.mount_point = (char *)(g->mount_point[0] ? g->mount_point : rootfs) };
+		snprintf(opts[i], sizeof(opts[i]), "%s", g->options);
+		for (char *o = strtok_r(opts[i], ",", &save); o && st[i].options_count < 16;
 		     o = strtok_r(NULL, ",", &save))
-			optv[st.options_count++] = o;
-		st.options = optv;
-		st.source = (char *)devs->rootfs_id;
-		st.fstype = (char *)devs->rootfs_fstype;
-		st.mount_point = (char *)rootfs;
-		req.storages = &st;
-		req.storages_count = 1;
+			optv[i][st[i].options_count++] = o;
+		req.storages_count++;
 	}
+	req.storages = st;
 	if (agent_spec_to_pb(&req.OCI, spec, rootfs, err) < 0)
 		return -1;
 	int r = empty(a, RPC_AGENT(CreateContainer), &req, err);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sandbox/internal.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -152,6 +153,75 @@ static bool rootfs_block(const char *root, struct oci_device *d, char *fstype, s
 	return found;
 }
 
+/* Mounts whose source is a block device: a file system (type ext4, ...)
+ * plugged and mounted by the agent in the container's part of the share,
+ * the mount then a bind of that; a bind of the device itself (a raw block
+ * volume) becomes a linux.devices entry at its destination. */
+static int block_mounts(struct vm *vm, struct oci_spec *spec, const char *cid, struct strv *ids,
+			struct agent_devices *out, struct error **err)
+{
+	for (size_t i = 0; i < spec->nmounts; i++) {
+		struct oci_mount *m = &spec->mounts[i];
+		struct stat st;
+		if (!m->source || m->source[0] != '/' || stat(m->source, &st) < 0 || !S_ISBLK(st.st_mode))
+			continue;
+		bool bind = !m->type || !strcmp(m->type, "bind");
+		bool ro = false;
+		for (size_t k = 0; k < m->options.n; k++) {
+			bind = bind || !strcmp(m->options.v[k], "bind") || !strcmp(m->options.v[k], "rbind");
+			ro = ro || !strcmp(m->options.v[k], "ro");
+		}
+		if (bind) /* made by the device path below */
+			continue;
+		if (out->nst == AGENT_MAX_STORAGES)
+			return error_set(err, E2BIG, "mounts[%zu]: more than %d block devices mounted",
+					 i, AGENT_MAX_STORAGES);
+		struct vm_device disk = { .kind = VM_DEV_DISK, .image = m->source };
+		if (vm->hv->hotplug(vm, &disk, err) < 0)
+			return error_wrap(err, "mounts[%zu] %s", i, m->source);
+		strv_push(ids, disk.id);
+		struct agent_storage *g = &out->st[out->nst++];
+		snprintf(g->id, sizeof(g->id), "%s", disk.pci_path);
+		snprintf(g->fstype, sizeof(g->fstype), "%s", m->type);
+		snprintf(g->options, sizeof(g->options), "%s", ro ? "ro" : "");
+		snprintf(g->mount_point, sizeof(g->mount_point), "%s/%s/blk%zu", AGENT_SHARED_DIR, cid, i);
+		free(m->source);
+		free(m->type);
+		m->source = xstrdup(g->mount_point);
+		m->type = xstrdup("bind");
+		strv_push(&m->options, "rbind");
+	}
+	return 0;
+}
+
+/* A bind of a block device (a raw block volume) as the device node it is:
+ * an entry of linux.devices at its destination, the mount dropped. */
+static void raw_block_volumes(struct oci_spec *spec)
+{
+	for (size_t i = 0; i < spec->nmounts;) {
+		struct oci_mount *m = &spec->mounts[i];
+		struct stat st;
+		bool bind = !m->type || !strcmp(m->type, "bind");
+		for (size_t k = 0; k < m->options.n; k++)
+			bind = bind || !strcmp(m->options.v[k], "bind") || !strcmp(m->options.v[k], "rbind");
+		if (!bind || !m->source || m->source[0] != '/' || stat(m->source, &st) < 0 ||
+		    !S_ISBLK(st.st_mode)) {
+			i++;
+			continue;
+		}
+		spec->devices = xrealloc(spec->devices, (spec->ndevices + 1) * sizeof(*spec->devices));
+		spec->devices[spec->ndevices++] = (struct oci_device){
+			.path = xstrdup(m->destination), .type = 'b', .major = major(st.st_rdev),
+			.minor = minor(st.st_rdev), .file_mode = 0660 };
+		free(m->destination);
+		free(m->source);
+		free(m->type);
+		strv_free(&m->options);
+		memmove(m, m + 1, (spec->nmounts - i - 1) * sizeof(*m));
+		spec->nmounts--;
+	}
+}
+
 /* The rootfs's disk, when it is on one (and disable_block_device_use is
  * not set): plugged, and told to the agent as a Storage. */
 static int plug_rootfs(const struct sb_env *env, struct vm *vm, const struct oci_spec *spec,
@@ -180,16 +250,19 @@ static int plug_rootfs(const struct sb_env *env, struct vm *vm, const struct oci
 		return 0;
 	}
 	strv_push(ids, disk.id);
-	snprintf(out->rootfs_id, sizeof(out->rootfs_id), "%s", disk.pci_path);
-	snprintf(out->rootfs_fstype, sizeof(out->rootfs_fstype), "%s", fstype);
-	snprintf(out->rootfs_options, sizeof(out->rootfs_options), "%s", ro ? "ro" : "");
+	struct agent_storage *g = &out->st[out->nst++];
+	snprintf(g->id, sizeof(g->id), "%s", disk.pci_path);
+	snprintf(g->fstype, sizeof(g->fstype), "%s", fstype);
+	snprintf(g->options, sizeof(g->options), "%s", ro ? "ro" : "");
+	g->mount_point[0] = 0;
+	out->rootfs_on_disk = true;
 	log_debug("root.path %s: %s (%s) is disk %s at PCI %s", spec->root_path, host, fstype,
 		  disk.id, disk.pci_path);
 	return 0;
 }
 
 int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_dir,
-		    const char *dir, const char *cid, const struct oci_spec *spec,
+		    const char *dir, const char *cid, struct oci_spec *spec,
 		    struct agent_devices *out, struct error **err)
 {
 	struct vm vm;
@@ -198,10 +271,16 @@ int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_
 	char fstype[32];
 	bool ro;
 	size_t n = 0;
-	out->n = 0;
-	out->rootfs_id[0] = 0;
+	out->n = out->nst = 0;
+	out->rootfs_on_disk = false;
+	raw_block_volumes(spec);
 	for (size_t i = 0; i < spec->ndevices; i++)
 		n += spec->devices[i].type == 'b';
+	for (size_t i = 0; i < spec->nmounts; i++) {
+		struct stat st;
+		const char *src = spec->mounts[i].source;
+		n += src && src[0] == '/' && stat(src, &st) == 0 && S_ISBLK(st.st_mode);
+	}
 	if (!n && (env->config->qemu.disable_block_device_use ||
 		   !rootfs_block(spec->root_path, &probe, fstype, sizeof(fstype), &ro)))
 		return 0;
@@ -210,6 +289,8 @@ int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_
 		return error_wrap(err, "container %s", cid);
 	vm.trace = env->trace;
 	int r = plug_rootfs(env, &vm, spec, &ids, out, err);
+	if (r == 0)
+		r = block_mounts(&vm, spec, cid, &ids, out, err);
 	for (size_t i = 0; r == 0 && i < spec->ndevices; i++)
 		if (spec->devices[i].type == 'b')
 			r = plug_one(&vm, &spec->devices[i], &ids, out, err);
@@ -217,8 +298,8 @@ int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_
 		r = record(dir, &ids, err);
 	if (r < 0) { /* nothing half-plugged is left */
 		unplug_all(&vm, &ids, cid);
-		out->n = 0;
-		out->rootfs_id[0] = 0;
+		out->n = out->nst = 0;
+		out->rootfs_on_disk = false;
 	}
 	vm.hv->detach(&vm);
 	strv_free(&ids);

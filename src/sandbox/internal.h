@@ -26,23 +26,27 @@ int sb_agent_create_container(struct agent *a, const char *id, const struct oci_
 			      struct error **err);
 /* Block devices (sandbox/devices.c): spec's linux.devices of type b
  * hot-plugged into the VM vm_id in vm_dir for container cid (its directory
- * dir records them), described for CreateContainer in out; on failure none
- * is left plugged. Unplug takes out what dir records (best effort: a VM
+ * dir records them), with its rootfs when that is on a block device and
+ * its mounts of block devices (spec rewritten: a file system's mount made
+ * a bind of where the agent mounts it, a device's bind a linux.devices
+ * entry), described for CreateContainer in out; on failure none is left
+ * plugged. Unplug takes out what dir records (best effort: a VM
  * that is gone has none). */
 #if ENABLE_BLOCK_DEVICES
 int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_dir,
-		    const char *dir, const char *cid, const struct oci_spec *spec,
+		    const char *dir, const char *cid, struct oci_spec *spec,
 		    struct agent_devices *out, struct error **err);
 int sb_devices_unplug(const struct sb_env *env, const char *vm_id, const char *vm_dir,
 		      const char *dir, const char *cid);
 #else
 static inline int sb_devices_plug(const struct sb_env *env, const char *vm_id,
 				  const char *vm_dir, const char *dir, const char *cid,
-				  const struct oci_spec *spec, struct agent_devices *out,
+				  struct oci_spec *spec, struct agent_devices *out,
 				  struct error **err)
 {
 	(void)env, (void)vm_id, (void)vm_dir, (void)dir;
-	out->n = 0;
+	out->n = out->nst = 0;
+	out->rootfs_on_disk = false;
 	for (size_t i = 0; i < spec->ndevices; i++)
 		if (spec->devices[i].type == 'b')
 			return error_set(err, ENOTSUP, "container %s: linux.devices: %s: block "

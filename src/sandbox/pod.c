@@ -136,7 +136,7 @@ static int join_steps(const struct sb_env *env, const struct sb_state *pod, stru
 		    sb_devices_plug(env, pod->id, pod->dir, s->dir, s->id, spec, devs, err)) < 0)
 		return -1;
 	if (SB_STEP(env->trace, "share.setup", err,
-		    sb_share_setup(pod->dir, s->id, spec, devs->rootfs_id[0], rootfs, sizeof(rootfs),
+		    sb_share_setup(pod->dir, s->id, spec, devs->rootfs_on_disk, rootfs, sizeof(rootfs),
 				   err)) < 0) {
 		sb_devices_unplug(env, pod->id, pod->dir, s->dir, s->id);
 		return -1;

@@ -239,7 +239,7 @@ static int create_steps(const struct sb_env *env, struct sb_state *s, struct oci
 	    SB_STEP(env->trace, "devices.plug", err,
 		    sb_devices_plug(env, s->id, s->dir, s->dir, s->id, spec, devs, err)) < 0 ||
 	    SB_STEP(env->trace, "share.setup", err,
-		    sb_share_setup(s->dir, s->id, spec, devs->rootfs_id[0], rootfs, sizeof(rootfs),
+		    sb_share_setup(s->dir, s->id, spec, devs->rootfs_on_disk, rootfs, sizeof(rootfs),
 				   err)) < 0) {
 		sb_net_close(net);
 		return -1;

@@ -74,8 +74,9 @@ int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, bool 
 		bool is_bind = (m->type && !strcmp(m->type, "bind")) || has_option(m, "bind") ||
 			       has_option(m, "rbind");
 		if (!is_bind || !m->source || m->source[0] != '/' || !strncmp(m->source, "/dev", 4) ||
-		    !strncmp(m->source, "/proc", 5) || !strncmp(m->source, "/sys", 4))
-			continue;
+		    !strncmp(m->source, "/proc", 5) || !strncmp(m->source, "/sys", 4) ||
+		    !strncmp(m->source, AGENT_SHARED_DIR "/", sizeof(AGENT_SHARED_DIR)))
+			continue; /* the guest's own, or a disk's the agent mounts there */
 		if (stat(m->source, &st) < 0)
 			return error_set_errno(err, errno, "mounts[%zu].source %s", i, m->source);
 		const char *base = strrchr(m->source, '/') + 1;

@@ -5,8 +5,9 @@
 # at their path with the guest's numbers; reads and writes reach the host
 # device; the disks on the independent IOThreads in turn, read back from
 # QEMU; unplugged when a pod's container goes; a rootfs that is a block
-# device's file system mounted in the guest from its disk; bad devices
-# refused with nothing left. Usage: tests/e2e/devices.sh BUILD_DIR
+# device's file system mounted in the guest from its disk, and mounts of
+# block devices (a file system, a raw block volume); bad devices refused
+# with nothing left. Usage: tests/e2e/devices.sh BUILD_DIR
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 . "$top/tests/lib.sh"
@@ -184,6 +185,39 @@ test_a_rootfs_on_a_block_device_is_the_vms_disk() {
 	expect_rc 0
 	expect_not_in "$out" "/dev/vda"
 	umount "$T/b/rootfs"
+	nothing_left_here
+}
+
+# Mounts whose source is a block device: a file system (type ext4) is the
+# VM's disk, mounted by the agent and bound in; a bind of the device (a
+# raw block volume) is the device node at its destination.
+test_mounts_of_block_devices() {
+	setup
+	command -v mkfs.ext4 > /dev/null || skip "mkfs.ext4 missing"
+	mkdir -p "$T/vol"
+	echo in-the-volume > "$T/vol/hello"
+	truncate -s 32M "$T/vol.img"
+	mkfs.ext4 -q -d "$T/vol" "$T/vol.img" || fail "mkfs.ext4"
+	vol=$(losetup -f --show "$T/vol.img") || skip "no loop device"
+	LOOPS="$LOOPS $vol"
+	loop raw "raw-volume"
+	bundle b sh -c 'cat /data/hello; echo new > /data/new; sync; grep " /data " /proc/mounts; stat -c %F /dev/xvdr; head -c 10 /dev/xvdr; echo'
+	/usr/bin/python3 - "$T/b/config.json" "$vol" "$LOOP" <<'PYEOF' || fail "mounts"
+import json, sys
+p, vol, raw = sys.argv[1:]
+c = json.load(open(p))
+c["mounts"] += [{"destination": "/data", "type": "ext4", "source": vol, "options": ["rw"]},
+                {"destination": "/dev/xvdr", "type": "bind", "source": raw, "options": ["bind"]}]
+json.dump(c, open(p, "w"))
+PYEOF
+	run $K run -b "$T/b" c1
+	expect_rc 0
+	expect_in "$out" "in-the-volume"
+	expect_in "$out" "/data ext4"
+	expect_in "$out" "block special file
+raw-volume"
+	run debugfs -R "cat /new" "$T/vol.img"
+	expect_in "$out" "new"
 	nothing_left_here
 }
 
