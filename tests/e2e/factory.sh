@@ -206,6 +206,39 @@ template_path = \"$T/tpl\"" "image = \"$B/guest/vmlinux\""
 	true
 }
 
+# A clone of a template takes a hot-plugged disk (linux.devices): the
+# root ports the template was booted with are the clone's.
+test_template_clone_takes_a_disk() {
+	setup
+	$B/kata-runtime version | grep -q block-devices || skip "block devices not built in"
+	command -v losetup > /dev/null || skip "losetup missing"
+	conf tpl "enable_template = true
+template_path = \"$T/tpl\"" "pcie_root_port = 1"
+	truncate -s 8M "$T/d.img"
+	printf 'clone-disk' | dd of="$T/d.img" conv=notrunc 2> /dev/null
+	l=$(losetup -f --show "$T/d.img") || skip "no loop device"
+	trap 'cleanup; losetup -d "$l"' EXIT
+	sh "$top/scripts/bundle.sh" "$T/bd" "$B/kata-runtime" head -c 10 /dev/xvda > /dev/null || fail "bundle"
+	/usr/bin/python3 - "$T/bd/config.json" "$l" <<'PYEOF' || fail "devices"
+import json, os, sys
+p, dev = sys.argv[1:]
+c = json.load(open(p))
+st = os.stat(dev)
+c["linux"]["devices"] = [{"path": "/dev/xvda", "type": "b", "major": os.major(st.st_rdev),
+                          "minor": os.minor(st.st_rdev)}]
+json.dump(c, open(p, "w"))
+PYEOF
+	run $K --config "$T/tpl.toml" factory init
+	expect_rc 0
+	run $K --config "$T/tpl.toml" run -b "$T/bd" c1
+	expect_rc 0
+	expect_eq "$out" "clone-disk"
+	expect_not_in "$err" "directly"
+	run $K --config "$T/tpl.toml" factory destroy
+	expect_rc 0
+	no_qemu_left
+}
+
 test_cache_of_template_clones() {
 	setup
 	conf both "vm_cache_number = 2
