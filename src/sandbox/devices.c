@@ -92,22 +92,6 @@ static int plug_one(struct vm *vm, const struct oci_device *od, struct strv *ids
 	return 0;
 }
 
-/* mountinfo's \040-style escapes undone in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++, o++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*o = *s;
-		}
-	}
-	*o = 0;
-}
-
 /* The rootfs is a whole block device's file system mounted at root
  * (the last mount there, from its root "/"): that device as linux.devices
  * would name it, its type and whether it is read-only. */
@@ -128,7 +112,7 @@ static bool rootfs_block(const char *root, struct oci_device *d, char *fstype, s
 			f[k++] = t;
 		if (k < 6)
 			continue;
-		unescape(f[4]);
+		sb_mountinfo_unescape(f[4]);
 		if (strcmp(f[4], real))
 			continue;
 		unsigned maj, min;
@@ -153,6 +137,18 @@ static bool rootfs_block(const char *root, struct oci_device *d, char *fstype, s
 	return found;
 }
 
+/* A bind mount (no type, type bind, or a bind option), and read-only. */
+static bool is_bind(const struct oci_mount *m, bool *ro)
+{
+	bool bind = !m->type || !strcmp(m->type, "bind");
+	*ro = false;
+	for (size_t k = 0; k < m->options.n; k++) {
+		bind = bind || !strcmp(m->options.v[k], "bind") || !strcmp(m->options.v[k], "rbind");
+		*ro = *ro || !strcmp(m->options.v[k], "ro");
+	}
+	return bind;
+}
+
 /* Mounts whose source is a block device: a file system (type ext4, ...)
  * plugged and mounted by the agent in the container's part of the share,
  * the mount then a bind of that; a bind of the device itself (a raw block
@@ -165,13 +161,8 @@ static int block_mounts(struct vm *vm, struct oci_spec *spec, const char *cid, s
 		struct stat st;
 		if (!m->source || m->source[0] != '/' || stat(m->source, &st) < 0 || !S_ISBLK(st.st_mode))
 			continue;
-		bool bind = !m->type || !strcmp(m->type, "bind");
-		bool ro = false;
-		for (size_t k = 0; k < m->options.n; k++) {
-			bind = bind || !strcmp(m->options.v[k], "bind") || !strcmp(m->options.v[k], "rbind");
-			ro = ro || !strcmp(m->options.v[k], "ro");
-		}
-		if (bind) /* made by the device path below */
+		bool ro;
+		if (is_bind(m, &ro)) /* a raw block volume: a device (raw_block_volumes) */
 			continue;
 		if (out->nst == AGENT_MAX_STORAGES)
 			return error_set(err, E2BIG, "mounts[%zu]: more than %d block devices mounted",
@@ -201,10 +192,8 @@ static void raw_block_volumes(struct oci_spec *spec)
 	for (size_t i = 0; i < spec->nmounts;) {
 		struct oci_mount *m = &spec->mounts[i];
 		struct stat st;
-		bool bind = !m->type || !strcmp(m->type, "bind");
-		for (size_t k = 0; k < m->options.n; k++)
-			bind = bind || !strcmp(m->options.v[k], "bind") || !strcmp(m->options.v[k], "rbind");
-		if (!bind || !m->source || m->source[0] != '/' || stat(m->source, &st) < 0 ||
+		bool ro;
+		if (!is_bind(m, &ro) || !m->source || m->source[0] != '/' || stat(m->source, &st) < 0 ||
 		    !S_ISBLK(st.st_mode)) {
 			i++;
 			continue;

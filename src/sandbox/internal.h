@@ -24,6 +24,8 @@ void sb_agent_release(struct sb_state *s, int lock);
 int sb_agent_create_container(struct agent *a, const char *id, const struct oci_spec *spec,
 			      const char *rootfs, const struct agent_devices *devs,
 			      struct error **err);
+/* Undo mountinfo's \040-style octal escapes in place (sandbox/share.c). */
+void sb_mountinfo_unescape(char *s);
 /* Block devices (sandbox/devices.c): spec's linux.devices of type b
  * hot-plugged into the VM vm_id in vm_dir for container cid (its directory
  * dir records them), with its rootfs when that is on a block device and

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
-#include "sandbox/sandbox.h"
+#include "sandbox/internal.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/alloc.h"
@@ -90,8 +90,8 @@ int sb_share_setup(const char *dir, const char *id, struct oci_spec *spec, bool 
 	return 0;
 }
 
-/* Unescape mountinfo's \040-style octal escapes in place. */
-static void unescape(char *s)
+/* mountinfo's \040-style octal escapes undone in place. */
+void sb_mountinfo_unescape(char *s)
 {
 	char *o = s;
 	for (; *s; s++, o++) {
@@ -124,7 +124,7 @@ static int mounts_under(const char *prefix, char ***out, size_t *n, struct error
 		char *end = strchr(f, ' ');
 		if (end)
 			*end = 0;
-		unescape(f);
+		sb_mountinfo_unescape(f);
 		if (!strncmp(f, prefix, plen) && (f[plen] == '/' || !f[plen]))
 			strv_push(&found, f);
 	}
