@@ -3,6 +3,7 @@
 #define SANDBOX_INTERNAL_H
 
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "autoconf.h"
 #include "sandbox/sandbox.h"
@@ -49,11 +50,18 @@ static inline int sb_devices_plug(const struct sb_env *env, const char *vm_id,
 	(void)env, (void)vm_id, (void)vm_dir, (void)dir;
 	out->n = out->nst = 0;
 	out->rootfs_on_disk = false;
+	struct stat st;
 	for (size_t i = 0; i < spec->ndevices; i++)
 		if (spec->devices[i].type == 'b')
 			return error_set(err, ENOTSUP, "container %s: linux.devices: %s: block "
 					 "devices are not built in (CONFIG_BLOCK_DEVICES)", cid,
 					 spec->devices[i].path);
+	for (size_t i = 0; i < spec->nmounts; i++)
+		if (spec->mounts[i].source && stat(spec->mounts[i].source, &st) == 0 &&
+		    S_ISBLK(st.st_mode))
+			return error_set(err, ENOTSUP, "container %s: mounts[%zu]: %s: block devices "
+					 "are not built in (CONFIG_BLOCK_DEVICES)", cid, i,
+					 spec->mounts[i].source);
 	return 0;
 }
 static inline int sb_devices_unplug(const struct sb_env *env, const char *vm_id,
