@@ -25,7 +25,7 @@ static struct {
 	char path[4096 + VM_ID_MAX + 32], id[VM_ID_MAX + 1];
 	pthread_t th;
 	bool on;
-} mon = { .lfd = -1, .stop = { -1, -1 } };
+} mon; /* .bss, set up by shimv2_monitor_start */
 static struct sb_agent_cache mon_agent; /* kept from scrape to scrape (.bss: 8 KB) */
 
 static void serve_one(int fd)
@@ -92,12 +92,16 @@ void shimv2_monitor_start(const char *id)
 		return;
 	snprintf(mon.id, sizeof(mon.id), "%s", id);
 	snprintf(mon.path, sizeof(mon.path), "%s/%s/shim-monitor.sock", shimv2.root, id);
+	mon.stop[0] = mon.stop[1] = -1;
 	if ((mon.lfd = unix_listen(mon.path, 8, &err)) < 0 || pipe2(mon.stop, O_CLOEXEC) < 0 ||
 	    pthread_create(&mon.th, NULL, monitor_main, NULL) != 0) {
 		log_warn("shim-monitor.sock of %s: %s", id, err ? err->msg : strerror(errno));
 		error_free(err);
 		if (mon.lfd >= 0)
 			close(mon.lfd), unlink(mon.path);
+		for (int i = 0; i < 2; i++)
+			if (mon.stop[i] >= 0)
+				close(mon.stop[i]);
 		mon.lfd = -1;
 		return;
 	}
