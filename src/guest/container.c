@@ -47,6 +47,18 @@ int guest_not_found(const char *cid, const char *eid, struct error **err)
 	return GRPC_NOT_FOUND;
 }
 
+/* Load the module at path with params: 0 (or loaded already), else the
+ * errno of its open or of finit_module. */
+static int insmod(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	int e = syscall(SYS_finit_module, fd, params, 0) < 0 ? errno : 0;
+	close(fd);
+	return e == EEXIST ? 0 : e;
+}
+
 /* The disks' file systems (ext4), not loaded at boot: the modules of
  * /lib/modules/fs.load, once, in its order. */
 static void load_fs_modules(void)
@@ -58,11 +70,9 @@ static void load_fs_modules(void)
 	if (!done && fs_read_file("/lib/modules/fs.load", 65536, &text, NULL, NULL) == 0) {
 		for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			snprintf(path, sizeof(path), "/lib/modules/%s", l);
-			int fd = strchr(l, '/') ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0 && syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
-				log_warn("module %s: %s", path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
+			int e = strchr(l, '/') ? EINVAL : insmod(path, "");
+			if (e)
+				log_warn("module %s: %s", path, strerror(e));
 		}
 		free(text);
 	}
@@ -123,13 +133,10 @@ static int load_module(const grpc_KernelModule *k, struct error **err)
 		snprintf(params + strlen(params), sizeof(params) - strlen(params), "%s%s", i ? " " : "",
 			 k->parameters[i] ? k->parameters[i] : "");
 	snprintf(path, sizeof(path), "/lib/modules/%s.ko", k->name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set_errno(err, errno, "kernel module %s", path), GRPC_NOT_FOUND;
-	int r = (int)syscall(SYS_finit_module, fd, params, 0);
-	int e = errno;
-	close(fd);
-	if (r < 0 && e != EEXIST)
+	int e = insmod(path, params);
+	if (e == ENOENT)
+		return error_set_errno(err, e, "kernel module %s", path), GRPC_NOT_FOUND;
+	if (e)
 		return error_set_errno(err, e, "kernel module %s", k->name), GRPC_INTERNAL;
 	return 0;
 }

@@ -211,20 +211,16 @@ static void raw_block_volumes(struct oci_spec *spec)
 	}
 }
 
-/* The rootfs's disk, when it is on one (and disable_block_device_use is
- * not set): plugged, and told to the agent as a Storage. */
-static int plug_rootfs(const struct sb_env *env, struct vm *vm, const struct oci_spec *spec,
-		       struct strv *ids, struct agent_devices *out, struct error **err)
+/* The rootfs's disk d (rootfs_block's): plugged, and told to the agent as
+ * a Storage. */
+static int plug_rootfs(struct vm *vm, const struct oci_spec *spec, const struct oci_device *d,
+		       const char *fstype, bool ro, struct strv *ids, struct agent_devices *out,
+		       struct error **err)
 {
-	struct oci_device d = { .path = "rootfs" };
-	char fstype[32], host[PATH_MAX];
-	bool ro;
-	if (env->config->qemu.disable_block_device_use ||
-	    !rootfs_block(spec->root_path, &d, fstype, sizeof(fstype), &ro))
-		return 0;
+	char host[PATH_MAX];
 	struct vm_device disk = { .kind = VM_DEV_DISK, .image = host };
 	struct error *e = NULL;
-	if (host_path(&d, host, sizeof(host), err) < 0)
+	if (host_path(d, host, sizeof(host), err) < 0)
 		return error_wrap(err, "root.path %s", spec->root_path);
 	if (vm->hv->hotplug(vm, &disk, &e) < 0) {
 		if (e->code != ENOSPC) {
@@ -256,9 +252,9 @@ int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_
 {
 	struct vm vm;
 	struct strv ids = { 0 };
-	struct oci_device probe = { .path = "rootfs" };
+	struct oci_device root = { .path = "rootfs" };
 	char fstype[32];
-	bool ro;
+	bool ro = false;
 	size_t n = 0;
 	out->n = out->nst = 0;
 	out->rootfs_on_disk = false;
@@ -270,14 +266,15 @@ int sb_devices_plug(const struct sb_env *env, const char *vm_id, const char *vm_
 		const char *src = spec->mounts[i].source;
 		n += src && src[0] == '/' && stat(src, &st) == 0 && S_ISBLK(st.st_mode);
 	}
-	if (!n && (env->config->qemu.disable_block_device_use ||
-		   !rootfs_block(spec->root_path, &probe, fstype, sizeof(fstype), &ro)))
+	bool on_disk = !env->config->qemu.disable_block_device_use &&
+		       rootfs_block(spec->root_path, &root, fstype, sizeof(fstype), &ro);
+	if (!n && !on_disk)
 		return 0;
 
 	if (vm_open(&vm, hypervisor_of(env->config), vm_id, vm_dir, true, err) < 0)
 		return error_wrap(err, "container %s", cid);
 	vm.trace = env->trace;
-	int r = plug_rootfs(env, &vm, spec, &ids, out, err);
+	int r = on_disk ? plug_rootfs(&vm, spec, &root, fstype, ro, &ids, out, err) : 0;
 	if (r == 0)
 		r = block_mounts(&vm, spec, cid, &ids, out, err);
 	for (size_t i = 0; r == 0 && i < spec->ndevices; i++)
